@@ -1,0 +1,98 @@
+//! The command line: clap definitions turned into one `Command` value.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use clap_complete::Shell;
+
+use crate::error::EXIT_USAGE;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mastokey",
+    version,
+    about = "Create Mastodon access tokens in a guided terminal wizard, keep them in an encrypted vault, re-verify them.",
+    long_about = "Create Mastodon access tokens in a guided terminal wizard, keep them in an encrypted \
+vault, and re-verify them.\n\nRun without arguments for the full-screen wizard: it opens your accounts, or \
+walks you through adding the first one.",
+    after_help = "ACCOUNT is user@domain, or any unambiguous prefix of it (\"alice\", \"alice@soc\").\n\n\
+Exit codes: 0 success, 1 a token is not valid, 2 usage error, 3 vault error, 4 network or server error.\n\n\
+Environment: MASTOKEY_CONFIG_DIR (vault location), MASTOKEY_PASSPHRASE_COMMAND, MASTOKEY_PASSPHRASE_FILE, \
+MASTOKEY_PASSPHRASE (unlock without a prompt, tried in this order), BROWSER, NO_COLOR."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add an account in the wizard, optionally starting with SERVER.
+    Add {
+        /// A server name, URL or handle: mastodon.social, https://mastodon.social/, @alice@mastodon.social.
+        server: Option<String>,
+    },
+    /// List the stored accounts.
+    List {
+        /// Print JSON (see the README for the shape).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check stored tokens against their servers (all accounts when none is named).
+    Verify {
+        /// Accounts to check: user@domain or an unambiguous prefix.
+        accounts: Vec<String>,
+        /// Print JSON (see the README for the shape).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print an account's bare token on stdout, for piping into a secret store.
+    Token {
+        /// user@domain or an unambiguous prefix.
+        account: String,
+    },
+    /// Run a command with MASTODON_ACCESS_TOKEN and MASTODON_API_BASE_URL set for it alone.
+    Exec {
+        /// user@domain or an unambiguous prefix.
+        account: String,
+        /// The command and its arguments, after `--`.
+        #[arg(last = true, required = true, num_args = 1..)]
+        command: Vec<OsString>,
+    },
+    /// Remove an account from the vault.
+    Remove {
+        /// user@domain or an unambiguous prefix.
+        account: String,
+        /// Revoke the token on the server first (the account is removed locally even if that fails).
+        #[arg(long)]
+        revoke: bool,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Change the vault passphrase.
+    Passwd,
+    /// Print shell completions.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: Shell,
+    },
+}
+
+impl Cli {
+    pub fn try_parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Self, clap::Error> {
+        <Self as Parser>::try_parse_from(args)
+    }
+}
+
+/// Prints clap's message (help and version go to stdout with 0, usage errors to stderr with 2).
+pub fn report_usage_error(error: &clap::Error) -> ExitCode {
+    // Printing can only fail on a closed stream, and then there is nobody left to tell.
+    let _ = error.print();
+    if error.use_stderr() {
+        ExitCode::from(EXIT_USAGE)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,6 @@
+//! The encrypted vault (placeholder until the Vault work lands).
+
+#[derive(Debug)]
+pub enum VaultError {
+    Missing,
+}

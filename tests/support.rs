@@ -1,0 +1,3 @@
+//! Shared test helpers: the fake Mastodon server, the CLI runner, the pseudo-terminal driver.
+
+pub mod fake_server;

@@ -1,0 +1,1 @@
+//! The fake Mastodon server (see fake_server/).
