@@ -26,7 +26,10 @@ pub enum Error {
     /// No stored account matches what the user typed.
     UnknownAccount { query: String, known: Vec<String> },
     /// Several stored accounts match what the user typed.
-    AmbiguousAccount { query: String, candidates: Vec<String> },
+    AmbiguousAccount {
+        query: String,
+        candidates: Vec<String>,
+    },
     /// The vault holds no accounts yet.
     NoAccounts,
     /// The wizard needs a terminal on stdin and stdout.
@@ -34,7 +37,10 @@ pub enum Error {
     /// The terminal could not be set up or drawn to.
     Terminal(std::io::Error),
     /// `exec` could not start the command.
-    Exec { program: String, source: std::io::Error },
+    Exec {
+        program: String,
+        source: std::io::Error,
+    },
     /// A passphrase prompt was cancelled or the two entries differed.
     PassphraseMismatch,
     /// A passphrase prompt read nothing.
@@ -120,3 +126,23 @@ impl From<crate::vault::VaultError> for Error {
         Error::Vault(e)
     }
 }
+
+impl fmt::Display for crate::platform::PlatformError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::platform::PlatformError;
+        match self {
+            PlatformError::BrowserCommand { command, detail } => write!(
+                f,
+                "the browser command from $BROWSER (\"{command}\") could not start: {detail}. Copy the link instead (c)."
+            ),
+            PlatformError::NoBrowser { .. } => f.write_str(
+                "no browser could be opened here. Copy the link (c) and open it in a browser where you can sign in.",
+            ),
+            PlatformError::NoClipboard { detail } => {
+                write!(f, "nothing could be copied: no clipboard is reachable ({detail}). Select the text with the mouse instead.")
+            }
+        }
+    }
+}
+
+impl std::error::Error for crate::platform::PlatformError {}

@@ -1,0 +1,92 @@
+//! Checking stored tokens: one classification of `verify_credentials` results and one bounded,
+//! concurrent runner, shared by `mastokey verify` and the Home screen.
+
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use futures_util::stream;
+use url::Url;
+
+use crate::mastodon::{ApiError, Client, VerifiedAccount};
+use crate::secret::Secret;
+use crate::vault::model::CheckStatus;
+
+/// At most this many checks in flight: enough to hide latency, few enough to stay polite.
+pub const CONCURRENCY: usize = 16;
+
+/// One token to check.
+pub struct CheckItem {
+    pub handle: String,
+    pub base: Url,
+    pub token: Secret,
+    /// The account id the token belonged to when stored; another id means a different account.
+    pub id: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckOutcome {
+    pub handle: String,
+    pub status: CheckStatus,
+    pub detail: String,
+}
+
+/// Maps a `verify_credentials` result to a status and a short, secret-free detail.
+pub fn classify(
+    result: &Result<VerifiedAccount, ApiError>,
+    expected_id: &str,
+) -> (CheckStatus, String) {
+    match result {
+        Ok(account) if account.id == expected_id => {
+            (CheckStatus::Valid, format!("@{}", account.acct))
+        }
+        Ok(account) => (
+            CheckStatus::Invalid,
+            format!(
+                "the token now belongs to another account (@{})",
+                account.acct
+            ),
+        ),
+        Err(error) => {
+            let status = match error {
+                ApiError::TokenRevoked => CheckStatus::Revoked,
+                ApiError::TokenInvalid | ApiError::AppToken => CheckStatus::Invalid,
+                ApiError::InsufficientScope => CheckStatus::InsufficientScope,
+                ApiError::AccountDisabled | ApiError::AccountUnconfirmed => {
+                    CheckStatus::AccountDisabled
+                }
+                ApiError::AccountPending => CheckStatus::AccountPending,
+                ApiError::Timeout { .. } => CheckStatus::Timeout,
+                ApiError::Connect { .. } | ApiError::Dns { .. } | ApiError::Tls { .. } => {
+                    CheckStatus::Unreachable
+                }
+                _ => CheckStatus::ServerError,
+            };
+            (status, error.to_string())
+        }
+    }
+}
+
+/// Checks every item concurrently (bounded), calling `on_result` as each answer arrives.
+pub async fn check_all(
+    client: &Client,
+    items: Vec<CheckItem>,
+    mut on_result: impl FnMut(CheckOutcome),
+) {
+    let client = Arc::new(client.clone());
+    let mut results = stream::iter(items.into_iter().map(|item| {
+        let client = Arc::clone(&client);
+        async move {
+            let result = client.verify_credentials(&item.base, &item.token).await;
+            let (status, detail) = classify(&result, &item.id);
+            CheckOutcome {
+                handle: item.handle,
+                status,
+                detail,
+            }
+        }
+    }))
+    .buffer_unordered(CONCURRENCY);
+    while let Some(outcome) = results.next().await {
+        on_result(outcome);
+    }
+}

@@ -1,0 +1,417 @@
+//! Home: the stored accounts, one row each, with their last check. `v` verifies all of them
+//! concurrently with rows updating live; `Enter` opens an account's details.
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
+
+use crate::secret::Secret;
+use crate::vault::model::CheckStatus;
+
+use super::msg::{Effect, Key, Msg, Stamp};
+use super::server::ServerScreen;
+use super::state::{Next, NoticeKind, Session, Step, VaultStatus};
+use super::theme::Theme;
+use super::view::{Screen, ViewCtx, buttons, sentence, spinner};
+
+const ACTIONS: [&str; 4] = ["Copy token", "Reveal token", "Verify now", "Remove…"];
+const CONFIRM: [&str; 3] = ["Revoke and remove", "Remove here only", "Cancel"];
+
+struct Details {
+    handle: String,
+    choice: usize,
+    revealed: Option<Secret>,
+    /// The remove confirmation, with its focused button.
+    confirm: Option<usize>,
+    removing: Option<Stamp>,
+}
+
+#[derive(Default)]
+pub struct HomeScreen {
+    cursor: usize,
+    /// The verify run in flight, and the accounts it has not answered for yet.
+    checking: Option<Stamp>,
+    pending: BTreeSet<String>,
+    details: Option<Details>,
+}
+
+pub fn status_label(status: CheckStatus) -> &'static str {
+    match status {
+        CheckStatus::Valid => "valid",
+        CheckStatus::Revoked => "revoked",
+        CheckStatus::Invalid => "invalid",
+        CheckStatus::InsufficientScope => "insufficient scope",
+        CheckStatus::AccountDisabled => "account disabled",
+        CheckStatus::AccountPending => "account pending",
+        CheckStatus::Unreachable => "unreachable",
+        CheckStatus::Timeout => "timeout",
+        CheckStatus::ServerError => "server error",
+    }
+}
+
+fn status_style(status: CheckStatus, theme: Theme) -> ratatui::style::Style {
+    match status {
+        CheckStatus::Valid => theme.ok(),
+        CheckStatus::Unreachable | CheckStatus::Timeout | CheckStatus::ServerError => theme.warn(),
+        _ => theme.error(),
+    }
+}
+
+/// "just now", "5 min ago", "3 h ago", "2 days ago".
+pub fn ago(now: Timestamp, then: Timestamp) -> String {
+    let secs = now.as_second().saturating_sub(then.as_second()).max(0);
+    match secs {
+        0..60 => "just now".into(),
+        60..3600 => format!("{} min ago", secs / 60),
+        3600..86_400 => format!("{} h ago", secs / 3600),
+        _ => format!("{} days ago", secs / 86_400),
+    }
+}
+
+impl HomeScreen {
+    pub fn busy(&self) -> bool {
+        self.checking.is_some() || self.details.as_ref().is_some_and(|d| d.removing.is_some())
+    }
+
+    fn handles(session: &Session) -> Vec<String> {
+        session
+            .view()
+            .map(|v| v.accounts.iter().map(|a| a.handle.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    fn verify(&mut self, handles: Vec<String>, session: &mut Session) -> Vec<Effect> {
+        if handles.is_empty() {
+            return Vec::new();
+        }
+        let stamp = session.stamp();
+        self.checking = Some(stamp);
+        self.pending = handles.iter().cloned().collect();
+        vec![Effect::VerifyAccounts { stamp, handles }]
+    }
+
+    pub fn update(mut self, msg: Msg, session: &mut Session) -> Next {
+        let handles = Self::handles(session);
+        self.cursor = self.cursor.min(handles.len().saturating_sub(1));
+        let mut effects = Vec::new();
+        if let Some(mut details) = self.details.take() {
+            match msg {
+                Msg::Revealed { handle, token } if handle == details.handle => {
+                    details.revealed = Some(token)
+                }
+                Msg::Removed { stamp, result } if details.removing == Some(stamp) => {
+                    details.removing = None;
+                    match result {
+                        Ok(removal) => {
+                            let revoke_note = match removal.revoke {
+                                None => String::new(),
+                                Some(Ok(())) => " Its token was revoked on the server.".to_owned(),
+                                Some(Err(e)) => format!(
+                                    " The server could not revoke its token: {}",
+                                    sentence(e)
+                                ),
+                            };
+                            let kind = if revoke_note.contains("could not") {
+                                NoticeKind::Error
+                            } else {
+                                NoticeKind::Success
+                            };
+                            session
+                                .notify(kind, format!("Removed {}.{revoke_note}", removal.handle));
+                            session.vault = VaultStatus::Unlocked(removal.view);
+                            return (Step::Home(self), effects);
+                        }
+                        Err(error) => session.notify(NoticeKind::Error, sentence(error)),
+                    }
+                }
+                _ if details.removing.is_some() => {}
+                Msg::Key(key) => match (details.confirm, key) {
+                    (Some(_), Key::Esc) => details.confirm = None,
+                    (Some(c), Key::Left | Key::Up | Key::BackTab) => {
+                        details.confirm = Some((c + 2) % 3)
+                    }
+                    (Some(c), Key::Right | Key::Down | Key::Tab) => {
+                        details.confirm = Some((c + 1) % 3)
+                    }
+                    (Some(2), Key::Enter) => details.confirm = None,
+                    (Some(c), Key::Enter) => {
+                        let stamp = session.stamp();
+                        details.removing = Some(stamp);
+                        effects.push(Effect::RemoveAccount {
+                            stamp,
+                            handle: details.handle.clone(),
+                            revoke: c == 0,
+                        });
+                    }
+                    (None, Key::Esc) => return (Step::Home(self), effects),
+                    (None, Key::Left | Key::Up | Key::BackTab) => {
+                        details.choice = (details.choice + 3) % 4
+                    }
+                    (None, Key::Right | Key::Down | Key::Tab) => {
+                        details.choice = (details.choice + 1) % 4
+                    }
+                    (None, Key::Enter) => match details.choice {
+                        0 => effects.push(Effect::CopyStoredToken {
+                            handle: details.handle.clone(),
+                            generation: session.next_clipboard_generation(),
+                        }),
+                        1 if details.revealed.is_some() => details.revealed = None,
+                        1 => effects.push(Effect::RevealStoredToken {
+                            handle: details.handle.clone(),
+                        }),
+                        2 => effects = self.verify(vec![details.handle.clone()], session),
+                        _ => details.confirm = Some(0),
+                    },
+                    _ => {}
+                },
+                other => {
+                    self.details = Some(details);
+                    return self.common(other, session);
+                }
+            }
+            self.details = Some(details);
+            return (Step::Home(self), effects);
+        }
+        match msg {
+            Msg::Key(Key::Up | Key::Char('k')) => self.cursor = self.cursor.saturating_sub(1),
+            Msg::Key(Key::Down | Key::Char('j')) => {
+                self.cursor = (self.cursor + 1).min(handles.len().saturating_sub(1));
+            }
+            Msg::Key(Key::Char('a')) => {
+                return (Step::Server(ServerScreen::new("", session)), effects);
+            }
+            Msg::Key(Key::Char('v')) if self.checking.is_none() => {
+                effects = self.verify(handles, session)
+            }
+            Msg::Key(Key::Enter) => {
+                if let Some(handle) = handles.get(self.cursor) {
+                    self.details = Some(Details {
+                        handle: handle.clone(),
+                        choice: 0,
+                        revealed: None,
+                        confirm: None,
+                        removing: None,
+                    });
+                }
+            }
+            other => return self.common(other, session),
+        }
+        (Step::Home(self), effects)
+    }
+
+    /// Results that arrive whatever is open.
+    fn common(mut self, msg: Msg, session: &mut Session) -> Next {
+        match msg {
+            Msg::AccountChecked {
+                stamp,
+                handle,
+                status,
+                detail,
+            } if self.checking == Some(stamp) => {
+                self.pending.remove(&handle);
+                let now = session.now;
+                if let VaultStatus::Unlocked(view) = &mut session.vault
+                    && let Some(row) = view.accounts.iter_mut().find(|a| a.handle == handle)
+                {
+                    row.last_status = Some(status);
+                    row.last_checked_at = Some(now);
+                    row.last_detail = Some(detail);
+                }
+            }
+            Msg::ChecksRecorded { stamp, result } if self.checking == Some(stamp) => {
+                self.checking = None;
+                self.pending.clear();
+                match result {
+                    Ok(view) => {
+                        let valid = view
+                            .accounts
+                            .iter()
+                            .filter(|a| a.last_status == Some(CheckStatus::Valid))
+                            .count();
+                        session.notify(
+                            NoticeKind::Info,
+                            format!("Checked: {valid} of {} tokens valid.", view.accounts.len()),
+                        );
+                        session.vault = VaultStatus::Unlocked(view);
+                    }
+                    Err(error) => session.notify(
+                        NoticeKind::Error,
+                        format!("The results could not be recorded: {}", sentence(error)),
+                    ),
+                }
+            }
+            _ => {}
+        }
+        (Step::Home(self), Vec::new())
+    }
+}
+
+impl Screen for HomeScreen {
+    fn title(&self) -> &'static str {
+        "Accounts"
+    }
+
+    fn keys(&self, _: &Session) -> Vec<(&'static str, &'static str)> {
+        match &self.details {
+            Some(d) if d.confirm.is_some() => {
+                vec![("Enter", "choose"), ("←→", "move"), ("Esc", "cancel")]
+            }
+            Some(_) => vec![
+                ("Enter", "choose"),
+                ("←→", "move"),
+                ("Esc", "close"),
+                ("q", "quit"),
+            ],
+            None => vec![
+                ("a", "add account"),
+                ("v", "verify all"),
+                ("Enter", "details"),
+                ("↑↓", "move"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
+        }
+    }
+
+    fn help(&self) -> &'static str {
+        "Your stored accounts and the result of their last check.\n\n\
+         a  add an account (several in a row is fine)\n\
+         v  check every token with its server, all at once\n\
+         Enter  details: copy or reveal the token, check it, or remove it (optionally revoking it \
+         on the server first)."
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
+        let theme = ctx.theme;
+        let Some(view) = ctx.session.view() else {
+            return;
+        };
+        if view.accounts.is_empty() {
+            frame.render_widget(
+                Paragraph::new(vec![
+                    Line::styled("No accounts yet.", theme.bold()),
+                    Line::raw("Press a to add one."),
+                ]),
+                area,
+            );
+            return;
+        }
+        let header = Row::new(["Account", "Server", "Scopes", "Last check"]).style(theme.bold());
+        let rows: Vec<Row> = view
+            .accounts
+            .iter()
+            .map(|a| {
+                let check = if self.pending.contains(&a.handle) {
+                    Line::styled(
+                        format!("{} checking…", spinner(ctx.session)),
+                        theme.accent(),
+                    )
+                } else {
+                    match (a.last_status, a.last_checked_at) {
+                        (Some(status), Some(at)) => Line::from(vec![
+                            Span::styled(status_label(status), status_style(status, theme)),
+                            Span::styled(format!(" · {}", ago(ctx.session.now, at)), theme.dim()),
+                        ]),
+                        _ => Line::styled("never", theme.dim()),
+                    }
+                };
+                Row::new(vec![
+                    Cell::from(format!("@{}", a.handle)),
+                    Cell::from(a.server.trim_start_matches("https://").to_owned()),
+                    Cell::from(a.scopes.join(" ")),
+                    Cell::from(check),
+                ])
+            })
+            .collect();
+        let widths = [
+            Constraint::Fill(3),
+            Constraint::Fill(2),
+            Constraint::Fill(2),
+            Constraint::Fill(2),
+        ];
+        let table = Table::new(rows, widths)
+            .header(header)
+            .row_highlight_style(theme.selected());
+        let mut state = TableState::default().with_selected(Some(self.cursor));
+        frame.render_stateful_widget(table, area, &mut state);
+        if let Some(details) = &self.details {
+            render_details(frame, area, details, ctx);
+        }
+    }
+}
+
+fn render_details(frame: &mut Frame, area: Rect, details: &Details, ctx: &ViewCtx) {
+    let theme = ctx.theme;
+    let Some(row) = ctx.session.view().and_then(|v| v.account(&details.handle)) else {
+        return;
+    };
+    let width = area.width.saturating_sub(4).min(76);
+    let [band] = Layout::vertical([Constraint::Length(12)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(band);
+    let mut lines = vec![
+        Line::styled(
+            format!("@{}  ({})", row.handle, row.display_name),
+            theme.bold(),
+        ),
+        Line::raw(format!("Server {}   id {}", row.server, row.id)),
+        Line::raw(format!("Scopes {}", row.scopes.join(" "))),
+        Line::raw(format!(
+            "Added {}",
+            row.created_at.strftime("%Y-%m-%d %H:%M UTC")
+        )),
+    ];
+    match (row.last_status, &row.last_detail) {
+        (Some(status), Some(detail)) => lines.push(Line::from(vec![
+            Span::raw("Last check "),
+            Span::styled(status_label(status), status_style(status, theme)),
+            Span::styled(format!(" {detail}"), theme.dim()),
+        ])),
+        _ => lines.push(Line::styled("Not checked yet", theme.dim())),
+    }
+    match &details.revealed {
+        Some(token) => lines.push(Line::styled(
+            format!("Token {}", token.expose()),
+            theme.warn(),
+        )),
+        None => lines.push(Line::styled(
+            "Token ••••••••  (Reveal to show it)",
+            theme.dim(),
+        )),
+    }
+    lines.push(Line::raw(""));
+    if details.removing.is_some() {
+        lines.push(Line::styled(
+            format!("{} Removing…", spinner(ctx.session)),
+            theme.accent(),
+        ));
+    } else if let Some(c) = details.confirm {
+        lines.push(Line::styled(
+            "Remove this account from the vault?",
+            theme.warn(),
+        ));
+        lines.push(buttons(&CONFIRM, Some(c), theme));
+    } else {
+        let mut labels = ACTIONS;
+        if details.revealed.is_some() {
+            labels[1] = "Hide token";
+        }
+        lines.push(buttons(&labels, Some(details.choice), theme));
+    }
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::bordered()
+                .border_type(BorderType::Rounded)
+                .title(" Account "),
+        ),
+        popup,
+    );
+}

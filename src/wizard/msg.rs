@@ -1,0 +1,224 @@
+//! What flows through the wizard: `Msg` in (keys and results of slow work), `Effect` out (slow
+//! work for the runner to carry out). Results carry the stamp of the request that caused them,
+//! so a stale result (the user went back, or asked twice) is recognised and dropped.
+
+use url::Url;
+
+use crate::mastodon::{
+    ApiError, AppCredentials, Capabilities, RegisteredApp, ServerInput, TokenGrant, VerifiedAccount,
+};
+use crate::platform::{ClipboardKind, PlatformError};
+use crate::secret::Secret;
+use crate::vault::VaultError;
+use crate::vault::model::CheckStatus;
+
+use super::view_model::VaultView;
+
+/// Identifies one request; a result whose stamp is not the one a screen waits for is stale.
+pub type Stamp = u64;
+
+/// A key press, translated from crossterm at the edge so the core never sees terminal types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Char(char),
+    Ctrl(char),
+    Enter,
+    Esc,
+    Tab,
+    BackTab,
+    Up,
+    Down,
+    Left,
+    Right,
+    Home,
+    End,
+    PageUp,
+    PageDown,
+    Backspace,
+    Delete,
+}
+
+/// What was copied, so the screen can say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Copied {
+    Url,
+    Token,
+}
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(Key),
+    Paste(String),
+    Resize(u16, u16),
+    /// Spinner animation; only sent while a spinner is visible.
+    Tick,
+    Unlocked {
+        stamp: Stamp,
+        result: Result<VaultView, VaultError>,
+    },
+    Discovered {
+        stamp: Stamp,
+        result: Result<Capabilities, ApiError>,
+    },
+    AppReady {
+        stamp: Stamp,
+        result: Result<PreparedApp, ApiError>,
+    },
+    Exchanged {
+        stamp: Stamp,
+        result: Result<TokenGrant, ApiError>,
+    },
+    Verified {
+        stamp: Stamp,
+        result: Result<VerifiedAccount, ApiError>,
+    },
+    Saved {
+        stamp: Stamp,
+        result: Result<VaultView, VaultError>,
+    },
+    BrowserOpened(Result<(), PlatformError>),
+    Copied {
+        what: Copied,
+        result: Result<ClipboardKind, PlatformError>,
+    },
+    /// The copied secret's 45 seconds are over.
+    ClipboardExpired {
+        generation: u64,
+    },
+    /// One row of a Home "verify" run.
+    AccountChecked {
+        stamp: Stamp,
+        handle: String,
+        status: CheckStatus,
+        detail: String,
+    },
+    /// A Home "verify" run finished and its results were recorded (or not) in the vault.
+    ChecksRecorded {
+        stamp: Stamp,
+        result: Result<VaultView, VaultError>,
+    },
+    Revealed {
+        handle: String,
+        token: Secret,
+    },
+    Removed {
+        stamp: Stamp,
+        result: Result<Removal, VaultError>,
+    },
+}
+
+/// The app to authorize with: reused from the vault, or registered now.
+#[derive(Debug)]
+pub struct PreparedApp {
+    pub app: RegisteredApp,
+    pub reused: bool,
+}
+
+/// How a removal went: the new view, and whether the server-side revoke worked.
+#[derive(Debug)]
+pub struct Removal {
+    pub view: VaultView,
+    pub handle: String,
+    pub revoke: Option<Result<(), ApiError>>,
+}
+
+/// The server as the vault should remember it.
+#[derive(Debug, Clone)]
+pub struct ServerRecord {
+    pub base: Url,
+    pub domain: String,
+    pub software: String,
+    pub version: Option<String>,
+}
+
+impl ServerRecord {
+    pub fn from_capabilities(caps: &Capabilities) -> Self {
+        Self {
+            base: caps.base.clone(),
+            domain: caps.domain.clone(),
+            software: caps.software.name.clone(),
+            version: caps.software.version.clone(),
+        }
+    }
+}
+
+/// Everything needed to store a freshly verified account.
+#[derive(Debug)]
+pub struct SaveRequest {
+    pub server: ServerRecord,
+    pub app: RegisteredApp,
+    pub account: VerifiedAccount,
+    pub token: Secret,
+    pub granted: Vec<String>,
+}
+
+#[derive(Debug)]
+pub enum Effect {
+    Unlock {
+        stamp: Stamp,
+        passphrase: Secret,
+    },
+    /// First save: create the vault with this passphrase, then store the account.
+    CreateVaultAndSave {
+        stamp: Stamp,
+        passphrase: Secret,
+        save: SaveRequest,
+    },
+    Save {
+        stamp: Stamp,
+        save: SaveRequest,
+    },
+    Discover {
+        stamp: Stamp,
+        input: ServerInput,
+    },
+    /// Reuse the vault's app for this server, scopes and redirect URIs, or register one.
+    PrepareApp {
+        stamp: Stamp,
+        base: Url,
+        scopes: Vec<String>,
+        force_new: bool,
+    },
+    OpenBrowser {
+        url: String,
+    },
+    /// Copy, and for a token schedule `ClipboardExpired { generation }` 45 s later.
+    Copy {
+        what: Copied,
+        text: Secret,
+        generation: u64,
+    },
+    ClearClipboard {
+        generation: u64,
+    },
+    Exchange {
+        stamp: Stamp,
+        base: Url,
+        app: AppCredentials,
+        code: Secret,
+        redirect_uri: String,
+        verifier: Option<Secret>,
+    },
+    Verify {
+        stamp: Stamp,
+        base: Url,
+        token: Secret,
+    },
+    /// Verify stored accounts concurrently; one `AccountChecked` per account, then `ChecksRecorded`.
+    VerifyAccounts {
+        stamp: Stamp,
+        handles: Vec<String>,
+    },
+    CopyStoredToken {
+        handle: String,
+        generation: u64,
+    },
+    RevealStoredToken {
+        handle: String,
+    },
+    RemoveAccount {
+        stamp: Stamp,
+        handle: String,
+        revoke: bool,
+    },
+}

@@ -1,0 +1,135 @@
+//! Step 3, Register: reuse the vault's app for this server, scopes and redirect URIs, or register
+//! one. Passes by itself when all goes well; a failure stays here with a retry.
+
+use std::collections::BTreeSet;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::authorize::AuthorizeScreen;
+use super::msg::{Effect, Key, Msg, Stamp};
+use super::scopes::ScopesScreen;
+use super::state::{Next, ServerPick, Session, Step};
+use super::view::{Screen, ViewCtx, sentence, spinner};
+
+pub struct RegisterScreen {
+    server: ServerPick,
+    scopes: Vec<String>,
+    busy: Option<Stamp>,
+    error: Option<String>,
+}
+
+impl RegisterScreen {
+    pub fn start(server: ServerPick, scopes: Vec<String>, session: &mut Session) -> Next {
+        let screen = Self {
+            server,
+            scopes,
+            busy: None,
+            error: None,
+        };
+        screen.request(session)
+    }
+
+    fn request(mut self, session: &mut Session) -> Next {
+        let stamp = session.stamp();
+        self.busy = Some(stamp);
+        self.error = None;
+        let effect = Effect::PrepareApp {
+            stamp,
+            base: self.server.caps.base.clone(),
+            scopes: self.scopes.clone(),
+            force_new: false,
+        };
+        (Step::Register(self), vec![effect])
+    }
+
+    pub fn busy(&self) -> bool {
+        self.busy.is_some()
+    }
+
+    pub fn update(mut self, msg: Msg, session: &mut Session) -> Next {
+        match msg {
+            Msg::Key(Key::Esc) => {
+                let checked: BTreeSet<String> = self.scopes.into_iter().collect();
+                return (
+                    Step::Scopes(ScopesScreen::new(self.server, Some(checked))),
+                    Vec::new(),
+                );
+            }
+            Msg::Key(Key::Enter) if self.busy.is_none() => return self.request(session),
+            Msg::AppReady { stamp, result } if self.busy == Some(stamp) => {
+                self.busy = None;
+                match result {
+                    Ok(prepared) => {
+                        return AuthorizeScreen::start(self.server, self.scopes, prepared, session);
+                    }
+                    Err(error) => self.error = Some(sentence(error)),
+                }
+            }
+            _ => {}
+        }
+        (Step::Register(self), Vec::new())
+    }
+}
+
+impl Screen for RegisterScreen {
+    fn title(&self) -> &'static str {
+        "Add account"
+    }
+
+    fn progress(&self) -> Option<(u8, &'static str)> {
+        Some((3, "Register"))
+    }
+
+    fn keys(&self, _: &Session) -> Vec<(&'static str, &'static str)> {
+        if self.busy.is_some() {
+            vec![("Esc", "back"), ("Ctrl-C", "quit")]
+        } else {
+            vec![("Enter", "try again"), ("Esc", "back"), ("q", "quit")]
+        }
+    }
+
+    fn help(&self) -> &'static str {
+        "Before anyone can sign in, the server needs to know the app asking: mastokey registers \
+         itself once per server and set of scopes, and keeps the app's credentials in the vault \
+         for next time.\n\nServers allow 5 registrations per 10 minutes from one address."
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
+        let theme = ctx.theme;
+        let [line, _, status] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(1),
+        ])
+        .areas(area);
+        let domain = &self.server.caps.domain;
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                format!(
+                    "Registering mastokey with {domain} for: {}",
+                    self.scopes.join(" ")
+                ),
+                theme.bold(),
+            )),
+            line,
+        );
+        let text = if self.busy.is_some() {
+            Line::styled(
+                format!(
+                    "{} Talking to {}…",
+                    spinner(ctx.session),
+                    self.server.caps.base
+                ),
+                theme.accent(),
+            )
+        } else if let Some(error) = &self.error {
+            Line::styled(error.clone(), theme.error())
+        } else {
+            Line::raw("")
+        };
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), status);
+    }
+}

@@ -1,0 +1,481 @@
+//! The runner owns the terminal and the event loop. It translates crossterm events into `Msg`,
+//! carries out each `Effect` on tokio (blocking vault work on the blocking pool), and sends the
+//! results back as `Msg`. It redraws after each event; it ticks only while a spinner shows.
+
+use std::io::{IsTerminal, stdout};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use crossterm::event::{
+    DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyCode, KeyEvent,
+    KeyEventKind, KeyModifiers,
+};
+use futures_util::StreamExt;
+use jiff::Timestamp;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+
+use crate::commands::accounts as vault_ops;
+use crate::commands::check::{CheckItem, check_all};
+use crate::error::Error;
+use crate::mastodon::{AppRegistration, Client, RegisteredApp};
+use crate::platform::{Browser, Clipboard};
+use crate::secret::Secret;
+use crate::vault::{Kdf, Vault, VaultError};
+
+use super::authorize::{duplicate_app, redirect_uris};
+use super::msg::{Copied, Effect, Key, Msg, PreparedApp, Removal};
+use super::state::{Session, Start, State, VaultStatus, update};
+use super::theme::Theme;
+use super::view;
+use super::view_model::VaultView;
+
+/// How long a copied token stays on the clipboard.
+const CLIPBOARD_TTL: Duration = Duration::from_secs(45);
+const SPINNER_INTERVAL: Duration = Duration::from_millis(100);
+
+/// What the wizard needs from the outside world.
+pub struct Deps {
+    pub client: Client,
+    pub browser: Arc<dyn Browser>,
+    pub clipboard: Box<dyn Clipboard>,
+    pub dir: PathBuf,
+    pub no_color: bool,
+    pub ssh: bool,
+    pub env_passphrase: Option<Secret>,
+}
+
+pub fn run(start: Start, deps: Deps) -> Result<ExitCode, Error> {
+    if !std::io::stdin().is_terminal() || !stdout().is_terminal() {
+        return Err(Error::NotATerminal);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Terminal)?;
+    runtime.block_on(run_async(start, deps))
+}
+
+async fn run_async(start: Start, deps: Deps) -> Result<ExitCode, Error> {
+    // Restore bracketed paste too on a panic; ratatui's own hook (installed by init) restores
+    // raw mode and the main screen, then calls this one.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(stdout(), DisableBracketedPaste);
+        previous(info);
+    }));
+    let mut terminal = ratatui::try_init().map_err(Error::Terminal)?;
+    let result = match crossterm::execute!(stdout(), EnableBracketedPaste) {
+        Ok(()) => event_loop(&mut terminal, start, deps).await,
+        Err(e) => Err(Error::Terminal(e)),
+    };
+    let _ = crossterm::execute!(stdout(), DisableBracketedPaste);
+    ratatui::restore();
+    result
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    start: Start,
+    deps: Deps,
+) -> Result<ExitCode, Error> {
+    let theme = Theme::new(deps.no_color);
+    let status = if Vault::exists(&deps.dir) {
+        VaultStatus::Locked
+    } else {
+        VaultStatus::Missing
+    };
+    let session = Session::new(status, deps.ssh, deps.dir.clone());
+    let (tx, mut rx) = unbounded_channel();
+    let mut runner = Runner::new(deps, tx);
+    let env_passphrase = runner.env_passphrase.take();
+    let (mut state, first_effects) = State::new(start, session, env_passphrase);
+    state.session.now = Timestamp::now();
+
+    // The first frame comes before any network or key derivation.
+    terminal
+        .draw(|frame| view::render(&state, frame, theme))
+        .map_err(Error::Terminal)?;
+    for effect in first_effects {
+        runner.execute(effect);
+    }
+
+    let mut events = EventStream::new();
+    loop {
+        let ticking = state.spinner_visible();
+        let msg = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => match translate(event) {
+                    Some(msg) => msg,
+                    None => continue,
+                },
+                Some(Err(e)) => return Err(Error::Terminal(e)),
+                None => break,
+            },
+            Some(msg) = rx.recv() => msg,
+            () = tokio::time::sleep(SPINNER_INTERVAL), if ticking => Msg::Tick,
+        };
+        state.session.now = Timestamp::now();
+        for effect in update(&mut state, msg) {
+            runner.execute(effect);
+        }
+        if state.session.quit {
+            break;
+        }
+        terminal
+            .draw(|frame| view::render(&state, frame, theme))
+            .map_err(Error::Terminal)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn translate(event: Event) -> Option<Msg> {
+    match event {
+        // Windows also reports releases; only presses and repeats are input.
+        Event::Key(key) if key.kind != KeyEventKind::Release => translate_key(key).map(Msg::Key),
+        Event::Paste(text) => Some(Msg::Paste(text)),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        _ => None,
+    }
+}
+
+fn translate_key(key: KeyEvent) -> Option<Key> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    Some(match key.code {
+        KeyCode::Char(c) if ctrl => Key::Ctrl(c.to_ascii_lowercase()),
+        KeyCode::Char(c) => Key::Char(c),
+        KeyCode::Enter => Key::Enter,
+        KeyCode::Esc => Key::Esc,
+        KeyCode::Tab => Key::Tab,
+        KeyCode::BackTab => Key::BackTab,
+        KeyCode::Up => Key::Up,
+        KeyCode::Down => Key::Down,
+        KeyCode::Left => Key::Left,
+        KeyCode::Right => Key::Right,
+        KeyCode::Home => Key::Home,
+        KeyCode::End => Key::End,
+        KeyCode::PageUp => Key::PageUp,
+        KeyCode::PageDown => Key::PageDown,
+        KeyCode::Backspace => Key::Backspace,
+        KeyCode::Delete => Key::Delete,
+        _ => return None,
+    })
+}
+
+/// Carries out effects. The vault sits behind a mutex because blocking tasks save into it.
+struct Runner {
+    client: Client,
+    browser: Arc<dyn Browser>,
+    clipboard: Box<dyn Clipboard>,
+    dir: PathBuf,
+    env_passphrase: Option<Secret>,
+    vault: Arc<Mutex<Option<Vault>>>,
+    /// Apps registered before the vault existed, kept until the first save stores them.
+    fresh_apps: Arc<Mutex<Vec<(String, RegisteredApp)>>>,
+    copied: Option<(u64, Secret)>,
+    tx: UnboundedSender<Msg>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock ends the wizard anyway; the data is still consistent
+    // because every change goes through the vault's own atomic save.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Runner {
+    fn new(deps: Deps, tx: UnboundedSender<Msg>) -> Self {
+        Self {
+            client: deps.client,
+            browser: deps.browser,
+            clipboard: deps.clipboard,
+            dir: deps.dir,
+            env_passphrase: deps.env_passphrase,
+            vault: Arc::new(Mutex::new(None)),
+            fresh_apps: Arc::new(Mutex::new(Vec::new())),
+            copied: None,
+            tx,
+        }
+    }
+
+    fn send(tx: &UnboundedSender<Msg>, msg: Msg) {
+        // The receiver lives as long as the event loop; after it ends nobody needs the result.
+        let _ = tx.send(msg);
+    }
+
+    fn view_of(vault: &Vault) -> VaultView {
+        VaultView::from_data(vault.data(), vault.dir().to_path_buf())
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn execute(&mut self, effect: Effect) {
+        let tx = self.tx.clone();
+        match effect {
+            Effect::Unlock { stamp, passphrase } => {
+                let (dir, slot) = (self.dir.clone(), Arc::clone(&self.vault));
+                tokio::task::spawn_blocking(move || {
+                    let result = Vault::unlock(&dir, &passphrase).map(|vault| {
+                        let view = Self::view_of(&vault);
+                        *lock(&slot) = Some(vault);
+                        view
+                    });
+                    Self::send(&tx, Msg::Unlocked { stamp, result });
+                });
+            }
+            Effect::CreateVaultAndSave {
+                stamp,
+                passphrase,
+                save,
+            } => {
+                let (dir, slot, fresh) = (
+                    self.dir.clone(),
+                    Arc::clone(&self.vault),
+                    Arc::clone(&self.fresh_apps),
+                );
+                tokio::task::spawn_blocking(move || {
+                    let result =
+                        Vault::create(&dir, &passphrase, Kdf::default()).and_then(|mut vault| {
+                            let apps = std::mem::take(&mut *lock(&fresh));
+                            let view = vault_ops::save(&mut vault, save, apps, Timestamp::now())?;
+                            *lock(&slot) = Some(vault);
+                            Ok(view)
+                        });
+                    Self::send(&tx, Msg::Saved { stamp, result });
+                });
+            }
+            Effect::Save { stamp, save } => {
+                let (slot, fresh) = (Arc::clone(&self.vault), Arc::clone(&self.fresh_apps));
+                tokio::task::spawn_blocking(move || {
+                    let result = with_vault(&slot, |vault| {
+                        let apps = std::mem::take(&mut *lock(&fresh));
+                        vault_ops::save(vault, save, apps, Timestamp::now())
+                    });
+                    Self::send(&tx, Msg::Saved { stamp, result });
+                });
+            }
+            Effect::Discover { stamp, input } => {
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    let result = client.discover(&input).await;
+                    Self::send(&tx, Msg::Discovered { stamp, result });
+                });
+            }
+            Effect::PrepareApp {
+                stamp,
+                base,
+                scopes,
+                force_new,
+            } => {
+                let client = self.client.clone();
+                let (slot, fresh) = (Arc::clone(&self.vault), Arc::clone(&self.fresh_apps));
+                let uris = redirect_uris();
+                let reusable = if force_new {
+                    None
+                } else {
+                    let stored = lock(&slot)
+                        .as_ref()
+                        .and_then(|v| vault_ops::find_app(v.data(), &base, &scopes, &uris));
+                    stored.or_else(|| {
+                        lock(&fresh)
+                            .iter()
+                            .find(|(b, app)| {
+                                *b == base.as_str() && vault_ops::same_set(&app.scopes, &scopes)
+                            })
+                            .map(|(_, app)| duplicate_app(app))
+                    })
+                };
+                tokio::spawn(async move {
+                    if let Some(app) = reusable {
+                        Self::send(
+                            &tx,
+                            Msg::AppReady {
+                                stamp,
+                                result: Ok(PreparedApp { app, reused: true }),
+                            },
+                        );
+                        return;
+                    }
+                    let registration = AppRegistration {
+                        client_name: "mastokey".into(),
+                        website: Some("https://crates.io/crates/mastokey".into()),
+                        redirect_uris: uris,
+                        scopes,
+                    };
+                    let result = client.register_app(&base, &registration).await;
+                    if let Ok(app) = &result {
+                        // Keep the app even if the user stops before saving: registrations are
+                        // rate-limited, and a vault that is open stores it right away.
+                        let copy = duplicate_app(app);
+                        let stored = tokio::task::spawn_blocking({
+                            let base = base.clone();
+                            move || {
+                                let mut guard = lock(&slot);
+                                match guard.as_mut() {
+                                    Some(vault) => {
+                                        vault_ops::store_app(vault, &base, copy, Timestamp::now())
+                                            .is_ok()
+                                    }
+                                    None => false,
+                                }
+                            }
+                        })
+                        .await
+                        .unwrap_or(false);
+                        if !stored {
+                            lock(&fresh).push((base.to_string(), duplicate_app(app)));
+                        }
+                    }
+                    let result = result.map(|app| PreparedApp { app, reused: false });
+                    Self::send(&tx, Msg::AppReady { stamp, result });
+                });
+            }
+            Effect::OpenBrowser { url } => {
+                let browser = Arc::clone(&self.browser);
+                tokio::task::spawn_blocking(move || {
+                    Self::send(&tx, Msg::BrowserOpened(browser.open(&url)));
+                });
+            }
+            Effect::Copy {
+                what,
+                text,
+                generation,
+            } => self.copy(what, text, generation),
+            Effect::ClearClipboard { generation } => {
+                if let Some((g, text)) = &self.copied
+                    && *g == generation
+                {
+                    self.clipboard.clear_if_unchanged(text.expose());
+                    self.copied = None;
+                }
+            }
+            Effect::Exchange {
+                stamp,
+                base,
+                app,
+                code,
+                redirect_uri,
+                verifier,
+            } => {
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    let result = client
+                        .exchange_code(&base, &app, &code, &redirect_uri, verifier.as_ref())
+                        .await;
+                    Self::send(&tx, Msg::Exchanged { stamp, result });
+                });
+            }
+            Effect::Verify { stamp, base, token } => {
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    let result = client.verify_credentials(&base, &token).await;
+                    Self::send(&tx, Msg::Verified { stamp, result });
+                });
+            }
+            Effect::VerifyAccounts { stamp, handles } => {
+                let items: Vec<CheckItem> = lock(&self.vault)
+                    .as_ref()
+                    .map(|v| vault_ops::check_items(v.data(), &handles))
+                    .unwrap_or_default();
+                let client = self.client.clone();
+                let slot = Arc::clone(&self.vault);
+                tokio::spawn(async move {
+                    let mut outcomes = Vec::new();
+                    check_all(&client, items, |outcome| {
+                        Self::send(
+                            &tx,
+                            Msg::AccountChecked {
+                                stamp,
+                                handle: outcome.handle.clone(),
+                                status: outcome.status,
+                                detail: outcome.detail.clone(),
+                            },
+                        );
+                        outcomes.push(outcome);
+                    })
+                    .await;
+                    let result = tokio::task::spawn_blocking(move || {
+                        with_vault(&slot, |vault| {
+                            vault_ops::record_checks(vault, outcomes, Timestamp::now())
+                        })
+                    })
+                    .await
+                    .unwrap_or(Err(VaultError::Missing));
+                    Self::send(&tx, Msg::ChecksRecorded { stamp, result });
+                });
+            }
+            Effect::CopyStoredToken { handle, generation } => {
+                let token = lock(&self.vault)
+                    .as_ref()
+                    .and_then(|v| vault_ops::token_of(v.data(), &handle));
+                if let Some(token) = token {
+                    self.copy(Copied::Token, token, generation);
+                }
+            }
+            Effect::RevealStoredToken { handle } => {
+                let token = lock(&self.vault)
+                    .as_ref()
+                    .and_then(|v| vault_ops::token_of(v.data(), &handle));
+                if let Some(token) = token {
+                    Self::send(&tx, Msg::Revealed { handle, token });
+                }
+            }
+            Effect::RemoveAccount {
+                stamp,
+                handle,
+                revoke,
+            } => {
+                let client = self.client.clone();
+                let slot = Arc::clone(&self.vault);
+                let revoke_with = if revoke {
+                    lock(&slot)
+                        .as_ref()
+                        .and_then(|v| vault_ops::revoke_material(v.data(), &handle))
+                } else {
+                    None
+                };
+                tokio::spawn(async move {
+                    let revoke = match revoke_with {
+                        Some((base, app, token)) => Some(client.revoke(&base, &app, &token).await),
+                        None => None,
+                    };
+                    let result = tokio::task::spawn_blocking(move || {
+                        with_vault(&slot, |vault| {
+                            vault_ops::remove(vault, &handle).map(|view| (view, handle))
+                        })
+                    })
+                    .await
+                    .unwrap_or(Err(VaultError::Missing))
+                    .map(|(view, handle)| Removal {
+                        view,
+                        handle,
+                        revoke,
+                    });
+                    Self::send(&tx, Msg::Removed { stamp, result });
+                });
+            }
+        }
+    }
+
+    fn copy(&mut self, what: Copied, text: Secret, generation: u64) {
+        let result = self.clipboard.copy(text.expose());
+        if result.is_ok() && what == Copied::Token {
+            let tx = self.tx.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(CLIPBOARD_TTL).await;
+                Self::send(&tx, Msg::ClipboardExpired { generation });
+            });
+            self.copied = Some((generation, text));
+        }
+        Self::send(&self.tx, Msg::Copied { what, result });
+    }
+}
+
+fn with_vault<T>(
+    slot: &Mutex<Option<Vault>>,
+    f: impl FnOnce(&mut Vault) -> Result<T, VaultError>,
+) -> Result<T, VaultError> {
+    match lock(slot).as_mut() {
+        Some(vault) => f(vault),
+        None => Err(VaultError::Missing),
+    }
+}

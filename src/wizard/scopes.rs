@@ -1,0 +1,309 @@
+//! Step 2, Scopes: what discovery found on top, then presets and grouped checkboxes, each with a
+//! one-line description. Where the server lacks `profile`, it is shown unavailable with the
+//! reason and `read:accounts` takes its place.
+
+use std::collections::BTreeSet;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{List, ListItem, ListState, Paragraph};
+
+use crate::mastodon::Capabilities;
+use crate::mastodon::scopes::{catalogue, negotiate};
+
+use super::msg::{Effect, Key, Msg};
+use super::register::RegisterScreen;
+use super::server::ServerScreen;
+use super::state::{Next, ServerPick, Session, Step};
+use super::view::{Screen, ViewCtx};
+
+enum Row {
+    Preset {
+        name: String,
+        description: String,
+        scopes: Vec<String>,
+    },
+    Group(String),
+    Scope {
+        name: String,
+        description: String,
+        unavailable: Option<&'static str>,
+    },
+}
+
+pub struct ScopesScreen {
+    server: ServerPick,
+    rows: Vec<Row>,
+    cursor: usize,
+    checked: BTreeSet<String>,
+    error: Option<String>,
+}
+
+/// Why a scope cannot be asked for on this server, or `None` when it can.
+fn unavailable(name: &str, caps: &Capabilities) -> Option<&'static str> {
+    if name == "profile" && !caps.profile_scope {
+        return Some(if caps.metadata {
+            "this server does not offer it; read:accounts is used instead"
+        } else {
+            "needs Mastodon 4.3 or later; read:accounts is used instead"
+        });
+    }
+    match &caps.scopes_supported {
+        Some(supported) if !supported.iter().any(|s| s == name) => {
+            Some("not offered by this server")
+        }
+        _ => None,
+    }
+}
+
+impl ScopesScreen {
+    /// `previous` restores the user's choice when coming back with Esc.
+    pub fn new(server: ServerPick, previous: Option<BTreeSet<String>>) -> Self {
+        let cat = catalogue();
+        let mut rows = Vec::new();
+        for preset in &cat.presets {
+            rows.push(Row::Preset {
+                name: preset.name.clone(),
+                description: preset.description.clone(),
+                scopes: negotiate(&preset.scopes, &server.caps).scopes,
+            });
+        }
+        for group in &cat.groups {
+            rows.push(Row::Group(group.title.clone()));
+            for scope in cat.scopes.iter().filter(|s| s.group == group.id) {
+                rows.push(Row::Scope {
+                    name: scope.name.clone(),
+                    description: scope.description.clone(),
+                    unavailable: unavailable(&scope.name, &server.caps),
+                });
+            }
+        }
+        let checked = previous.unwrap_or_else(|| match rows.first() {
+            Some(Row::Preset { scopes, .. }) => scopes.iter().cloned().collect(),
+            _ => BTreeSet::new(),
+        });
+        let mut screen = Self {
+            server,
+            rows,
+            cursor: 0,
+            checked,
+            error: None,
+        };
+        // Start on the preset that matches the current choice, so Enter keeps it.
+        screen.cursor = screen
+            .rows
+            .iter()
+            .position(|r| matches!(r, Row::Preset { scopes, .. } if screen.is_current(scopes)))
+            .unwrap_or(0);
+        screen
+    }
+
+    fn is_current(&self, scopes: &[String]) -> bool {
+        scopes.len() == self.checked.len() && scopes.iter().all(|s| self.checked.contains(s))
+    }
+
+    fn selectable(&self, index: usize) -> bool {
+        !matches!(self.rows.get(index), Some(Row::Group(_)) | None)
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        let mut index = self.cursor;
+        loop {
+            let Some(next) = index
+                .checked_add_signed(delta)
+                .filter(|i| *i < self.rows.len())
+            else {
+                return;
+            };
+            index = next;
+            if self.selectable(index) {
+                self.cursor = index;
+                return;
+            }
+        }
+    }
+
+    fn toggle(&mut self) {
+        match self.rows.get(self.cursor) {
+            Some(Row::Preset { scopes, .. }) => self.checked = scopes.iter().cloned().collect(),
+            Some(Row::Scope {
+                name,
+                unavailable: Some(reason),
+                ..
+            }) => {
+                self.error = Some(format!("{name} is unavailable: {reason}."));
+            }
+            Some(Row::Scope { name, .. }) => {
+                if !self.checked.remove(name) {
+                    self.checked.insert(name.clone());
+                }
+            }
+            Some(Row::Group(_)) | None => {}
+        }
+    }
+
+    pub fn update(mut self, msg: Msg, session: &mut Session) -> Next {
+        if let Msg::Key(_) = msg {
+            self.error = None;
+        }
+        match msg {
+            Msg::Key(Key::Esc) => {
+                return (
+                    Step::Server(ServerScreen::new(&self.server.text, session)),
+                    Vec::new(),
+                );
+            }
+            Msg::Key(Key::Enter) => {
+                if self.checked.is_empty() {
+                    self.error = Some("Choose at least one scope (Space toggles).".into());
+                } else {
+                    let scopes: Vec<String> = self.checked.iter().cloned().collect();
+                    return RegisterScreen::start(self.server, scopes, session);
+                }
+            }
+            Msg::Key(Key::Up | Key::Char('k') | Key::BackTab) => self.move_by(-1),
+            Msg::Key(Key::Down | Key::Char('j') | Key::Tab) => self.move_by(1),
+            Msg::Key(Key::PageUp) => self.move_by(-10),
+            Msg::Key(Key::PageDown) => self.move_by(10),
+            Msg::Key(Key::Home) => {
+                self.cursor = 0;
+            }
+            Msg::Key(Key::End) => {
+                self.cursor = self.rows.len().saturating_sub(1);
+            }
+            Msg::Key(Key::Char(' ')) => self.toggle(),
+            _ => {}
+        }
+        (Step::Scopes(self), Vec::new())
+    }
+}
+
+impl Screen for ScopesScreen {
+    fn title(&self) -> &'static str {
+        "Add account"
+    }
+
+    fn progress(&self) -> Option<(u8, &'static str)> {
+        Some((2, "Scopes"))
+    }
+
+    fn keys(&self, _: &Session) -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("Enter", "continue"),
+            ("Space", "toggle"),
+            ("↑↓", "move"),
+            ("Esc", "back"),
+            ("?", "help"),
+            ("q", "quit"),
+        ]
+    }
+
+    fn help(&self) -> &'static str {
+        "Scopes limit what the token may do. Ask for as little as the job needs.\n\n\
+         Account check only (profile): lets a script confirm whose token it is, nothing more.\n\
+         Posting bot: publish posts and upload media.\n\
+         Read everything: read all of the account's data.\n\n\
+         Space on a preset picks it; Space on a scope adds or removes it."
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
+        let theme = ctx.theme;
+        let caps = &self.server.caps;
+        let [summary, list, status] = Layout::vertical([
+            Constraint::Length(4),
+            Constraint::Min(3),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        let yes_no = |b: bool| {
+            if b {
+                Span::styled("yes", theme.ok())
+            } else {
+                Span::styled("no", theme.warn())
+            }
+        };
+        let title = caps.title.clone().unwrap_or_else(|| caps.domain.clone());
+        let mut first = vec![
+            Span::styled(title, theme.bold()),
+            Span::raw(format!(" · {} · {}", caps.software, caps.base)),
+        ];
+        if caps.loopback_http {
+            first.push(Span::styled(" · plain http (loopback only)", theme.warn()));
+        }
+        frame.render_widget(
+            Paragraph::new(vec![
+                Line::from(first),
+                Line::from(vec![
+                    Span::raw("profile scope: "),
+                    yes_no(caps.profile_scope),
+                    Span::raw("   PKCE: "),
+                    yes_no(caps.pkce_s256),
+                    Span::raw(format!("   accounts are @user@{}", caps.domain)),
+                ]),
+                Line::styled(
+                    format!(
+                        "Selected: {}",
+                        self.checked.iter().cloned().collect::<Vec<_>>().join(" ")
+                    ),
+                    theme.accent(),
+                ),
+            ]),
+            summary,
+        );
+        let name_width = 24;
+        let items: Vec<ListItem> = self
+            .rows
+            .iter()
+            .map(|row| match row {
+                Row::Preset {
+                    name,
+                    description,
+                    scopes,
+                } => {
+                    let mark = if self.is_current(scopes) {
+                        "(•)"
+                    } else {
+                        "( )"
+                    };
+                    ListItem::new(Line::from(vec![
+                        Span::raw(format!("{mark} ")),
+                        Span::styled(format!("{name:<width$}", width = name_width), theme.bold()),
+                        Span::styled(format!("{description} [{}]", scopes.join(" ")), theme.dim()),
+                    ]))
+                }
+                Row::Group(title) => ListItem::new(Line::styled(title.clone(), theme.accent())),
+                Row::Scope {
+                    name,
+                    description,
+                    unavailable,
+                } => {
+                    let (mark, text, style) = match unavailable {
+                        Some(reason) => ("[-]", format!("unavailable: {reason}"), theme.dim()),
+                        None if self.checked.contains(name) => {
+                            ("[x]", description.clone(), theme.dim())
+                        }
+                        None => ("[ ]", description.clone(), theme.dim()),
+                    };
+                    ListItem::new(Line::from(vec![
+                        Span::raw(format!("  {mark} ")),
+                        Span::raw(format!("{name:<width$}", width = name_width - 2)),
+                        Span::styled(text, style),
+                    ]))
+                }
+            })
+            .collect();
+        let mut state = ListState::default().with_selected(Some(self.cursor));
+        frame.render_stateful_widget(
+            List::new(items).highlight_style(theme.selected()),
+            list,
+            &mut state,
+        );
+        if let Some(error) = &self.error {
+            frame.render_widget(
+                Paragraph::new(Line::styled(error.clone(), theme.error())),
+                status,
+            );
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! Step 1, Server: a text field that takes a name, URL or handle; `Enter` runs discovery and, on
+//! success, moves on by itself. Servers already in the vault are offered below the field.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::mastodon::parse_server_input;
+
+use super::home::HomeScreen;
+use super::msg::{Effect, Key, Msg, Stamp};
+use super::scopes::ScopesScreen;
+use super::state::{Next, ServerPick, Session, Step};
+use super::text_field::TextField;
+use super::view::{Screen, ViewCtx, sentence, spinner};
+
+pub struct ServerScreen {
+    field: TextField,
+    error: Option<String>,
+    busy: Option<Stamp>,
+    /// Servers the vault already knows, offered with Up/Down.
+    known: Vec<String>,
+    picked: Option<usize>,
+}
+
+impl ServerScreen {
+    pub fn new(text: &str, session: &Session) -> Self {
+        let known = session
+            .view()
+            .map(|v| v.servers.clone())
+            .unwrap_or_default();
+        Self {
+            field: TextField::new(text),
+            error: None,
+            busy: None,
+            known,
+            picked: None,
+        }
+    }
+
+    /// The screen with `text` typed and Enter already pressed (`mastokey add SERVER`, "Add another").
+    pub fn submit_text(text: &str, session: &mut Session) -> Next {
+        Self::new(text, session).submit(session)
+    }
+
+    pub fn busy(&self) -> bool {
+        self.busy.is_some()
+    }
+
+    fn submit(mut self, session: &mut Session) -> Next {
+        match parse_server_input(self.field.value()) {
+            Ok(input) => {
+                let stamp = session.stamp();
+                self.busy = Some(stamp);
+                self.error = None;
+                (Step::Server(self), vec![Effect::Discover { stamp, input }])
+            }
+            Err(error) => {
+                self.error = Some(sentence(error));
+                (Step::Server(self), Vec::new())
+            }
+        }
+    }
+
+    pub fn update(mut self, msg: Msg, session: &mut Session) -> Next {
+        match msg {
+            Msg::Key(Key::Esc) if self.busy.is_some() => {
+                self.busy = None;
+                self.error = Some("Stopped. Press Enter to try again.".into());
+            }
+            Msg::Key(Key::Esc) => {
+                if session.view().is_some_and(|v| !v.accounts.is_empty()) {
+                    return (Step::Home(HomeScreen::default()), Vec::new());
+                }
+            }
+            Msg::Key(_) | Msg::Paste(_) if self.busy.is_some() => {}
+            Msg::Key(Key::Enter) => return self.submit(session),
+            Msg::Key(Key::Down) if !self.known.is_empty() => {
+                let next = self.picked.map_or(0, |i| (i + 1).min(self.known.len() - 1));
+                self.pick(next);
+            }
+            Msg::Key(Key::Up) => match self.picked {
+                Some(0) | None => self.picked = None,
+                Some(i) => self.pick(i - 1),
+            },
+            Msg::Key(key) => {
+                if self.field.handle(key) {
+                    self.error = None;
+                    self.picked = None;
+                }
+            }
+            Msg::Paste(text) => {
+                self.field.insert_str(text.trim());
+                self.error = None;
+            }
+            Msg::Discovered { stamp, result } if self.busy == Some(stamp) => {
+                self.busy = None;
+                match result {
+                    Ok(caps) => {
+                        let pick = ServerPick {
+                            text: self.field.value().to_owned(),
+                            caps,
+                        };
+                        return (Step::Scopes(ScopesScreen::new(pick, None)), Vec::new());
+                    }
+                    Err(error) => self.error = Some(sentence(error)),
+                }
+            }
+            _ => {}
+        }
+        (Step::Server(self), Vec::new())
+    }
+
+    fn pick(&mut self, index: usize) {
+        if let Some(server) = self.known.get(index) {
+            let shown = server.trim_start_matches("https://").to_owned();
+            self.field.set(&shown);
+            self.picked = Some(index);
+            self.error = None;
+        }
+    }
+}
+
+impl Screen for ServerScreen {
+    fn title(&self) -> &'static str {
+        "Add account"
+    }
+
+    fn progress(&self) -> Option<(u8, &'static str)> {
+        Some((1, "Server"))
+    }
+
+    fn keys(&self, session: &Session) -> Vec<(&'static str, &'static str)> {
+        let mut keys = vec![("Enter", "continue")];
+        if !self.known.is_empty() {
+            keys.push(("↑↓", "known servers"));
+        }
+        if session.view().is_some_and(|v| !v.accounts.is_empty()) || self.busy.is_some() {
+            keys.push(("Esc", "back"));
+        }
+        keys.push(("Ctrl-C", "quit"));
+        keys
+    }
+
+    fn help(&self) -> &'static str {
+        "Type the server of the account you want a token for.\n\n\
+         Any of these work: mastodon.social, https://mastodon.social/, @alice@mastodon.social, \
+         alice@mastodon.social.\n\n\
+         mastokey then asks the server what it supports (scopes, PKCE) before going on."
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
+        let theme = ctx.theme;
+        let [intro, _, field, _, status, _, known] = Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(3),
+            Constraint::Length(1),
+            Constraint::Min(0),
+        ])
+        .areas(area);
+        frame.render_widget(
+            Paragraph::new(vec![
+                Line::styled("Which Mastodon server is the account on?", theme.bold()),
+                Line::styled(
+                    "A name, a URL or a handle: mastodon.social, @alice@mastodon.social",
+                    theme.dim(),
+                ),
+            ]),
+            intro,
+        );
+        self.field
+            .render(frame, field, "Server: ", self.busy.is_none(), theme);
+        let line = if self.busy.is_some() {
+            Line::styled(
+                format!(
+                    "{} Asking {} what it supports…",
+                    spinner(ctx.session),
+                    self.field.value()
+                ),
+                theme.accent(),
+            )
+        } else if let Some(error) = &self.error {
+            Line::styled(error.clone(), theme.error())
+        } else {
+            Line::raw("")
+        };
+        frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), status);
+        if !self.known.is_empty() {
+            let mut lines = vec![Line::styled("Servers in your vault:", theme.dim())];
+            for (i, server) in self.known.iter().enumerate() {
+                let style = if self.picked == Some(i) {
+                    theme.selected()
+                } else {
+                    theme.dim()
+                };
+                lines.push(Line::from(vec![
+                    Span::raw("  "),
+                    Span::styled(server.clone(), style),
+                ]));
+            }
+            frame.render_widget(Paragraph::new(lines), known);
+        }
+    }
+}

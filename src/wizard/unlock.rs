@@ -1,0 +1,160 @@
+//! Unlock: the vault passphrase. The key derivation runs off the UI thread; the screen shows
+//! "Unlocking…" meanwhile. A passphrase from the environment skips the prompt.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::secret::Secret;
+
+use super::home::HomeScreen;
+use super::msg::{Effect, Key, Msg, Stamp};
+use super::server::ServerScreen;
+use super::state::{Next, Session, Start, Step, VaultStatus};
+use super::text_field::TextField;
+use super::view::{Screen, ViewCtx, sentence, spinner};
+
+pub struct UnlockScreen {
+    field: TextField,
+    error: Option<String>,
+    busy: Option<Stamp>,
+    then: Start,
+    /// The passphrase came from the environment; a failure there is not the user's typing.
+    from_env: bool,
+}
+
+impl UnlockScreen {
+    pub fn start(then: Start, env_passphrase: Option<Secret>, session: &mut Session) -> Next {
+        let mut screen = Self {
+            field: TextField::masked(),
+            error: None,
+            busy: None,
+            then,
+            from_env: false,
+        };
+        let mut effects = Vec::new();
+        if let Some(passphrase) = env_passphrase {
+            let stamp = session.stamp();
+            screen.busy = Some(stamp);
+            screen.from_env = true;
+            effects.push(Effect::Unlock { stamp, passphrase });
+        }
+        (Step::Unlock(screen), effects)
+    }
+
+    pub fn busy(&self) -> bool {
+        self.busy.is_some()
+    }
+
+    pub fn update(mut self, msg: Msg, session: &mut Session) -> Next {
+        match msg {
+            Msg::Key(Key::Enter) if self.busy.is_none() => {
+                if self.field.is_empty() {
+                    self.error = Some("Type the vault passphrase, then press Enter.".into());
+                    return (Step::Unlock(self), Vec::new());
+                }
+                let passphrase = Secret::new(self.field.value());
+                self.field.clear();
+                let stamp = session.stamp();
+                self.busy = Some(stamp);
+                self.error = None;
+                (
+                    Step::Unlock(self),
+                    vec![Effect::Unlock { stamp, passphrase }],
+                )
+            }
+            Msg::Key(key) if self.busy.is_none() => {
+                self.field.handle(key);
+                (Step::Unlock(self), Vec::new())
+            }
+            Msg::Paste(text) if self.busy.is_none() => {
+                self.field.insert_str(text.trim_end_matches(['\r', '\n']));
+                (Step::Unlock(self), Vec::new())
+            }
+            Msg::Unlocked { stamp, result } if self.busy == Some(stamp) => {
+                self.busy = None;
+                match result {
+                    Ok(view) => {
+                        let empty = view.accounts.is_empty();
+                        session.vault = VaultStatus::Unlocked(view);
+                        match self.then {
+                            Start::Add(Some(server)) => ServerScreen::submit_text(&server, session),
+                            Start::Home if !empty => {
+                                (Step::Home(HomeScreen::default()), Vec::new())
+                            }
+                            Start::Add(None) | Start::Home => {
+                                (Step::Server(ServerScreen::new("", session)), Vec::new())
+                            }
+                        }
+                    }
+                    Err(error) => {
+                        let mut text = sentence(error);
+                        if self.from_env {
+                            text.push_str(" (The passphrase came from the environment; type it here instead.)");
+                            self.from_env = false;
+                        }
+                        self.error = Some(text);
+                        (Step::Unlock(self), Vec::new())
+                    }
+                }
+            }
+            _ => (Step::Unlock(self), Vec::new()),
+        }
+    }
+}
+
+impl Screen for UnlockScreen {
+    fn title(&self) -> &'static str {
+        "Unlock"
+    }
+
+    fn keys(&self, _: &Session) -> Vec<(&'static str, &'static str)> {
+        vec![("Enter", "unlock"), ("Ctrl-C", "quit")]
+    }
+
+    fn help(&self) -> &'static str {
+        "Your accounts are kept in an encrypted vault. Type its passphrase to open it.\n\n\
+         Scripts can unlock without this prompt through MASTOKEY_PASSPHRASE_COMMAND, \
+         MASTOKEY_PASSPHRASE_FILE or MASTOKEY_PASSPHRASE."
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
+        let theme = ctx.theme;
+        let [intro, _, field, _, status] = Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(1),
+        ])
+        .areas(area);
+        let path = ctx.session.vault_path_hint();
+        frame.render_widget(
+            Paragraph::new(vec![
+                Line::styled(
+                    "Type your vault passphrase to open your accounts.",
+                    theme.bold(),
+                ),
+                Line::styled(path, theme.dim()),
+            ]),
+            intro,
+        );
+        self.field
+            .render(frame, field, "Passphrase: ", self.busy.is_none(), theme);
+        let line = if self.busy.is_some() {
+            Line::styled(
+                format!(
+                    "{} Unlocking… (deriving the key takes about half a second)",
+                    spinner(ctx.session)
+                ),
+                theme.accent(),
+            )
+        } else if let Some(error) = &self.error {
+            Line::styled(error.clone(), theme.error())
+        } else {
+            Line::raw("")
+        };
+        frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), status);
+    }
+}

@@ -1,0 +1,195 @@
+//! The frame around every screen: header with the step, body, notice line, key footer, help
+//! popup, and the "terminal too small" fallback. Rendering is a pure function of the state.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+
+use super::state::{NoticeKind, Session, State, Step};
+use super::theme::Theme;
+
+/// Below this the layout would break; a message is shown instead.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
+/// What every screen gives the frame.
+pub trait Screen {
+    /// "Add account", "Accounts", "Unlock".
+    fn title(&self) -> &'static str;
+    /// The step header, e.g. `(2, "Scopes")` shown as "2/5 Scopes".
+    fn progress(&self) -> Option<(u8, &'static str)> {
+        None
+    }
+    /// Key hints for the footer, most important first.
+    fn keys(&self, session: &Session) -> Vec<(&'static str, &'static str)>;
+    /// The `?` popup text.
+    fn help(&self) -> &'static str;
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx);
+}
+
+pub struct ViewCtx<'a> {
+    pub theme: Theme,
+    pub session: &'a Session,
+}
+
+pub const STEPS: u8 = 5;
+const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+pub fn spinner(session: &Session) -> char {
+    SPINNER[session.spinner % SPINNER.len()]
+}
+
+/// Error texts are worded as clauses ("the server …") for the CLI's "mastokey: " prefix; on
+/// screen they stand alone as sentences.
+pub fn sentence(text: impl std::fmt::Display) -> String {
+    let text = text.to_string();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+fn screen(step: &Step) -> &dyn Screen {
+    match step {
+        Step::Unlock(s) => s,
+        Step::Home(s) => s,
+        Step::Server(s) => s,
+        Step::Scopes(s) => s,
+        Step::Register(s) => s,
+        Step::Authorize(s) => s,
+        Step::Verify(s) => s,
+    }
+}
+
+pub fn render(state: &State, frame: &mut Frame, theme: Theme) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        render_too_small(frame, area, theme);
+        return;
+    }
+    let screen = screen(&state.step);
+    let ctx = ViewCtx {
+        theme,
+        session: &state.session,
+    };
+    let [header, body, notice, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+
+    let mut left = vec![
+        Span::styled(" mastokey", theme.accent()),
+        Span::raw(" · "),
+        Span::styled(screen.title(), theme.bold()),
+    ];
+    if state.session.ssh {
+        left.push(Span::styled("  (over SSH)", theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(left)), header);
+    if let Some((n, name)) = screen.progress() {
+        let text = format!("{n}/{STEPS} {name} ");
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, theme.bold())).alignment(Alignment::Right),
+            header,
+        );
+    }
+
+    let inner = body.inner(ratatui::layout::Margin::new(1, 0));
+    screen.render(frame, inner, &ctx);
+
+    if let Some(n) = &state.session.notice {
+        let style = match n.kind {
+            NoticeKind::Info => theme.dim(),
+            NoticeKind::Success => theme.ok(),
+            NoticeKind::Error => theme.error(),
+        };
+        frame.render_widget(
+            Paragraph::new(Line::styled(format!(" {}", n.text), style)),
+            notice,
+        );
+    }
+
+    let mut spans = Vec::new();
+    for (key, what) in screen.keys(&state.session) {
+        spans.push(Span::styled(format!(" {key}"), theme.bold()));
+        spans.push(Span::styled(format!(" {what} "), theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), footer);
+
+    if state.help {
+        render_help(frame, area, screen, theme);
+    }
+}
+
+fn render_too_small(frame: &mut Frame, area: Rect, theme: Theme) {
+    let text = vec![
+        Line::styled("Terminal too small", theme.bold()),
+        Line::raw(format!(
+            "{}×{} now, {MIN_WIDTH}×{MIN_HEIGHT} needed.",
+            area.width, area.height
+        )),
+        Line::raw("Enlarge the window, or press Ctrl-C to quit."),
+    ];
+    let height = u16::try_from(text.len())
+        .unwrap_or(u16::MAX)
+        .min(area.height);
+    let [mid] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    frame.render_widget(
+        Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        mid,
+    );
+}
+
+fn render_help(frame: &mut Frame, area: Rect, screen: &dyn Screen, theme: Theme) {
+    let width = area.width.saturating_sub(8).min(72);
+    let height = area.height.saturating_sub(4).min(18);
+    let [row] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(row);
+    let mut lines: Vec<Line> = screen.help().lines().map(Line::raw).collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "Everywhere: Enter confirm · Esc back · Tab/arrows move · Space toggle · q quit (outside text fields) · Ctrl-C quit, vault untouched",
+        theme.dim(),
+    ));
+    lines.push(Line::styled(
+        "Press any key to close this help.",
+        theme.dim(),
+    ));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::bordered()
+                .border_type(BorderType::Rounded)
+                .title(" Help "),
+        ),
+        popup,
+    );
+}
+
+/// A row of buttons; the focused one is highlighted.
+pub fn buttons<'a>(labels: &[&'a str], focused: Option<usize>, theme: Theme) -> Line<'a> {
+    let mut spans = Vec::new();
+    for (i, label) in labels.iter().enumerate() {
+        let style = if focused == Some(i) {
+            theme.selected()
+        } else {
+            theme.bold()
+        };
+        spans.push(Span::styled(format!("[ {label} ]"), style));
+        spans.push(Span::raw("  "));
+    }
+    Line::from(spans)
+}

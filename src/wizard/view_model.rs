@@ -1,0 +1,75 @@
+//! What the screens may know of the vault: a display snapshot without any secret in it.
+
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+
+use crate::vault::model::{CheckStatus, VaultData};
+
+#[derive(Debug, Clone, Default)]
+pub struct VaultView {
+    pub accounts: Vec<AccountRow>,
+    /// Base URLs of the servers the vault knows, most recently used first.
+    pub servers: Vec<String>,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccountRow {
+    pub handle: String,
+    pub server: String,
+    pub id: String,
+    pub display_name: String,
+    pub scopes: Vec<String>,
+    pub created_at: Timestamp,
+    pub last_checked_at: Option<Timestamp>,
+    pub last_status: Option<CheckStatus>,
+    pub last_detail: Option<String>,
+}
+
+impl VaultView {
+    pub fn from_data(data: &VaultData, path: PathBuf) -> Self {
+        let mut accounts: Vec<AccountRow> = data
+            .accounts
+            .iter()
+            .map(|a| AccountRow {
+                handle: a.handle(),
+                server: a.server.clone(),
+                id: a.id.clone(),
+                display_name: a.display_name.clone(),
+                scopes: a.scopes.clone(),
+                created_at: a.created_at,
+                last_checked_at: a.last_checked_at,
+                last_status: a.last_status,
+                last_detail: a.last_detail.clone(),
+            })
+            .collect();
+        accounts.sort_by(|a, b| a.handle.cmp(&b.handle));
+        let servers = data.servers.iter().map(|s| s.base_url.clone()).collect();
+        Self {
+            accounts,
+            servers,
+            path,
+        }
+    }
+
+    pub fn account(&self, handle: &str) -> Option<&AccountRow> {
+        self.accounts.iter().find(|a| a.handle == handle)
+    }
+
+    /// Whether any stored account lives on this server (then a new sign-in must force a login).
+    pub fn has_account_on(&self, base: &str) -> bool {
+        self.accounts.iter().any(|a| same_server(&a.server, base))
+    }
+
+    /// The stored account with this server and id, if the user signed in as it again.
+    pub fn same_account(&self, base: &str, id: &str) -> Option<&AccountRow> {
+        self.accounts
+            .iter()
+            .find(|a| same_server(&a.server, base) && a.id == id)
+    }
+}
+
+fn same_server(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
