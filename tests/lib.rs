@@ -1,5 +1,8 @@
 //! All integration tests, compiled into one binary (`autotests = false` in Cargo.toml).
 
+// A panic in a test is a failure with a backtrace, which is what a test wants.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 mod cli_tests;

@@ -1,3 +1,4 @@
 //! Shared test helpers: the fake Mastodon server, the CLI runner, the pseudo-terminal driver.
 
 pub mod fake_server;
+pub mod pty;

@@ -4,9 +4,7 @@
 
 use url::Url;
 
-use crate::mastodon::{
-    ApiError, AppCredentials, Capabilities, RegisteredApp, ServerInput, TokenGrant, VerifiedAccount,
-};
+use crate::mastodon::{ApiError, AppCredentials, Capabilities, RegisteredApp, ServerInput, TokenGrant, VerifiedAccount};
 use crate::platform::{ClipboardKind, PlatformError};
 use crate::secret::Secret;
 use crate::vault::VaultError;
@@ -122,35 +120,7 @@ pub struct Removal {
     pub revoke: Option<Result<(), ApiError>>,
 }
 
-/// The server as the vault should remember it.
-#[derive(Debug, Clone)]
-pub struct ServerRecord {
-    pub base: Url,
-    pub domain: String,
-    pub software: String,
-    pub version: Option<String>,
-}
-
-impl ServerRecord {
-    pub fn from_capabilities(caps: &Capabilities) -> Self {
-        Self {
-            base: caps.base.clone(),
-            domain: caps.domain.clone(),
-            software: caps.software.name.clone(),
-            version: caps.software.version.clone(),
-        }
-    }
-}
-
-/// Everything needed to store a freshly verified account.
-#[derive(Debug)]
-pub struct SaveRequest {
-    pub server: ServerRecord,
-    pub app: RegisteredApp,
-    pub account: VerifiedAccount,
-    pub token: Secret,
-    pub granted: Vec<String>,
-}
+pub use crate::commands::accounts::{NewAccount as SaveRequest, ServerRecord};
 
 #[derive(Debug)]
 pub enum Effect {
