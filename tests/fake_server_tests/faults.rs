@@ -69,7 +69,7 @@ async fn reset_drops_the_connection() {
     let mut chain = String::new();
     let mut source = error.source();
     while let Some(cause) = source {
-        chain.push_str(&format!("{cause} / "));
+        chain = format!("{chain}{cause} / ");
         source = cause.source();
     }
     assert!(

@@ -341,7 +341,7 @@ impl FakeServer {
         let client_id = app.client_id.clone();
         state.apps.push(app);
         let token = state.issue_token(&client_id, Some(user), &scopes);
-        (client_id, token.token)
+        (client_id, token.secret)
     }
 }
 

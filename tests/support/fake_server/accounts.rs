@@ -19,7 +19,7 @@ pub async fn verify_credentials(
     let state = shared.lock();
     let token = match tokens::authenticate_bearer(&state, &headers, uri.query()) {
         Ok(token) => token,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let mode = state.mode;
     if mode.is_mastodon() {

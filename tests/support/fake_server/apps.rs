@@ -146,7 +146,7 @@ pub async fn verify(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: 
     let state = shared.lock();
     let token = match tokens::authenticate_bearer(&state, &headers, uri.query()) {
         Ok(token) => token,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let Some(app) = state.app(&token.client_id) else {
         return tokens::invalid_token_response(state.mode, false);

@@ -1,5 +1,7 @@
 //! The HTML pages: authorize error, consent, the oob code page, 404.
 
+use std::fmt::Write as _;
+
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -57,20 +59,19 @@ fn unescape(s: &str) -> String {
 /// The consent page: Authorize and Deny forms carrying the request as hidden fields, plus a
 /// `user` field standing in for the sign-in (the fake has no sessions).
 pub fn consent(app_name: &str, scopes: &[String], user: &str, hidden: &[(&str, &str)]) -> Response {
-    let fields: String = hidden
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "<input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
-                escape(k),
-                escape(v)
-            )
-        })
-        .collect();
-    let scope_list: String = scopes
-        .iter()
-        .map(|s| format!("<li>{}</li>\n", escape(s)))
-        .collect();
+    let mut fields = String::new();
+    for (k, v) in hidden {
+        let _ = writeln!(
+            fields,
+            "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+            escape(k),
+            escape(v)
+        );
+    }
+    let mut scope_list = String::new();
+    for scope in scopes {
+        let _ = writeln!(scope_list, "<li>{}</li>", escape(scope));
+    }
     let body = format!(
         "<div class=\"form-container\">\n<h2>Authorization required</h2>\n\
          <p><strong class=\"app-name\">{app}</strong> would like permission to access your account.</p>\n\

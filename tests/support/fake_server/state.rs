@@ -132,7 +132,7 @@ pub struct Grant {
 
 #[derive(Debug, Clone)]
 pub struct Token {
-    pub token: String,
+    pub secret: String,
     pub client_id: String,
     /// `None` for an app-only (client credentials) token.
     pub user: Option<String>,
@@ -265,7 +265,7 @@ impl State {
     }
 
     pub fn token(&self, token: &str) -> Option<&Token> {
-        self.tokens.iter().find(|t| t.token == token)
+        self.tokens.iter().find(|t| t.secret == token)
     }
 
     /// An unrevoked token for the same app, user and scope set (order does not matter).
@@ -289,7 +289,7 @@ impl State {
             return token.clone();
         }
         let token = Token {
-            token: random_secret(),
+            secret: random_secret(),
             client_id: client_id.into(),
             user: user.map(str::to_string),
             scopes: scopes.to_vec(),
@@ -302,7 +302,7 @@ impl State {
 
     pub fn revoke(&mut self, token: &str) -> bool {
         let now = self.now();
-        match self.tokens.iter_mut().find(|t| t.token == token) {
+        match self.tokens.iter_mut().find(|t| t.secret == token) {
             Some(t) => {
                 t.revoked_at.get_or_insert(now);
                 true
@@ -364,9 +364,9 @@ pub fn iso8601_micros(second: i64) -> String {
 }
 
 /// 32 random bytes, URL-safe base64 without padding: 43 characters, like Doorkeeper's secrets.
+#[allow(clippy::expect_used)] // The OS random source failing is not something a test server can work around.
 pub fn random_secret() -> String {
     let mut bytes = [0u8; 32];
-    // The OS random source failing is not something a test server can work around.
     getrandom::fill(&mut bytes).expect("the OS random source works");
     URL_SAFE_NO_PAD.encode(bytes)
 }

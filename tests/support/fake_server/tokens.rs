@@ -110,7 +110,7 @@ pub async fn token(
     match issue(&mut state, &headers, &params) {
         Ok(token) => {
             let body = json!({
-                "access_token": token.token,
+                "access_token": token.secret,
                 "token_type": "Bearer",
                 "scope": token.scopes.join(" "),
                 "created_at": token.created_at.as_second(),
@@ -228,7 +228,7 @@ pub async fn revoke(
         let Some(token) = token else {
             return empty(StatusCode::FORBIDDEN);
         };
-        state.revoke(&token.token);
+        state.revoke(&token.secret);
         state.apps.retain(|a| a.client_id != token.client_id);
         return json(StatusCode::OK, &json!({}));
     }
@@ -255,7 +255,7 @@ pub async fn revoke(
     match token {
         None => json(StatusCode::OK, &json!({})),
         Some(token) if token.client_id == client_id => {
-            state.revoke(&token.token);
+            state.revoke(&token.secret);
             json(StatusCode::OK, &json!({}))
         }
         Some(_) => forbidden(),
@@ -291,7 +291,7 @@ pub fn authenticate_bearer(
     state: &State,
     headers: &HeaderMap,
     query: Option<&str>,
-) -> Result<Token, Response> {
+) -> Result<Token, Box<Response>> {
     let token = bearer(headers, query).and_then(|t| state.token(&t).cloned());
     if state.mode.is_mastodon() {
         let owner = token
@@ -299,19 +299,21 @@ pub fn authenticate_bearer(
             .and_then(|t| t.user.as_deref())
             .and_then(|u| state.user(u));
         if owner.is_some_and(|u| u.state == UserState::Suspended) {
-            return Err(api_error(
+            return Err(Box::new(api_error(
                 StatusCode::FORBIDDEN,
                 "Your login is currently disabled",
-            ));
+            )));
         }
     }
     match token {
-        Some(t) if t.revoked_at.is_some() => Err(invalid_token_response(state.mode, true)),
+        Some(t) if t.revoked_at.is_some() => {
+            Err(Box::new(invalid_token_response(state.mode, true)))
+        }
         // snac deletes the app on revoke; its tokens then no longer resolve.
         Some(t) if state.app(&t.client_id).is_none() => {
-            Err(invalid_token_response(state.mode, false))
+            Err(Box::new(invalid_token_response(state.mode, false)))
         }
         Some(t) => Ok(t),
-        None => Err(invalid_token_response(state.mode, false)),
+        None => Err(Box::new(invalid_token_response(state.mode, false))),
     }
 }

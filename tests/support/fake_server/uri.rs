@@ -23,8 +23,9 @@ pub fn invalid_reason(uri: &str) -> Option<&'static str> {
     }
     let url = match Url::parse(uri) {
         Ok(url) => url,
-        Err(url::ParseError::RelativeUrlWithoutBase) => return Some("must be an absolute URI."),
-        Err(url::ParseError::EmptyHost) => return Some("must be an absolute URI."),
+        Err(url::ParseError::RelativeUrlWithoutBase | url::ParseError::EmptyHost) => {
+            return Some("must be an absolute URI.");
+        }
         Err(_) => return Some("must be a valid URI."),
     };
     if url.cannot_be_a_base() || url.scheme() == "localhost" {
