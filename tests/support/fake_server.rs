@@ -386,6 +386,10 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/oauth/token", post(tokens::token))
         .route("/oauth/revoke", post(tokens::revoke))
         .route(
+            "/oauth/userinfo",
+            get(accounts::userinfo).post(accounts::userinfo),
+        )
+        .route(
             "/.well-known/oauth-authorization-server",
             get(discovery::oauth_metadata),
         )

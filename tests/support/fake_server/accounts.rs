@@ -113,3 +113,50 @@ fn credential_account(state: &State, user: &User) -> serde_json::Value {
     }
     account
 }
+
+/// `GET|POST /oauth/userinfo` (4.4+, `profile` scope): OIDC claims. Not under `/api`, so no
+/// rate-limit headers.
+pub async fn userinfo(
+    AxState(shared): AxState<Arc<Shared>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let state = shared.lock();
+    if !state.mode.is_modern() {
+        return super::discovery::not_found(state.mode);
+    }
+    let token = match tokens::authenticate_bearer(&state, &headers, uri.query()) {
+        Ok(token) => token,
+        Err(response) => return *response,
+    };
+    if !token.scopes.iter().any(|s| s == "profile") {
+        let mut response = api_error(
+            StatusCode::FORBIDDEN,
+            "This action is outside the authorized scopes",
+        );
+        let description = "Access to this resource requires scope \"profile\".";
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            www_authenticate("insufficient_scope", description),
+        );
+        return response;
+    }
+    let Some(user) = token.user.as_deref().and_then(|u| state.user(u)) else {
+        return api_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "This method requires an authenticated user",
+        );
+    };
+    let profile = format!("{}/@{}", state.base_url, user.username);
+    json(
+        StatusCode::OK,
+        &json!({
+            "iss": format!("{}/", state.base_url),
+            "sub": format!("{}/users/{}", state.base_url, user.username),
+            "name": user.display_name,
+            "preferred_username": user.username,
+            "profile": profile,
+            "picture": format!("{}/avatars/original/missing.png", state.base_url),
+        }),
+    )
+}
