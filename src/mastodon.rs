@@ -12,6 +12,9 @@ pub mod oauth;
 pub mod scopes;
 pub mod server;
 
+#[cfg(test)]
+mod roundtrip;
+
 pub use account::VerifiedAccount;
 pub use discovery::{Capabilities, Software};
 pub use errors::{ApiError, CodeInputError, InputError, NotMastodonReason};

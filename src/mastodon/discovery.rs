@@ -106,7 +106,7 @@ impl Client {
         let href = nodeinfo_href(&index)?;
         // Fetch the document from the origin that answered, whatever host the link names: a
         // link to `WEB_DOMAIN` behind a test server or a proxy would otherwise go astray.
-        let path = Url::parse(&href).ok()?.path().to_owned();
+        let path = index.url.join(&href).ok()?.path().to_owned();
         let origin = Url::parse(&index.url.origin().ascii_serialization()).ok()?;
         let document = self.get_following(&origin, &path, host).await.ok()?;
         parse_nodeinfo(&document)

@@ -115,12 +115,17 @@ impl Client {
     }
 
     fn transport_error(&self, error: &reqwest::Error, host: &str) -> ApiError {
-        let seconds = if error.is_connect() {
+        let limit = if error.is_connect() {
             self.connect_timeout
         } else {
             self.request_timeout
-        }
-        .as_secs();
+        };
+        // Rounded up, so a sub-second test timeout never reads "within 0 s".
+        let seconds = limit
+            .as_millis()
+            .div_ceil(1000)
+            .try_into()
+            .unwrap_or(u64::MAX);
         let mut chain = String::new();
         let mut redirect_to = None;
         let mut too_many = false;
