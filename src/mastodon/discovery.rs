@@ -5,6 +5,7 @@
 //! name the software). The final origin after redirects becomes the base URL for every later call.
 
 use std::fmt;
+use std::time::Duration;
 
 use serde_json::{Map, Value};
 use url::Url;
@@ -15,6 +16,8 @@ use super::server::{ServerInput, is_secure_or_loopback};
 
 /// Longest server-provided name or version kept.
 const NAME_MAX: usize = 80;
+/// How long discovery waits for `NodeInfo`, which only names the software.
+const NODEINFO_BUDGET: Duration = Duration::from_secs(5);
 
 /// What discovery learnt about a server.
 // Independent facts, each shown to the user on its own: bools, not a state machine.
@@ -57,13 +60,27 @@ impl fmt::Display for Software {
 
 impl Client {
     pub async fn discover(&self, input: &ServerInput) -> Result<Capabilities, ApiError> {
-        let base = &input.base;
+        let first = self.discover_at(&input.base).await;
+        // `@user@example.com` may name a LOCAL_DOMAIN whose API lives on another host
+        // (WEB_DOMAIN): WebFinger names that host.
+        if let (Err(ApiError::NotMastodon { .. }), Some(user)) = (&first, &input.user)
+            && let Some(api_base) = self.webfinger(&input.base, user).await
+            && api_base != input.base
+        {
+            return self.discover_at(&api_base).await;
+        }
+        first
+    }
+
+    async fn discover_at(&self, base: &Url) -> Result<Capabilities, ApiError> {
         let host = host_of(base);
         let (metadata, v2, nodeinfo) = tokio::join!(
             self.get_following(base, "/.well-known/oauth-authorization-server", &host),
             self.get_following(base, "/api/v2/instance", &host),
-            self.nodeinfo(base, &host),
+            // Only names the software: not worth waiting the full request timeout for.
+            tokio::time::timeout(NODEINFO_BUDGET, self.nodeinfo(base, &host)),
         );
+        let nodeinfo = nodeinfo.ok().flatten();
         let v2 = v2?;
         let (instance, final_url) = if let Some(instance) = parse_instance(&v2, InstanceApi::V2) {
             (instance, v2.url.clone())
@@ -95,6 +112,16 @@ impl Client {
 
     async fn get_following(&self, base: &Url, path: &str, host: &str) -> Result<Raw, ApiError> {
         self.send(self.follow.get(endpoint(base, path)), host).await
+    }
+
+    /// The origin of the actor a `WebFinger` lookup of `user@host` points to, if it is usable.
+    async fn webfinger(&self, base: &Url, user: &str) -> Option<Url> {
+        let host = host_of(base);
+        let resource = format!("acct:{user}@{}", base.host_str()?);
+        let mut url = endpoint(base, "/.well-known/webfinger");
+        url.query_pairs_mut().append_pair("resource", &resource);
+        let raw = self.send(self.follow.get(url), &host).await.ok()?;
+        webfinger_origin(&raw)
     }
 
     /// `software.name` and `.version` from `NodeInfo` 2.1 or 2.0, or nothing on any failure.
@@ -253,6 +280,26 @@ fn parse_metadata(raw: &Raw) -> Option<Metadata> {
         pkce_s256: strings("code_challenge_methods_supported")
             .is_some_and(|methods| methods.iter().any(|m| m == "S256")),
     })
+}
+
+/// The origin of the `self` (actor) link, else the profile page, of a `WebFinger` answer.
+fn webfinger_origin(raw: &Raw) -> Option<Url> {
+    if raw.status != 200 {
+        return None;
+    }
+    let map = raw.json_object()?;
+    let links = map.get("links")?.as_array()?;
+    let href = |rel: &str| {
+        links.iter().find_map(|link| {
+            (link.get("rel")?.as_str()? == rel).then(|| link.get("href")?.as_str())?
+        })
+    };
+    let href = href("self").or_else(|| href("http://webfinger.net/rel/profile-page"))?;
+    let url = Url::parse(href).ok()?;
+    if !is_secure_or_loopback(&url) {
+        return None;
+    }
+    Url::parse(&url.origin().ascii_serialization()).ok()
 }
 
 /// The `NodeInfo` 2.1 link, else 2.0.
@@ -533,6 +580,28 @@ mod tests {
             None,
         );
         assert!(no_profile.metadata && !no_profile.profile_scope);
+    }
+
+    #[test]
+    fn webfinger_names_the_api_host() {
+        let answer = raw(
+            200,
+            &[],
+            r#"{"subject":"acct:alice@example.com","links":[
+            {"rel":"http://webfinger.net/rel/profile-page","type":"text/html","href":"https://social.example.com/@alice"},
+            {"rel":"self","type":"application/activity+json","href":"https://social.example.com/users/alice"}]}"#,
+        );
+        assert_eq!(
+            webfinger_origin(&answer).map(|u| u.to_string()).as_deref(),
+            Some("https://social.example.com/")
+        );
+        let insecure = raw(
+            200,
+            &[],
+            r#"{"links":[{"rel":"self","href":"http://social.example.com/users/alice"}]}"#,
+        );
+        assert_eq!(webfinger_origin(&insecure), None);
+        assert_eq!(webfinger_origin(&raw(404, &[], "")), None);
     }
 
     #[test]

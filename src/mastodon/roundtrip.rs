@@ -397,3 +397,35 @@ async fn verify_sends_the_bearer_and_reads_the_account() {
         .unwrap_err();
     assert_eq!(error, ApiError::TokenInvalid);
 }
+
+#[tokio::test]
+async fn a_handle_on_a_local_domain_is_resolved_with_webfinger() {
+    let api = serve(mastodon_47()).await;
+    let actor = api.join("/users/alice").unwrap();
+    let router = Router::new()
+        .route(
+            "/.well-known/webfinger",
+            get(move |query: axum::extract::RawQuery| {
+                let actor = actor.clone();
+                async move {
+                    assert_eq!(
+                        query
+                            .0
+                            .as_deref()
+                            .map(|q| q.starts_with("resource=acct%3Aalice%40")),
+                        Some(true)
+                    );
+                    Json(json!({"links": [{"rel": "self", "href": actor.as_str()}]}))
+                }
+            }),
+        )
+        .fallback(|| async { StatusCode::NOT_FOUND });
+    let local = serve(router).await;
+    let handle = format!("@alice@{}", super::http::host_of(&local));
+    let caps = Client::new()
+        .unwrap()
+        .discover(&parse_server_input(&handle).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(caps.base, api);
+}
