@@ -1,0 +1,280 @@
+//! `GET /api/v1/accounts/verify_credentials`: whose token is this, and does it still work?
+
+use serde_json::Value;
+use url::Url;
+
+use super::errors::ApiError;
+use super::http::{Client, Raw, endpoint, fallback_error, host_of, sanitize_hint, success_json};
+use crate::secret::Secret;
+
+/// Longest account field kept (display names can be long and decorated).
+const FIELD_MAX: usize = 100;
+
+/// The account a token belongs to. Every string is sanitised: it comes from the network and will
+/// be drawn on a terminal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedAccount {
+    pub id: String,
+    pub username: String,
+    /// `user` for local accounts (Mastodon leaves out the domain).
+    pub acct: String,
+    pub display_name: String,
+    pub url: Option<String>,
+}
+
+impl Client {
+    /// Checks a token. The bearer token goes only through the client that never follows
+    /// redirects, so it cannot reach another origin.
+    pub async fn verify_credentials(
+        &self,
+        base: &Url,
+        token: &Secret,
+    ) -> Result<VerifiedAccount, ApiError> {
+        let mut url = endpoint(base, "/api/v1/accounts/verify_credentials");
+        // `lang` outranks the user's own locale (Accept-Language does not), so the error texts
+        // the classifier matches come back in English.
+        url.set_query(Some("lang=en"));
+        let request = self.direct.get(url).bearer_auth(token.expose());
+        let raw = self.send(request, &host_of(base)).await?;
+        classify_verify(&raw, &[token.expose()])
+    }
+}
+
+/// Reference §9, plus 4.2 and snac (a bad token gives 422 with an empty body there).
+pub(super) fn classify_verify(raw: &Raw, secrets: &[&str]) -> Result<VerifiedAccount, ApiError> {
+    let error_text = raw.json_error();
+    let error = error_text.as_deref().unwrap_or_default();
+    match raw.status {
+        200 => parse_account(raw),
+        401 if error == "The access token was revoked" => Err(ApiError::TokenRevoked),
+        401 => Err(ApiError::TokenInvalid),
+        403 => Err(classify_forbidden(raw, error, secrets)),
+        422 if error == "This method requires an authenticated user" => Err(ApiError::AppToken),
+        // snac: empty or non-JSON 422 for a bad or revoked token.
+        422 if error_text.is_none() => Err(ApiError::TokenInvalid),
+        _ => Err(fallback_error(raw, secrets)),
+    }
+}
+
+fn classify_forbidden(raw: &Raw, error: &str, secrets: &[&str]) -> ApiError {
+    match error {
+        "This action is outside the authorized scopes" => return ApiError::InsufficientScope,
+        "Your login is currently pending approval" => return ApiError::AccountPending,
+        "Your login is missing a confirmed e-mail address" => return ApiError::AccountUnconfirmed,
+        "Your login is currently disabled" => return ApiError::AccountDisabled,
+        _ => {}
+    }
+    // 4.6+ names the scope failure in WWW-Authenticate, whatever the body's language.
+    if raw
+        .header("www-authenticate")
+        .is_some_and(|v| v.contains("insufficient_scope"))
+    {
+        return ApiError::InsufficientScope;
+    }
+    ApiError::Unexpected {
+        status: 403,
+        hint: raw.hint(secrets),
+    }
+}
+
+fn parse_account(raw: &Raw) -> Result<VerifiedAccount, ApiError> {
+    let malformed = || ApiError::Malformed { what: "account" };
+    let map = success_json(raw, "account")?;
+    let text = |name: &str| {
+        map.get(name)
+            .and_then(Value::as_str)
+            .map(|s| sanitize_hint(s, FIELD_MAX))
+    };
+    // Some servers send the id as a number.
+    let id = match map.get("id") {
+        Some(Value::String(id)) => sanitize_hint(id, FIELD_MAX),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => return Err(malformed()),
+    };
+    let username = text("username")
+        .filter(|u| !u.is_empty())
+        .ok_or_else(malformed)?;
+    if id.is_empty() {
+        return Err(malformed());
+    }
+    Ok(VerifiedAccount {
+        acct: text("acct")
+            .filter(|a| !a.is_empty())
+            .unwrap_or_else(|| username.clone()),
+        display_name: text("display_name").unwrap_or_default(),
+        url: text("url").filter(|u| !u.is_empty()),
+        id,
+        username,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::super::http::tests::raw;
+    use super::*;
+
+    fn error_body(text: &str) -> String {
+        serde_json::json!({ "error": text }).to_string()
+    }
+
+    #[test]
+    fn success() {
+        let body = r#"{"id":"109","username":"alice","acct":"alice","display_name":"Alice \u001b[31mA.","url":"https://social.example/@alice",
+            "source":{"privacy":"public"},"role":{"id":"-99","name":"","permissions":"65536"}}"#;
+        let account = classify_verify(&raw(200, &[], body), &[]).unwrap();
+        assert_eq!(
+            account,
+            VerifiedAccount {
+                id: "109".into(),
+                username: "alice".into(),
+                acct: "alice".into(),
+                display_name: "Alice [31mA.".into(),
+                url: Some("https://social.example/@alice".into()),
+            }
+        );
+        let numeric = classify_verify(&raw(200, &[], r#"{"id":7,"username":"bob"}"#), &[]).unwrap();
+        assert_eq!((numeric.id.as_str(), numeric.acct.as_str()), ("7", "bob"));
+        assert_eq!(
+            classify_verify(&raw(200, &[], r#"{"username":"bob"}"#), &[]).unwrap_err(),
+            ApiError::Malformed { what: "account" }
+        );
+        assert_eq!(
+            classify_verify(&raw(200, &[], "{\"id\":"), &[]).unwrap_err(),
+            ApiError::Malformed { what: "account" }
+        );
+    }
+
+    #[test]
+    fn reference_section_9_rows() {
+        let www_invalid = (
+            "www-authenticate",
+            "Bearer realm=\"Doorkeeper\", error=\"invalid_token\", error_description=\"The access token is invalid\"",
+        );
+        let rows = [
+            (
+                403,
+                vec![],
+                "Your login is currently disabled",
+                ApiError::AccountDisabled,
+            ),
+            (
+                401,
+                vec![www_invalid],
+                "The access token is invalid",
+                ApiError::TokenInvalid,
+            ),
+            (
+                401,
+                vec![www_invalid],
+                "The access token was revoked",
+                ApiError::TokenRevoked,
+            ),
+            (
+                401,
+                vec![www_invalid],
+                "The access token expired",
+                ApiError::TokenInvalid,
+            ),
+            (
+                403,
+                vec![],
+                "This action is outside the authorized scopes",
+                ApiError::InsufficientScope,
+            ),
+            (
+                422,
+                vec![],
+                "This method requires an authenticated user",
+                ApiError::AppToken,
+            ),
+            (
+                403,
+                vec![],
+                "Your login is missing a confirmed e-mail address",
+                ApiError::AccountUnconfirmed,
+            ),
+            (
+                403,
+                vec![],
+                "Your login is currently pending approval",
+                ApiError::AccountPending,
+            ),
+        ];
+        for (status, headers, text, expected) in rows {
+            let r = raw(status, &headers, &error_body(text));
+            assert_eq!(classify_verify(&r, &[]).unwrap_err(), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn scope_failure_by_header_in_any_language() {
+        let r = raw(
+            403,
+            &[(
+                "www-authenticate",
+                "Bearer realm=\"Doorkeeper\", error=\"insufficient_scope\", error_description=\"Access to this resource requires scope _profile read read:accounts_.\"",
+            )],
+            &error_body("Diese Aktion ist außerhalb der autorisierten Bereiche"),
+        );
+        assert_eq!(
+            classify_verify(&r, &[]).unwrap_err(),
+            ApiError::InsufficientScope
+        );
+        let unknown = raw(403, &[], &error_body("Forbidden for reasons"));
+        assert_eq!(
+            classify_verify(&unknown, &[]).unwrap_err(),
+            ApiError::Unexpected {
+                status: 403,
+                hint: Some("Forbidden for reasons".into())
+            }
+        );
+    }
+
+    #[test]
+    fn snac_and_odd_servers() {
+        assert_eq!(
+            classify_verify(&raw(422, &[], ""), &[]).unwrap_err(),
+            ApiError::TokenInvalid
+        );
+        assert_eq!(
+            classify_verify(&raw(422, &[], "<html>no</html>"), &[]).unwrap_err(),
+            ApiError::TokenInvalid
+        );
+        assert_eq!(
+            classify_verify(&raw(401, &[], ""), &[]).unwrap_err(),
+            ApiError::TokenInvalid
+        );
+        assert!(matches!(
+            classify_verify(&raw(422, &[], &error_body("Something else")), &[]).unwrap_err(),
+            ApiError::Unexpected { status: 422, .. }
+        ));
+        assert!(matches!(
+            classify_verify(
+                &raw(404, &[("content-type", "text/html")], "<html></html>"),
+                &[]
+            )
+            .unwrap_err(),
+            ApiError::NotMastodon { .. }
+        ));
+        assert!(matches!(
+            classify_verify(&raw(503, &[], ""), &[]).unwrap_err(),
+            ApiError::Server {
+                status: 503,
+                hint: None
+            }
+        ));
+        assert!(matches!(
+            classify_verify(
+                &raw(
+                    429,
+                    &[("x-ratelimit-reset", "2026-08-21T12:35:00.000000Z")],
+                    &error_body("Too many requests")
+                ),
+                &[]
+            )
+            .unwrap_err(),
+            ApiError::RateLimited { reset: Some(_) }
+        ));
+    }
+}

@@ -1,0 +1,162 @@
+//! The protocol layer's error types: facts only. Their wording lives in `src/error/mastodon.rs`.
+//!
+//! No value here ever holds a token, client secret or authorization code: server text is kept
+//! only as a sanitised, truncated `hint` (see `http::hint_from_body`), with any secret the request
+//! carried scrubbed out.
+
+use jiff::Timestamp;
+
+/// Why a typed server name cannot be used. Strings are sanitised copies of the user's input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputError {
+    /// Nothing was typed.
+    Empty,
+    /// The input has a space, tab or line break inside it.
+    Whitespace,
+    /// The input has a path, query or fragment after the host (e.g. a profile link).
+    Path { path: String },
+    /// A scheme other than https (or http for a loopback host).
+    Scheme { scheme: String },
+    /// Plain http to a host that is not loopback.
+    PlainHttp { host: String },
+    /// The host part is not a valid host name or address.
+    InvalidHost { host: String },
+    /// The `user` part of `@user@host` is empty or has characters a handle cannot have.
+    InvalidUser { user: String },
+}
+
+/// Why a server answer or a request failed.
+///
+/// Variants named in `interfaces.md` keep their exact fields; transport variants carry the host
+/// (and the timeout) because the message names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// The HTTP client could not be built (the TLS setup failed).
+    Setup { detail: String },
+    /// No answer within the connect or request timeout.
+    Timeout { host: String, seconds: u64 },
+    /// The connection was refused, reset or dropped.
+    Connect { host: String },
+    /// The host name does not resolve.
+    Dns { host: String },
+    /// The TLS handshake failed (bad certificate, no https on that port, …).
+    Tls { host: String },
+    /// A discovery redirect pointed at plain http on a non-loopback host or another scheme.
+    InsecureRedirect { to: String },
+    /// More redirects than allowed, probably a loop.
+    TooManyRedirects { host: String },
+    /// The server does not offer the Mastodon client API.
+    NotMastodon { reason: NotMastodonReason },
+    /// 429. `reset` comes from `X-RateLimit-Reset` (ISO 8601) when the server sent it.
+    RateLimited { reset: Option<Timestamp> },
+    /// `invalid_client`: the app's client id or secret is not (or no longer) known to the server.
+    InvalidClient,
+    /// `invalid_grant`: the code is wrong, expired (10 minutes), used, or for another app or redirect.
+    InvalidGrant,
+    /// `invalid_scope`.
+    InvalidScope,
+    /// `invalid_request`: a parameter is missing or client authentication was sent twice.
+    InvalidRequest,
+    /// `unsupported_grant_type`.
+    UnsupportedGrantType,
+    /// 422 validation failure (app registration): the server's reason as a hint.
+    Rejected { status: u16, hint: Option<String> },
+    /// The token is unknown or not valid (401; 422 with an empty body on snac).
+    TokenInvalid,
+    /// The token was revoked (401 "The access token was revoked").
+    TokenRevoked,
+    /// The token lacks the scope the call needs.
+    InsufficientScope,
+    /// The token belongs to the app, not to a user (client credentials).
+    AppToken,
+    /// The account is suspended, disabled, moved or lacks required 2FA.
+    AccountDisabled,
+    /// The account awaits moderator approval.
+    AccountPending,
+    /// The account's e-mail address is not confirmed.
+    AccountUnconfirmed,
+    /// The server refused to revoke this token for this app (403 `unauthorized_client`).
+    RevokeForbidden,
+    /// 5xx.
+    Server { status: u16, hint: Option<String> },
+    /// Any other status the call does not expect.
+    Unexpected { status: u16, hint: Option<String> },
+    /// A success status whose body could not be read as the expected JSON.
+    Malformed { what: &'static str },
+}
+
+/// Why a server is judged not to offer the Mastodon API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotMastodonReason {
+    /// `/api/v1/instance` (and v2) answered 404.
+    NoInstanceApi,
+    /// A web page came back where JSON was expected.
+    Html,
+    /// Some other status where the instance information should be.
+    Status(u16),
+}
+
+/// Why a pasted authorization code or callback URL cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeInputError {
+    /// Nothing was pasted.
+    Empty,
+    /// The callback says the user pressed "Deny" (`error=access_denied`) or another error.
+    Denied,
+    /// The callback's `state` differs from the one sent: not the answer to this request.
+    StateMismatch,
+    /// A URL was pasted, but it has no `code` parameter.
+    MissingCode,
+    /// The text has spaces or characters a code cannot have.
+    InvalidCharacters,
+}
+
+impl ApiError {
+    /// The stored token itself is the problem: the account needs a new token.
+    pub fn is_token_problem(&self) -> bool {
+        matches!(
+            self,
+            ApiError::TokenInvalid
+                | ApiError::TokenRevoked
+                | ApiError::InsufficientScope
+                | ApiError::AppToken
+        )
+    }
+
+    /// The account (not the token) is not usable right now.
+    pub fn is_account_problem(&self) -> bool {
+        matches!(
+            self,
+            ApiError::AccountDisabled | ApiError::AccountPending | ApiError::AccountUnconfirmed
+        )
+    }
+
+    /// The server could not be reached or did not answer: nothing is known about the token.
+    pub fn is_network_problem(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Timeout { .. }
+                | ApiError::Connect { .. }
+                | ApiError::Dns { .. }
+                | ApiError::Tls { .. }
+                | ApiError::InsecureRedirect { .. }
+                | ApiError::TooManyRedirects { .. }
+        )
+    }
+
+    /// Trying the same call again later may work.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Timeout { .. }
+                | ApiError::Connect { .. }
+                | ApiError::RateLimited { .. }
+                | ApiError::Server { .. }
+        )
+    }
+
+    /// The stored app registration is no longer valid: register a new app and retry once.
+    pub fn needs_new_app(&self) -> bool {
+        matches!(self, ApiError::InvalidClient)
+    }
+}
