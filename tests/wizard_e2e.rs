@@ -1,1 +1,240 @@
-//! wizard_e2e
+//! End to end: the real binary in a pseudo-terminal against the fake server, with `BROWSER`
+//! pointing at a helper that records the sign-in link; the test then approves it as a user
+//! would in the browser and pastes the code.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use mastokey::secret::Secret;
+use mastokey::vault::{Kdf, Vault};
+
+use crate::support::fake_server::{FakeServer, Mode};
+use crate::support::pty::{CTRL_C, DOWN, ENTER, Pty, TAB};
+
+const PASSPHRASE: &str = "correct horse battery staple";
+
+struct E2e {
+    server: FakeServer,
+    dir: tempfile::TempDir,
+}
+
+impl E2e {
+    fn new(mode: Mode) -> E2e {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("browser.sh");
+        std::fs::write(
+            &script,
+            format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n", dir.path().join("opened.txt").display()),
+        )
+        .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        E2e { server: FakeServer::start(mode), dir }
+    }
+
+    fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+
+    fn spawn(&self, args: &[&str], extra: &[(&str, &str)]) -> Pty {
+        let config = self.config_dir();
+        let browser = self.dir.path().join("browser.sh");
+        let home = self.dir.path().join("home");
+        let mut env: Vec<(&str, &str)> = vec![
+            ("MASTOKEY_CONFIG_DIR", config.to_str().unwrap()),
+            ("BROWSER", browser.to_str().unwrap()),
+            ("HOME", home.to_str().unwrap()),
+            ("PATH", "/usr/bin:/bin"),
+        ];
+        env.extend_from_slice(extra);
+        Pty::spawn(Path::new(env!("CARGO_BIN_EXE_mastokey")), args, &env, 100, 30)
+    }
+
+    /// The links the browser helper was asked to open, in order.
+    fn opened(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("opened.txt"))
+            .map(|s| s.lines().map(str::to_owned).collect())
+            .unwrap_or_default()
+    }
+
+    fn wait_opened(&self, count: usize) -> String {
+        let start = Instant::now();
+        loop {
+            let opened = self.opened();
+            if opened.len() >= count {
+                return opened[count - 1].clone();
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "the browser helper was not called");
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    fn vault_bytes(&self) -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(self.config_dir())
+            .unwrap()
+            .map(|e| e.unwrap())
+            .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+            .collect();
+        files.sort();
+        files
+    }
+
+    fn unlock(&self) -> Vault {
+        Vault::unlock(&self.config_dir(), &Secret::new(PASSPHRASE)).unwrap()
+    }
+}
+
+/// From the Authorize step: open the link, approve as `user`, paste the code, exchange it.
+fn approve_and_paste(t: &E2e, pty: &mut Pty, user: &str, nth_link: usize) -> String {
+    pty.wait_for("4/5 Authorize");
+    pty.send(ENTER); // "Open in browser" has the focus
+    let url = t.wait_opened(nth_link);
+    let approval = t.server.approve(&url, user).unwrap();
+    pty.paste(&approval.code);
+    pty.send(ENTER);
+    url
+}
+
+fn choose_first_passphrase(pty: &mut Pty) {
+    pty.wait_for("Choose a passphrase");
+    pty.send(PASSPHRASE);
+    pty.send(ENTER);
+    pty.send(PASSPHRASE);
+    pty.send(ENTER);
+}
+
+#[test]
+fn first_account_posting_bot_then_reopen_with_the_passphrase() {
+    let t = E2e::new(Mode::Mastodon47);
+    let mut pty = t.spawn(&["add", &t.server.base_url()], &[]);
+    let screen = pty.wait_for("2/5 Scopes");
+    assert!(screen.contains("(•) Account check only"), "{screen}");
+    pty.send(DOWN); // "Posting bot"
+    pty.send(" ");
+    pty.wait_for("Selected: profile write:media write:statuses");
+    pty.send(ENTER);
+    let url = approve_and_paste(&t, &mut pty, "alice", 1);
+    assert!(url.contains("code_challenge_method=S256"), "PKCE on 4.7: {url}");
+    assert!(!url.contains("force_login"), "{url}");
+    choose_first_passphrase(&mut pty);
+    let screen = pty.wait_for("Saved in the vault");
+    assert!(screen.contains("@alice@social.example"), "{screen}");
+    assert!(screen.contains("profile write:media write:statuses"), "{screen}");
+    pty.send("\x1b[C\x1b[C"); // → Done
+    pty.send(ENTER);
+    pty.wait_for("Accounts");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+
+    let vault = t.unlock();
+    let account = vault.data().find_account("alice@social.example").unwrap();
+    assert_eq!(account.scopes, ["profile", "write:media", "write:statuses"]);
+    // The token never reached the screen.
+    let token = account.token.expose().to_owned();
+    assert!(!String::from_utf8_lossy(&pty.raw_output()).contains(&token));
+
+    let mut pty = t.spawn(&[], &[]);
+    pty.wait_for("Type your vault passphrase");
+    pty.send("wrong passphrase");
+    pty.send(ENTER);
+    pty.wait_for("passphrase");
+    let screen = pty.wait_for_within("rong", Duration::from_secs(20));
+    assert!(screen.to_lowercase().contains("wrong passphrase"), "{screen}");
+    pty.send(PASSPHRASE);
+    pty.send(ENTER);
+    let screen = pty.wait_for("@alice@social.example");
+    assert!(screen.contains("valid"), "{screen}");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+}
+
+#[test]
+fn old_server_falls_back_to_read_accounts() {
+    let t = E2e::new(Mode::Mastodon42);
+    let mut pty = t.spawn(&["add", &t.server.base_url()], &[]);
+    let screen = pty.wait_for("2/5 Scopes");
+    assert!(screen.contains("profile scope: no"), "{screen}");
+    assert!(screen.contains("Selected: read:accounts"), "{screen}");
+    pty.send(ENTER);
+    let url = approve_and_paste(&t, &mut pty, "alice", 1);
+    assert!(url.contains("scope=read%3Aaccounts"), "{url}");
+    assert!(!url.contains("code_challenge"), "no PKCE before 4.3: {url}");
+    choose_first_passphrase(&mut pty);
+    let screen = pty.wait_for("Saved in the vault");
+    assert!(screen.contains("Scopes        read:accounts"), "{screen}");
+    pty.send(CTRL_C);
+    pty.wait_exit();
+    let vault = t.unlock();
+    assert_eq!(vault.data().accounts[0].scopes, ["read:accounts"]);
+}
+
+#[test]
+fn two_accounts_in_one_session_force_a_fresh_login() {
+    let t = E2e::new(Mode::Mastodon47);
+    let mut pty = t.spawn(&["add", &t.server.base_url()], &[]);
+    pty.wait_for("2/5 Scopes");
+    pty.send(ENTER);
+    approve_and_paste(&t, &mut pty, "alice", 1);
+    choose_first_passphrase(&mut pty);
+    pty.wait_for("Saved in the vault");
+    pty.send(ENTER); // "Add another account" has the focus
+    pty.wait_for("2/5 Scopes");
+    pty.send(ENTER);
+    let screen = pty.wait_for("sign in as the NEW account");
+    assert!(screen.contains("4/5 Authorize"), "{screen}");
+    let url = approve_and_paste(&t, &mut pty, "bob", 2);
+    assert!(url.contains("force_login=true"), "{url}");
+    pty.wait_for("@bob@social.example");
+    pty.wait_for("Saved in the vault");
+    pty.send(CTRL_C);
+    pty.wait_exit();
+    let vault = t.unlock();
+    let handles: Vec<String> = vault.data().accounts.iter().map(|a| a.handle()).collect();
+    assert_eq!(handles.len(), 2, "{handles:?}");
+    assert!(handles.contains(&"alice@social.example".to_owned()));
+    assert!(handles.contains(&"bob@social.example".to_owned()));
+    // The second sign-in reused the app registered for the first.
+    assert_eq!(t.server.apps_registered(), 1);
+}
+
+#[test]
+fn a_wrong_code_then_a_good_one_on_the_same_screen() {
+    let t = E2e::new(Mode::Mastodon47);
+    let mut pty = t.spawn(&["add", &t.server.base_url()], &[]);
+    pty.wait_for("2/5 Scopes");
+    pty.send(ENTER);
+    pty.wait_for("4/5 Authorize");
+    pty.send(ENTER);
+    let url = t.wait_opened(1);
+    pty.paste("not-the-right-code");
+    pty.send(ENTER);
+    let screen = pty.wait_for("10 minutes");
+    assert!(screen.contains("4/5 Authorize"), "{screen}");
+    let approval = t.server.approve(&url, "alice").unwrap();
+    pty.paste(&format!("  {}\n", approval.code));
+    pty.send(ENTER);
+    choose_first_passphrase(&mut pty);
+    pty.wait_for("Saved in the vault");
+    pty.send(CTRL_C);
+    pty.wait_exit();
+}
+
+#[test]
+fn ctrl_c_at_the_code_step_leaves_the_vault_byte_identical() {
+    let t = E2e::new(Mode::Mastodon47);
+    Vault::create(&t.config_dir(), &Secret::new(PASSPHRASE), Kdf::insecure_for_tests(10)).unwrap();
+    let before = t.vault_bytes();
+    let mut pty = t.spawn(&["add", &t.server.base_url()], &[("MASTOKEY_PASSPHRASE", PASSPHRASE)]);
+    pty.wait_for("2/5 Scopes");
+    pty.send(ENTER);
+    pty.wait_for("4/5 Authorize");
+    pty.send(TAB);
+    pty.send(TAB);
+    pty.send("half-typed");
+    pty.send(CTRL_C);
+    assert_eq!(pty.wait_exit(), 0);
+    assert_eq!(before, t.vault_bytes());
+}
