@@ -161,6 +161,10 @@ impl Vault {
         if passphrase.is_empty() {
             return Err(VaultError::EmptyPassphrase);
         }
+        // Checked before touching the directory, and again under the lock against a race.
+        if Self::exists(dir) {
+            return Err(VaultError::AlreadyExists);
+        }
         store::ensure_dir(dir)?;
         let _lock = store::lock(dir, LOCK_TIMEOUT)?;
         if Self::exists(dir) {
@@ -234,6 +238,9 @@ impl Vault {
     /// Re-encrypts `identity.age` with a new passphrase (previous file kept as
     /// `identity.age.bak`). The key itself stays, so `vault.age` is not touched and other
     /// running processes keep working. Costs one key derivation.
+    ///
+    /// The backup still opens with the old passphrase: callers changing a passphrase because
+    /// it leaked should tell the user to delete `identity.age.bak` once the new one works.
     pub fn change_passphrase(&self, new: &Secret, kdf: Kdf) -> Result<(), VaultError> {
         if new.is_empty() {
             return Err(VaultError::EmptyPassphrase);
