@@ -24,7 +24,10 @@ impl E2e {
         let script = dir.path().join("browser.sh");
         std::fs::write(
             &script,
-            format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n", dir.path().join("opened.txt").display()),
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
+                dir.path().join("opened.txt").display()
+            ),
         )
         .unwrap();
         #[cfg(unix)]
@@ -32,7 +35,10 @@ impl E2e {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
-        E2e { server: FakeServer::start(mode), dir }
+        E2e {
+            server: FakeServer::start(mode),
+            dir,
+        }
     }
 
     fn config_dir(&self) -> PathBuf {
@@ -50,7 +56,13 @@ impl E2e {
             ("PATH", "/usr/bin:/bin"),
         ];
         env.extend_from_slice(extra);
-        Pty::spawn(Path::new(env!("CARGO_BIN_EXE_mastokey")), args, &env, 100, 30)
+        Pty::spawn(
+            Path::new(env!("CARGO_BIN_EXE_mastokey")),
+            args,
+            &env,
+            100,
+            30,
+        )
     }
 
     /// The links the browser helper was asked to open, in order.
@@ -67,7 +79,10 @@ impl E2e {
             if opened.len() >= count {
                 return opened[count - 1].clone();
             }
-            assert!(start.elapsed() < Duration::from_secs(10), "the browser helper was not called");
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the browser helper was not called"
+            );
             std::thread::sleep(Duration::from_millis(25));
         }
     }
@@ -76,7 +91,12 @@ impl E2e {
         let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(self.config_dir())
             .unwrap()
             .map(|e| e.unwrap())
-            .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
             .collect();
         files.sort();
         files
@@ -117,12 +137,18 @@ fn first_account_posting_bot_then_reopen_with_the_passphrase() {
     pty.wait_for("Selected: profile write:media write:statuses");
     pty.send(ENTER);
     let url = approve_and_paste(&t, &mut pty, "alice", 1);
-    assert!(url.contains("code_challenge_method=S256"), "PKCE on 4.7: {url}");
+    assert!(
+        url.contains("code_challenge_method=S256"),
+        "PKCE on 4.7: {url}"
+    );
     assert!(!url.contains("force_login"), "{url}");
     choose_first_passphrase(&mut pty);
     let screen = pty.wait_for("Saved in the vault");
     assert!(screen.contains("@alice@social.example"), "{screen}");
-    assert!(screen.contains("profile write:media write:statuses"), "{screen}");
+    assert!(
+        screen.contains("profile write:media write:statuses"),
+        "{screen}"
+    );
     pty.send("\x1b[C\x1b[C"); // → Done
     pty.send(ENTER);
     pty.wait_for("Accounts");
@@ -142,7 +168,10 @@ fn first_account_posting_bot_then_reopen_with_the_passphrase() {
     pty.send(ENTER);
     pty.wait_for("passphrase");
     let screen = pty.wait_for_within("rong", Duration::from_secs(20));
-    assert!(screen.to_lowercase().contains("wrong passphrase"), "{screen}");
+    assert!(
+        screen.to_lowercase().contains("wrong passphrase"),
+        "{screen}"
+    );
     pty.send(PASSPHRASE);
     pty.send(ENTER);
     let screen = pty.wait_for("@alice@social.example");
@@ -183,7 +212,7 @@ fn two_accounts_in_one_session_force_a_fresh_login() {
     pty.send(ENTER); // "Add another account" has the focus
     pty.wait_for("2/5 Scopes");
     pty.send(ENTER);
-    let screen = pty.wait_for("sign in as the NEW account");
+    let screen = pty.wait_for("sign in as the NEW account when asked");
     assert!(screen.contains("4/5 Authorize"), "{screen}");
     let url = approve_and_paste(&t, &mut pty, "bob", 2);
     assert!(url.contains("force_login=true"), "{url}");
@@ -225,9 +254,17 @@ fn a_wrong_code_then_a_good_one_on_the_same_screen() {
 #[test]
 fn ctrl_c_at_the_code_step_leaves_the_vault_byte_identical() {
     let t = E2e::new(Mode::Mastodon47);
-    Vault::create(&t.config_dir(), &Secret::new(PASSPHRASE), Kdf::insecure_for_tests(10)).unwrap();
+    Vault::create(
+        &t.config_dir(),
+        &Secret::new(PASSPHRASE),
+        Kdf::insecure_for_tests(10),
+    )
+    .unwrap();
     let before = t.vault_bytes();
-    let mut pty = t.spawn(&["add", &t.server.base_url()], &[("MASTOKEY_PASSPHRASE", PASSPHRASE)]);
+    let mut pty = t.spawn(
+        &["add", &t.server.base_url()],
+        &[("MASTOKEY_PASSPHRASE", PASSPHRASE)],
+    );
     pty.wait_for("2/5 Scopes");
     pty.send(ENTER);
     pty.wait_for("4/5 Authorize");

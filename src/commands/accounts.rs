@@ -66,11 +66,18 @@ fn base_key(url: &str) -> &str {
 }
 
 fn server_of<'a>(data: &'a VaultData, base: &str) -> Option<&'a StoredServer> {
-    data.servers.iter().find(|s| base_key(&s.base_url) == base_key(base))
+    data.servers
+        .iter()
+        .find(|s| base_key(&s.base_url) == base_key(base))
 }
 
 /// The app registered for this server with exactly these scopes and redirect URIs.
-pub fn find_app(data: &VaultData, base: &Url, scopes: &[String], redirect_uris: &[String]) -> Option<RegisteredApp> {
+pub fn find_app(
+    data: &VaultData,
+    base: &Url,
+    scopes: &[String],
+    redirect_uris: &[String],
+) -> Option<RegisteredApp> {
     let server = server_of(data, base.as_str())?;
     server
         .apps
@@ -97,8 +104,18 @@ fn stored_app(app: &RegisteredApp, now: Timestamp) -> StoredApp {
 
 /// Adds the app to its server's list, replacing an older app for the same scopes and redirect
 /// URIs (the server forgot it, or it was re-registered).
-fn put_app(data: &mut VaultData, base: &str, domain: Option<&str>, app: &RegisteredApp, now: Timestamp) {
-    let index = match data.servers.iter().position(|s| base_key(&s.base_url) == base_key(base)) {
+fn put_app(
+    data: &mut VaultData,
+    base: &str,
+    domain: Option<&str>,
+    app: &RegisteredApp,
+    now: Timestamp,
+) {
+    let index = match data
+        .servers
+        .iter()
+        .position(|s| base_key(&s.base_url) == base_key(base))
+    {
         Some(i) => i,
         None => {
             data.servers.push(StoredServer {
@@ -113,14 +130,10 @@ fn put_app(data: &mut VaultData, base: &str, domain: Option<&str>, app: &Registe
     };
     let server = &mut data.servers[index];
     server.apps.retain(|a| {
-        a.client_id != app.client_id && !(same_set(&a.scopes, &app.scopes) && same_set(&a.redirect_uris, &app.redirect_uris))
+        a.client_id != app.client_id
+            && !(same_set(&a.scopes, &app.scopes) && same_set(&a.redirect_uris, &app.redirect_uris))
     });
     server.apps.push(stored_app(app, now));
-}
-
-/// Stores a newly registered app at once, so a stopped wizard does not cost a registration.
-pub fn store_app(vault: &mut Vault, base: &Url, app: RegisteredApp, now: Timestamp) -> Result<(), VaultError> {
-    vault.update(|data| put_app(data, base.as_str(), None, &app, now))
 }
 
 /// Stores the account (replacing the same account's old token) with its server and app, plus
@@ -131,38 +144,39 @@ pub fn save(
     fresh_apps: Vec<(String, RegisteredApp)>,
     now: Timestamp,
 ) -> Result<(), VaultError> {
-    vault.update(move |data| {
-        for (base, app) in &fresh_apps {
-            put_app(data, base, None, app, now);
-        }
-        let base = base_key(new.server.base.as_str()).to_owned();
-        put_app(data, &base, Some(&new.server.domain), &new.app, now);
-        if let Some(server) = data.servers.iter_mut().find(|s| s.base_url == base) {
-            server.domain.clone_from(&new.server.domain);
-            server.software = Some(new.server.software.clone());
-            server.version.clone_from(&new.server.version);
-        }
-        let created_at = data
-            .accounts
-            .iter()
-            .find(|a| base_key(&a.server) == base && a.id == new.account.id)
-            .map_or(now, |a| a.created_at);
-        data.upsert_account(StoredAccount {
-            id: new.account.id.clone(),
-            username: new.account.username.clone(),
-            domain: new.server.domain.clone(),
-            server: base,
-            display_name: new.account.display_name.clone(),
-            token: new.token,
-            scopes: new.granted,
-            client_id: new.app.client_id.clone(),
-            created_at,
-            last_checked_at: Some(now),
-            last_status: Some(crate::vault::model::CheckStatus::Valid),
-            last_detail: Some("verified when added".into()),
-        });
-    })
-    .map(|_| ())
+    vault
+        .update(move |data| {
+            for (base, app) in &fresh_apps {
+                put_app(data, base, None, app, now);
+            }
+            let base = base_key(new.server.base.as_str()).to_owned();
+            put_app(data, &base, Some(&new.server.domain), &new.app, now);
+            if let Some(server) = data.servers.iter_mut().find(|s| s.base_url == base) {
+                server.domain.clone_from(&new.server.domain);
+                server.software = Some(new.server.software.clone());
+                server.version.clone_from(&new.server.version);
+            }
+            let created_at = data
+                .accounts
+                .iter()
+                .find(|a| base_key(&a.server) == base && a.id == new.account.id)
+                .map_or(now, |a| a.created_at);
+            data.upsert_account(StoredAccount {
+                id: new.account.id.clone(),
+                username: new.account.username.clone(),
+                domain: new.server.domain.clone(),
+                server: base,
+                display_name: new.account.display_name.clone(),
+                token: new.token,
+                scopes: new.granted,
+                client_id: new.app.client_id.clone(),
+                created_at,
+                last_checked_at: Some(now),
+                last_status: Some(crate::vault::model::CheckStatus::Valid),
+                last_detail: Some("verified when added".into()),
+            });
+        })
+        .map(|_| ())
 }
 
 /// The tokens to check for these handles (all accounts when `handles` is empty).
@@ -182,10 +196,14 @@ pub fn check_items(data: &VaultData, handles: &[String]) -> Vec<CheckItem> {
 }
 
 /// Records check results (under the vault lock, merged into what is on disk now).
-pub fn record_checks(vault: &mut Vault, outcomes: Vec<CheckOutcome>, now: Timestamp) -> Result<(), VaultError> {
+pub fn record_checks(
+    vault: &mut Vault,
+    outcomes: Vec<CheckOutcome>,
+    now: Timestamp,
+) -> Result<(), VaultError> {
     vault.update(move |data| {
         for outcome in outcomes {
-            data.record_check(&outcome.handle, outcome.status, outcome.detail, now);
+            data.record_check(&outcome.handle, outcome.status, Some(outcome.detail), now);
         }
     })
 }
@@ -198,10 +216,16 @@ pub fn token_of(data: &VaultData, handle: &str) -> Option<Secret> {
 pub fn revoke_material(data: &VaultData, handle: &str) -> Option<(Url, AppCredentials, Secret)> {
     let account = data.find_account(handle)?;
     let server = server_of(data, &account.server)?;
-    let app = server.apps.iter().find(|a| a.client_id == account.client_id)?;
+    let app = server
+        .apps
+        .iter()
+        .find(|a| a.client_id == account.client_id)?;
     Some((
         Url::parse(&account.server).ok()?,
-        AppCredentials { client_id: app.client_id.clone(), client_secret: app.client_secret.duplicate() },
+        AppCredentials {
+            client_id: app.client_id.clone(),
+            client_secret: app.client_secret.duplicate(),
+        },
         account.token.duplicate(),
     ))
 }

@@ -353,7 +353,7 @@ impl Screen for AuthorizeScreen {
         )];
         if self.force_login {
             lines.push(Line::styled(
-                "An account on this server is already known: the server will ask you to sign in; sign in as the NEW account.",
+                "You already have an account here: sign in as the NEW account when asked.",
                 theme.warn(),
             ));
         }

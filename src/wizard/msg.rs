@@ -4,7 +4,9 @@
 
 use url::Url;
 
-use crate::mastodon::{ApiError, AppCredentials, Capabilities, RegisteredApp, ServerInput, TokenGrant, VerifiedAccount};
+use crate::mastodon::{
+    ApiError, AppCredentials, Capabilities, RegisteredApp, ServerInput, TokenGrant, VerifiedAccount,
+};
 use crate::platform::{ClipboardKind, PlatformError};
 use crate::secret::Secret;
 use crate::vault::VaultError;
@@ -47,7 +49,8 @@ pub enum Copied {
 pub enum Msg {
     Key(Key),
     Paste(String),
-    Resize(u16, u16),
+    /// The terminal changed size: only a redraw is needed.
+    Resize,
     /// Spinner animation; only sent while a spinner is visible.
     Tick,
     Unlocked {

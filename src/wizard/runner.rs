@@ -135,7 +135,7 @@ fn translate(event: Event) -> Option<Msg> {
         // Windows also reports releases; only presses and repeats are input.
         Event::Key(key) if key.kind != KeyEventKind::Release => translate_key(key).map(Msg::Key),
         Event::Paste(text) => Some(Msg::Paste(text)),
-        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        Event::Resize(..) => Some(Msg::Resize),
         _ => None,
     }
 }
@@ -204,7 +204,7 @@ impl Runner {
     }
 
     fn view_of(vault: &Vault) -> VaultView {
-        VaultView::from_data(vault.data(), vault.dir().to_path_buf())
+        VaultView::from_data(vault.data())
     }
 
     #[allow(clippy::too_many_lines)]
@@ -236,7 +236,8 @@ impl Runner {
                     let result =
                         Vault::create(&dir, &passphrase, Kdf::default()).and_then(|mut vault| {
                             let apps = std::mem::take(&mut *lock(&fresh));
-                            let view = vault_ops::save(&mut vault, save, apps, Timestamp::now())?;
+                            vault_ops::save(&mut vault, save, apps, Timestamp::now())?;
+                            let view = Self::view_of(&vault);
                             *lock(&slot) = Some(vault);
                             Ok(view)
                         });
@@ -248,7 +249,8 @@ impl Runner {
                 tokio::task::spawn_blocking(move || {
                     let result = with_vault(&slot, |vault| {
                         let apps = std::mem::take(&mut *lock(&fresh));
-                        vault_ops::save(vault, save, apps, Timestamp::now())
+                        vault_ops::save(vault, save, apps, Timestamp::now())?;
+                        Ok(Self::view_of(vault))
                     });
                     Self::send(&tx, Msg::Saved { stamp, result });
                 });
@@ -302,28 +304,10 @@ impl Runner {
                         scopes,
                     };
                     let result = client.register_app(&base, &registration).await;
+                    // Kept in memory until the account is saved: quitting before then must
+                    // leave the vault exactly as it was.
                     if let Ok(app) = &result {
-                        // Keep the app even if the user stops before saving: registrations are
-                        // rate-limited, and a vault that is open stores it right away.
-                        let copy = duplicate_app(app);
-                        let stored = tokio::task::spawn_blocking({
-                            let base = base.clone();
-                            move || {
-                                let mut guard = lock(&slot);
-                                match guard.as_mut() {
-                                    Some(vault) => {
-                                        vault_ops::store_app(vault, &base, copy, Timestamp::now())
-                                            .is_ok()
-                                    }
-                                    None => false,
-                                }
-                            }
-                        })
-                        .await
-                        .unwrap_or(false);
-                        if !stored {
-                            lock(&fresh).push((base.to_string(), duplicate_app(app)));
-                        }
+                        lock(&fresh).push((base.to_string(), duplicate_app(app)));
                     }
                     let result = result.map(|app| PreparedApp { app, reused: false });
                     Self::send(&tx, Msg::AppReady { stamp, result });
@@ -395,7 +379,8 @@ impl Runner {
                     .await;
                     let result = tokio::task::spawn_blocking(move || {
                         with_vault(&slot, |vault| {
-                            vault_ops::record_checks(vault, outcomes, Timestamp::now())
+                            vault_ops::record_checks(vault, outcomes, Timestamp::now())?;
+                            Ok(Self::view_of(vault))
                         })
                     })
                     .await
@@ -440,7 +425,8 @@ impl Runner {
                     };
                     let result = tokio::task::spawn_blocking(move || {
                         with_vault(&slot, |vault| {
-                            vault_ops::remove(vault, &handle).map(|view| (view, handle))
+                            vault_ops::remove(vault, &handle)?;
+                            Ok((Self::view_of(vault), handle))
                         })
                     })
                     .await

@@ -12,7 +12,7 @@ use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 use crate::mastodon::Capabilities;
 use crate::mastodon::scopes::{catalogue, negotiate};
 
-use super::msg::{Effect, Key, Msg};
+use super::msg::{Key, Msg};
 use super::register::RegisterScreen;
 use super::server::ServerScreen;
 use super::state::{Next, ServerPick, Session, Step};
@@ -269,7 +269,8 @@ impl Screen for ScopesScreen {
                     ListItem::new(Line::from(vec![
                         Span::raw(format!("{mark} ")),
                         Span::styled(format!("{name:<width$}", width = name_width), theme.bold()),
-                        Span::styled(format!("{description} [{}]", scopes.join(" ")), theme.dim()),
+                        Span::styled(format!("[{}] ", scopes.join(" ")), theme.accent()),
+                        Span::styled(description.clone(), theme.dim()),
                     ]))
                 }
                 Row::Group(title) => ListItem::new(Line::styled(title.clone(), theme.accent())),

@@ -240,7 +240,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.session.quit = true;
             return Vec::new();
         }
-        Msg::Resize(..) => return Vec::new(),
+        Msg::Resize => return Vec::new(),
         Msg::Tick => {
             state.session.spinner = state.session.spinner.wrapping_add(1);
             return Vec::new();

@@ -44,6 +44,12 @@ pub fn spinner(session: &Session) -> char {
 /// screen they stand alone as sentences.
 pub fn sentence(text: impl std::fmt::Display) -> String {
     let text = text.to_string();
+    // A message that starts with a host or handle ("mastodon.example did not answer") keeps it
+    // as typed.
+    let first_word = text.split_whitespace().next().unwrap_or_default();
+    if first_word.contains(['.', ':', '@', '/']) {
+        return text;
+    }
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

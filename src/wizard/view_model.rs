@@ -1,7 +1,5 @@
 //! What the screens may know of the vault: a display snapshot without any secret in it.
 
-use std::path::PathBuf;
-
 use jiff::Timestamp;
 
 use crate::vault::model::{CheckStatus, VaultData};
@@ -11,7 +9,6 @@ pub struct VaultView {
     pub accounts: Vec<AccountRow>,
     /// Base URLs of the servers the vault knows, most recently used first.
     pub servers: Vec<String>,
-    pub path: PathBuf,
 }
 
 #[derive(Debug, Clone)]
@@ -28,7 +25,7 @@ pub struct AccountRow {
 }
 
 impl VaultView {
-    pub fn from_data(data: &VaultData, path: PathBuf) -> Self {
+    pub fn from_data(data: &VaultData) -> Self {
         let mut accounts: Vec<AccountRow> = data
             .accounts
             .iter()
@@ -46,11 +43,7 @@ impl VaultView {
             .collect();
         accounts.sort_by(|a, b| a.handle.cmp(&b.handle));
         let servers = data.servers.iter().map(|s| s.base_url.clone()).collect();
-        Self {
-            accounts,
-            servers,
-            path,
-        }
+        Self { accounts, servers }
     }
 
     pub fn account(&self, handle: &str) -> Option<&AccountRow> {

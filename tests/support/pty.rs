@@ -28,7 +28,12 @@ impl Pty {
     pub fn spawn(bin: &Path, args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Pty {
         let system = native_pty_system();
         let pair = system
-            .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
             .expect("open a pty");
         let mut cmd = CommandBuilder::new(bin);
         cmd.args(args);
@@ -57,22 +62,38 @@ impl Pty {
                 match reader.read(&mut buf) {
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
-                        p.lock().unwrap_or_else(PoisonError::into_inner).process(&buf[..n]);
-                        r.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(&buf[..n]);
+                        p.lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .process(&buf[..n]);
+                        r.lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .extend_from_slice(&buf[..n]);
                     }
                 }
             }
         });
-        Pty { child, writer, parser, raw }
+        Pty {
+            child,
+            writer,
+            parser,
+            raw,
+        }
     }
 
     pub fn screen(&self) -> String {
-        self.parser.lock().unwrap_or_else(PoisonError::into_inner).screen().contents()
+        self.parser
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .screen()
+            .contents()
     }
 
     /// Everything the program wrote, for checks that a secret never reached the terminal.
     pub fn raw_output(&self) -> Vec<u8> {
-        self.raw.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.raw
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Waits until the screen shows `text`; panics with the screen when it does not.
@@ -95,7 +116,9 @@ impl Pty {
     }
 
     pub fn send(&mut self, text: &str) {
-        self.writer.write_all(text.as_bytes()).expect("write to pty");
+        self.writer
+            .write_all(text.as_bytes())
+            .expect("write to pty");
         self.writer.flush().expect("flush pty");
         // Give the program a moment to handle one key before the next, as a person would.
         std::thread::sleep(Duration::from_millis(40));
@@ -115,7 +138,10 @@ impl Pty {
             }
             if start.elapsed() > Duration::from_secs(20) {
                 let _ = self.child.kill();
-                panic!("the program did not exit; the screen shows:\n{}", self.screen());
+                panic!(
+                    "the program did not exit; the screen shows:\n{}",
+                    self.screen()
+                );
             }
             std::thread::sleep(Duration::from_millis(25));
         }
