@@ -30,7 +30,7 @@ pub struct Cli {
 pub enum Command {
     /// Add an account in the wizard, optionally starting with SERVER.
     Add {
-        /// A server name, URL or handle: mastodon.social, https://mastodon.social/, @alice@mastodon.social.
+        /// A server name, URL or handle: mastodon.social, <https://mastodon.social>/, @alice@mastodon.social.
         server: Option<String>,
     },
     /// List the stored accounts.
@@ -52,7 +52,7 @@ pub enum Command {
         /// user@domain or an unambiguous prefix.
         account: String,
     },
-    /// Run a command with MASTODON_ACCESS_TOKEN and MASTODON_API_BASE_URL set for it alone.
+    /// Run a command with `MASTODON_ACCESS_TOKEN` and `MASTODON_API_BASE_URL` set for it alone.
     Exec {
         /// user@domain or an unambiguous prefix.
         account: String,

@@ -1,1 +1,1 @@
-//! cli_tests
+//! Command-line tests (see `cli_tests/`).

@@ -1,1 +1,1 @@
-//! mastodon_flow
+//! The protocol layer against the fake server.

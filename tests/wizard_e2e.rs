@@ -221,7 +221,12 @@ fn two_accounts_in_one_session_force_a_fresh_login() {
     pty.send(CTRL_C);
     pty.wait_exit();
     let vault = t.unlock();
-    let handles: Vec<String> = vault.data().accounts.iter().map(|a| a.handle()).collect();
+    let handles: Vec<String> = vault
+        .data()
+        .accounts
+        .iter()
+        .map(mastokey::vault::StoredAccount::handle)
+        .collect();
     assert_eq!(handles.len(), 2, "{handles:?}");
     assert!(handles.contains(&"alice@social.example".to_owned()));
     assert!(handles.contains(&"bob@social.example".to_owned()));

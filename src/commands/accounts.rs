@@ -111,22 +111,21 @@ fn put_app(
     app: &RegisteredApp,
     now: Timestamp,
 ) {
-    let index = match data
+    let index = if let Some(i) = data
         .servers
         .iter()
         .position(|s| base_key(&s.base_url) == base_key(base))
     {
-        Some(i) => i,
-        None => {
-            data.servers.push(StoredServer {
-                base_url: base_key(base).to_owned(),
-                domain: domain.unwrap_or_default().to_owned(),
-                software: None,
-                version: None,
-                apps: Vec::new(),
-            });
-            data.servers.len() - 1
-        }
+        i
+    } else {
+        data.servers.push(StoredServer {
+            base_url: base_key(base).to_owned(),
+            domain: domain.unwrap_or_default().to_owned(),
+            software: None,
+            version: None,
+            apps: Vec::new(),
+        });
+        data.servers.len() - 1
     };
     let server = &mut data.servers[index];
     server.apps.retain(|a| {
@@ -144,39 +143,37 @@ pub fn save(
     fresh_apps: Vec<(String, RegisteredApp)>,
     now: Timestamp,
 ) -> Result<(), VaultError> {
-    vault
-        .update(move |data| {
-            for (base, app) in &fresh_apps {
-                put_app(data, base, None, app, now);
-            }
-            let base = base_key(new.server.base.as_str()).to_owned();
-            put_app(data, &base, Some(&new.server.domain), &new.app, now);
-            if let Some(server) = data.servers.iter_mut().find(|s| s.base_url == base) {
-                server.domain.clone_from(&new.server.domain);
-                server.software = Some(new.server.software.clone());
-                server.version.clone_from(&new.server.version);
-            }
-            let created_at = data
-                .accounts
-                .iter()
-                .find(|a| base_key(&a.server) == base && a.id == new.account.id)
-                .map_or(now, |a| a.created_at);
-            data.upsert_account(StoredAccount {
-                id: new.account.id.clone(),
-                username: new.account.username.clone(),
-                domain: new.server.domain.clone(),
-                server: base,
-                display_name: new.account.display_name.clone(),
-                token: new.token,
-                scopes: new.granted,
-                client_id: new.app.client_id.clone(),
-                created_at,
-                last_checked_at: Some(now),
-                last_status: Some(crate::vault::model::CheckStatus::Valid),
-                last_detail: Some("verified when added".into()),
-            });
-        })
-        .map(|_| ())
+    vault.update(move |data| {
+        for (base, app) in &fresh_apps {
+            put_app(data, base, None, app, now);
+        }
+        let base = base_key(new.server.base.as_str()).to_owned();
+        put_app(data, &base, Some(&new.server.domain), &new.app, now);
+        if let Some(server) = data.servers.iter_mut().find(|s| s.base_url == base) {
+            server.domain.clone_from(&new.server.domain);
+            server.software = Some(new.server.software.clone());
+            server.version.clone_from(&new.server.version);
+        }
+        let created_at = data
+            .accounts
+            .iter()
+            .find(|a| base_key(&a.server) == base && a.id == new.account.id)
+            .map_or(now, |a| a.created_at);
+        data.upsert_account(StoredAccount {
+            id: new.account.id.clone(),
+            username: new.account.username.clone(),
+            domain: new.server.domain.clone(),
+            server: base,
+            display_name: new.account.display_name.clone(),
+            token: new.token,
+            scopes: new.granted,
+            client_id: new.app.client_id.clone(),
+            created_at,
+            last_checked_at: Some(now),
+            last_status: Some(crate::vault::model::CheckStatus::Valid),
+            last_detail: Some("verified when added".into()),
+        });
+    })
 }
 
 /// The tokens to check for these handles (all accounts when `handles` is empty).

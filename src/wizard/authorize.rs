@@ -190,14 +190,12 @@ impl AuthorizeScreen {
             Msg::Key(Key::Enter) => match self.focus {
                 Focus::Open => effects = self.open(),
                 Focus::Copy => {
-                    effects.push(session.copy(Copied::Url, Secret::new(self.request.url.as_str())))
+                    effects.push(session.copy(Copied::Url, Secret::new(self.request.url.as_str())));
                 }
                 Focus::Code => effects = self.submit(session),
             },
-            Msg::Key(key) if self.focus == Focus::Code => {
-                if self.code.handle(key) {
-                    self.error = None;
-                }
+            Msg::Key(key) if self.focus == Focus::Code && self.code.handle(key) => {
+                self.error = None;
             }
             Msg::Key(Key::Left | Key::Right) => {
                 self.focus = if self.focus == Focus::Open {
@@ -381,7 +379,7 @@ impl Screen for AuthorizeScreen {
         );
         self.code
             .render(frame, field, "Code: ", self.focus == Focus::Code, theme);
-        let line = if self.busy.is_some() {
+        let status_line = if self.busy.is_some() {
             Line::styled(
                 format!("{} Exchanging the code for a token…", spinner(ctx.session)),
                 theme.accent(),
@@ -401,6 +399,9 @@ impl Screen for AuthorizeScreen {
         } else {
             Line::raw("")
         };
-        frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), status);
+        frame.render_widget(
+            Paragraph::new(status_line).wrap(Wrap { trim: true }),
+            status,
+        );
     }
 }

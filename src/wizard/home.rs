@@ -101,7 +101,7 @@ impl HomeScreen {
         if let Some(mut details) = self.details.take() {
             match msg {
                 Msg::Revealed { handle, token } if handle == details.handle => {
-                    details.revealed = Some(token)
+                    details.revealed = Some(token);
                 }
                 Msg::Removed { stamp, result } if details.removing == Some(stamp) => {
                     details.removing = None;
@@ -130,14 +130,13 @@ impl HomeScreen {
                 }
                 _ if details.removing.is_some() => {}
                 Msg::Key(key) => match (details.confirm, key) {
-                    (Some(_), Key::Esc) => details.confirm = None,
+                    (Some(_), Key::Esc) | (Some(2), Key::Enter) => details.confirm = None,
                     (Some(c), Key::Left | Key::Up | Key::BackTab) => {
-                        details.confirm = Some((c + 2) % 3)
+                        details.confirm = Some((c + 2) % 3);
                     }
                     (Some(c), Key::Right | Key::Down | Key::Tab) => {
-                        details.confirm = Some((c + 1) % 3)
+                        details.confirm = Some((c + 1) % 3);
                     }
-                    (Some(2), Key::Enter) => details.confirm = None,
                     (Some(c), Key::Enter) => {
                         let stamp = session.stamp();
                         details.removing = Some(stamp);
@@ -149,10 +148,10 @@ impl HomeScreen {
                     }
                     (None, Key::Esc) => return (Step::Home(self), effects),
                     (None, Key::Left | Key::Up | Key::BackTab) => {
-                        details.choice = (details.choice + 3) % 4
+                        details.choice = (details.choice + 3) % 4;
                     }
                     (None, Key::Right | Key::Down | Key::Tab) => {
-                        details.choice = (details.choice + 1) % 4
+                        details.choice = (details.choice + 1) % 4;
                     }
                     (None, Key::Enter) => match details.choice {
                         0 => effects.push(Effect::CopyStoredToken {
@@ -185,7 +184,7 @@ impl HomeScreen {
                 return (Step::Server(ServerScreen::new("", session)), effects);
             }
             Msg::Key(Key::Char('v')) if self.checking.is_none() => {
-                effects = self.verify(handles, session)
+                effects = self.verify(handles, session);
             }
             Msg::Key(Key::Enter) => {
                 if let Some(handle) = handles.get(self.cursor) {

@@ -143,6 +143,8 @@ impl ScopesScreen {
         }
     }
 
+    // Every screen's update takes the message by value; this one only reads it.
+    #[allow(clippy::needless_pass_by_value)]
     pub fn update(mut self, msg: Msg, session: &mut Session) -> Next {
         if let Msg::Key(_) = msg {
             self.error = None;
@@ -268,7 +270,7 @@ impl Screen for ScopesScreen {
                     };
                     ListItem::new(Line::from(vec![
                         Span::raw(format!("{mark} ")),
-                        Span::styled(format!("{name:<width$}", width = name_width), theme.bold()),
+                        Span::styled(format!("{name:<name_width$}"), theme.bold()),
                         Span::styled(format!("[{}] ", scopes.join(" ")), theme.accent()),
                         Span::styled(description.clone(), theme.dim()),
                     ]))

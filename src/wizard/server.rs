@@ -69,10 +69,8 @@ impl ServerScreen {
                 self.busy = None;
                 self.error = Some("Stopped. Press Enter to try again.".into());
             }
-            Msg::Key(Key::Esc) => {
-                if session.view().is_some_and(|v| !v.accounts.is_empty()) {
-                    return (Step::Home(HomeScreen::default()), Vec::new());
-                }
+            Msg::Key(Key::Esc) if session.view().is_some_and(|v| !v.accounts.is_empty()) => {
+                return (Step::Home(HomeScreen::default()), Vec::new());
             }
             Msg::Key(_) | Msg::Paste(_) if self.busy.is_some() => {}
             Msg::Key(Key::Enter) => return self.submit(session),
@@ -84,11 +82,9 @@ impl ServerScreen {
                 Some(0) | None => self.picked = None,
                 Some(i) => self.pick(i - 1),
             },
-            Msg::Key(key) => {
-                if self.field.handle(key) {
-                    self.error = None;
-                    self.picked = None;
-                }
+            Msg::Key(key) if self.field.handle(key) => {
+                self.error = None;
+                self.picked = None;
             }
             Msg::Paste(text) => {
                 self.field.insert_str(text.trim());

@@ -208,13 +208,10 @@ impl State {
                 UnlockScreen::start(start, env_passphrase, &mut session)
             }
             (_, Start::Add(Some(server))) => ServerScreen::submit_text(&server, &mut session),
-            (VaultStatus::Missing, _) => {
-                (Step::Server(ServerScreen::new("", &session)), Vec::new())
-            }
             (VaultStatus::Unlocked(view), Start::Home) if !view.accounts.is_empty() => {
                 (Step::Home(HomeScreen::default()), Vec::new())
             }
-            (VaultStatus::Unlocked(_), _) => {
+            (VaultStatus::Missing | VaultStatus::Unlocked(_), _) => {
                 (Step::Server(ServerScreen::new("", &session)), Vec::new())
             }
         };

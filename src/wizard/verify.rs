@@ -228,7 +228,7 @@ impl VerifyScreen {
                 let mut on_second = on_second;
                 match msg {
                     Msg::Key(Key::Tab | Key::Down | Key::BackTab | Key::Up) => {
-                        on_second = !on_second
+                        on_second = !on_second;
                     }
                     Msg::Key(Key::Enter) if !on_second => {
                         if first.value().chars().count() < MIN_PASSPHRASE_CHARS {

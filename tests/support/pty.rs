@@ -18,7 +18,6 @@ pub struct Pty {
 }
 
 pub const ENTER: &str = "\r";
-pub const ESC: &str = "\x1b";
 pub const TAB: &str = "\t";
 pub const CTRL_C: &str = "\x03";
 pub const DOWN: &str = "\x1b[B";
@@ -108,9 +107,10 @@ impl Pty {
             if screen.contains(text) {
                 return screen;
             }
-            if start.elapsed() > timeout {
-                panic!("timed out waiting for {text:?}; the screen shows:\n{screen}");
-            }
+            assert!(
+                start.elapsed() < timeout,
+                "timed out waiting for {text:?}; the screen shows:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(25));
         }
     }
