@@ -35,6 +35,7 @@ impl E2e {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
+        std::fs::create_dir(dir.path().join("home")).unwrap();
         E2e {
             server: FakeServer::start(mode),
             dir,

@@ -37,6 +37,8 @@ impl Pty {
         let mut cmd = CommandBuilder::new(bin);
         cmd.args(args);
         cmd.env_clear();
+        // portable-pty starts in $HOME unless told otherwise; stay where the test runs.
+        cmd.cwd(std::env::temp_dir());
         cmd.env("TERM", "xterm-256color");
         for (k, v) in env {
             cmd.env(k, v);
