@@ -151,7 +151,7 @@ mod tests {
         let mut f = TextField::new("hello world");
         f.handle(Key::Left);
         f.handle(Key::Backspace);
-        assert_eq!(f.value(), "hello wold");
+        assert_eq!(f.value(), "hello word");
         f.handle(Key::End);
         f.handle(Key::Ctrl('w'));
         assert_eq!(f.value(), "hello ");
