@@ -19,3 +19,5 @@ mod view_model;
 
 pub use runner::{Deps, run};
 pub use state::Start;
+#[cfg(test)]
+mod tests;

@@ -99,7 +99,7 @@ impl AuthorizeScreen {
         if !prepared.reused {
             session.notify(
                 NoticeKind::Info,
-                "mastokey is registered with this server; its credentials are kept for next time.",
+                "mastokey registered itself with this server.",
             );
         }
         let screen = Self {
@@ -117,6 +117,11 @@ impl AuthorizeScreen {
             opened: false,
         };
         (Step::Authorize(screen), Vec::new())
+    }
+
+    #[cfg(test)]
+    pub fn url(&self) -> &str {
+        self.request.url.as_str()
     }
 
     pub fn code_focused(&self) -> bool {

@@ -330,7 +330,7 @@ impl Screen for HomeScreen {
             Constraint::Fill(3),
             Constraint::Fill(2),
             Constraint::Fill(2),
-            Constraint::Fill(2),
+            Constraint::Length(24),
         ];
         let table = Table::new(rows, widths)
             .header(header)

@@ -470,7 +470,7 @@ impl Screen for VerifyScreen {
                     theme.bold(),
                 ));
                 lines.push(Line::styled(
-                    "It encrypts every token. You need it to open the vault again; it cannot be recovered.",
+                    "It encrypts every token. If it is lost, it cannot be recovered.",
                     theme.dim(),
                 ));
                 let hint = strength(first.value());
@@ -483,10 +483,6 @@ impl Screen for VerifyScreen {
                     Span::raw("Strength: "),
                     Span::styled(hint, hint_style),
                 ]));
-                let _ = on_second;
-                if let Some(error) = error {
-                    lines.push(Line::styled(error.clone(), theme.error()));
-                }
             }
             Phase::Saving { .. } => lines.push(Line::styled(
                 format!("{} Saving to the vault…", spinner(ctx.session)),
@@ -529,17 +525,15 @@ impl Screen for VerifyScreen {
             first,
             second,
             on_second,
-            ..
+            error,
         } = &self.phase
         {
-            let [_, a, b] = Layout::vertical([
-                Constraint::Length(1),
-                Constraint::Length(1),
-                Constraint::Length(1),
-            ])
-            .areas(fields);
+            let [_, a, b, _, problem] = Layout::vertical([Constraint::Length(1); 5]).areas(fields);
             first.render(frame, a, "Passphrase:        ", !on_second, theme);
             second.render(frame, b, "Type it again:     ", *on_second, theme);
+            if let Some(error) = error {
+                frame.render_widget(Line::styled(error.clone(), theme.error()), problem);
+            }
         }
     }
 }
