@@ -459,12 +459,7 @@ impl Screen for VerifyScreen {
                     theme,
                 ));
             }
-            Phase::NewPassphrase {
-                first,
-                on_second,
-                error,
-                ..
-            } => {
+            Phase::NewPassphrase { first, .. } => {
                 lines.push(Line::styled(
                     "Choose a passphrase for your new vault",
                     theme.bold(),
