@@ -281,3 +281,83 @@ fn ctrl_c_at_the_code_step_leaves_the_vault_byte_identical() {
     assert_eq!(pty.wait_exit(), 0);
     assert_eq!(before, t.vault_bytes());
 }
+
+/// A vault (cheap KDF) holding real tokens of the fake server for `users`; returns the tokens.
+fn seed_vault(t: &E2e, users: &[&str]) -> Vec<String> {
+    use mastokey::mastodon::Client;
+    use mastokey::vault::{StoredAccount, StoredApp, StoredServer};
+
+    let mut vault = Vault::create(
+        &t.config_dir(),
+        &Secret::new(PASSPHRASE),
+        Kdf::insecure_for_tests(10),
+    )
+    .unwrap();
+    let base = t.server.base_url();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = Client::new().unwrap();
+    let mut tokens = Vec::new();
+    for user in users {
+        let (client_id, token) = t.server.create_token(user, &["profile"]);
+        let url = url::Url::parse(&base).unwrap();
+        let account = runtime
+            .block_on(client.verify_credentials(&url, &Secret::new(token.clone())))
+            .unwrap();
+        let now = jiff::Timestamp::now();
+        vault
+            .update(|data| {
+                data.upsert_server(StoredServer {
+                    base_url: base.clone(),
+                    domain: "social.example".into(),
+                    software: Some("Mastodon".into()),
+                    version: Some("4.7.0".into()),
+                    apps: vec![StoredApp {
+                        client_id: client_id.clone(),
+                        client_secret: Secret::new("unknown"),
+                        scopes: vec!["profile".into()],
+                        redirect_uris: vec!["urn:ietf:wg:oauth:2.0:oob".into()],
+                        created_at: now,
+                    }],
+                });
+                data.upsert_account(StoredAccount {
+                    id: account.id.clone(),
+                    username: account.username.clone(),
+                    domain: "social.example".into(),
+                    server: base.clone(),
+                    display_name: account.display_name.clone(),
+                    token: Secret::new(token.clone()),
+                    scopes: vec!["profile".into()],
+                    client_id: client_id.clone(),
+                    created_at: now,
+                    last_checked_at: None,
+                    last_status: None,
+                    last_detail: None,
+                });
+            })
+            .unwrap();
+        tokens.push(token);
+    }
+    tokens
+}
+
+#[test]
+fn home_verifies_every_account_and_records_the_results() {
+    let t = E2e::new(Mode::Mastodon47);
+    let tokens = seed_vault(&t, &["alice", "bob"]);
+    assert!(t.server.revoke_token(&tokens[1]));
+    let mut pty = t.spawn(&[], &[("MASTOKEY_PASSPHRASE", PASSPHRASE)]);
+    let screen = pty.wait_for("@bob@social.example");
+    assert!(screen.contains("never"), "{screen}");
+    pty.send("v");
+    let screen = pty.wait_for("Checked: 1 of 2 tokens valid");
+    assert!(screen.contains("valid · just now"), "{screen}");
+    assert!(screen.contains("revoked · just now"), "{screen}");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+    let vault = t.unlock();
+    let bob = vault.data().find_account("bob@social.example").unwrap();
+    assert_eq!(bob.last_status, Some(mastokey::vault::CheckStatus::Revoked));
+    for token in &tokens {
+        assert!(!String::from_utf8_lossy(&pty.raw_output()).contains(token.as_str()));
+    }
+}
