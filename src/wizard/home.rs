@@ -14,11 +14,11 @@ use crate::vault::model::CheckStatus;
 
 use super::msg::{Effect, Key, Msg, Stamp};
 use super::server::ServerScreen;
-use super::state::{Next, NoticeKind, Session, Step, VaultStatus};
+use super::state::{Next, NoticeKind, Reauth, Session, Step, VaultStatus};
 use super::theme::Theme;
 use super::view::{Screen, ViewCtx, buttons, sentence, spinner};
 
-const ACTIONS: [&str; 4] = ["Copy token", "Reveal token", "Verify now", "Remove…"];
+const ACTIONS: [&str; 5] = ["Copy token", "Reveal", "Verify", "Re-authorize", "Remove…"];
 const CONFIRM: [&str; 3] = ["Revoke and remove", "Remove here only", "Cancel"];
 
 struct Details {
@@ -148,10 +148,10 @@ impl HomeScreen {
                     }
                     (None, Key::Esc) => return (Step::Home(self), effects),
                     (None, Key::Left | Key::Up | Key::BackTab) => {
-                        details.choice = (details.choice + 3) % 4;
+                        details.choice = (details.choice + ACTIONS.len() - 1) % ACTIONS.len();
                     }
                     (None, Key::Right | Key::Down | Key::Tab) => {
-                        details.choice = (details.choice + 1) % 4;
+                        details.choice = (details.choice + 1) % ACTIONS.len();
                     }
                     (None, Key::Enter) => match details.choice {
                         0 => effects.push(Effect::CopyStoredToken {
@@ -163,6 +163,19 @@ impl HomeScreen {
                             handle: details.handle.clone(),
                         }),
                         2 => effects = self.verify(vec![details.handle.clone()], session),
+                        3 => {
+                            if let Some(row) =
+                                session.view().and_then(|v| v.account(&details.handle))
+                            {
+                                let target = Reauth {
+                                    handle: row.handle.clone(),
+                                    id: row.id.clone(),
+                                    scopes: row.scopes.clone(),
+                                };
+                                let server = row.server.clone();
+                                return ServerScreen::reauthorize(&server, target, session);
+                            }
+                        }
                         _ => details.confirm = Some(0),
                     },
                     _ => {}
@@ -400,7 +413,7 @@ fn render_details(frame: &mut Frame, area: Rect, details: &Details, ctx: &ViewCt
     } else {
         let mut labels = ACTIONS;
         if details.revealed.is_some() {
-            labels[1] = "Hide token";
+            labels[1] = "Hide";
         }
         lines.push(buttons(&labels, Some(details.choice), theme));
     }

@@ -150,6 +150,9 @@ impl ScopesScreen {
             self.error = None;
         }
         match msg {
+            Msg::Key(Key::Esc) if self.server.reauth.is_some() => {
+                return (Step::Home(super::home::HomeScreen::default()), Vec::new());
+            }
             Msg::Key(Key::Esc) => {
                 return (
                     Step::Server(ServerScreen::new(&self.server.text, session)),

@@ -11,7 +11,7 @@ use crate::mastodon::parse_server_input;
 use super::home::HomeScreen;
 use super::msg::{Effect, Key, Msg, Stamp};
 use super::scopes::ScopesScreen;
-use super::state::{Next, ServerPick, Session, Step};
+use super::state::{Next, Reauth, ServerPick, Session, Step};
 use super::text_field::TextField;
 use super::view::{Screen, ViewCtx, sentence, spinner};
 
@@ -22,6 +22,7 @@ pub struct ServerScreen {
     /// Servers the vault already knows, offered with Up/Down.
     known: Vec<String>,
     picked: Option<usize>,
+    reauth: Option<Reauth>,
 }
 
 impl ServerScreen {
@@ -36,7 +37,16 @@ impl ServerScreen {
             busy: None,
             known,
             picked: None,
+            reauth: None,
         }
+    }
+
+    /// Re-authorize a stored account: its server is discovered again, then its scopes are
+    /// preselected and the sign-in forces a login.
+    pub fn reauthorize(server: &str, target: Reauth, session: &mut Session) -> Next {
+        let mut screen = Self::new(server.trim_start_matches("https://"), session);
+        screen.reauth = Some(target);
+        screen.submit(session)
     }
 
     /// The screen with `text` typed and Enter already pressed (`mastokey add SERVER`, "Add another").
@@ -94,11 +104,16 @@ impl ServerScreen {
                 self.busy = None;
                 match result {
                     Ok(caps) => {
+                        let previous = self
+                            .reauth
+                            .as_ref()
+                            .map(|r| r.scopes.iter().cloned().collect());
                         let pick = ServerPick {
                             text: self.field.value().to_owned(),
                             caps,
+                            reauth: self.reauth,
                         };
-                        return (Step::Scopes(ScopesScreen::new(pick, None)), Vec::new());
+                        return (Step::Scopes(ScopesScreen::new(pick, previous)), Vec::new());
                     }
                     Err(error) => self.error = Some(sentence(error)),
                 }

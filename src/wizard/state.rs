@@ -137,6 +137,16 @@ impl Session {
 pub struct ServerPick {
     pub text: String,
     pub caps: Capabilities,
+    /// Set when the flow re-authorizes a stored account (Home → details → Re-authorize).
+    pub reauth: Option<Reauth>,
+}
+
+/// The stored account a re-authorization is for: the new token may only replace its own.
+#[derive(Debug, Clone)]
+pub struct Reauth {
+    pub handle: String,
+    pub id: String,
+    pub scopes: Vec<String>,
 }
 
 pub enum Step {

@@ -851,7 +851,7 @@ fn home_details_reveal_copy_and_remove_with_revoke() {
     let (mut state, _) = start(VaultStatus::Unlocked(view), Start::Home, None);
     key(&mut state, Key::Enter);
     let s = screen(&state);
-    assert!(s.contains("Reveal token"), "{s}");
+    assert!(s.contains("[ Reveal ]"), "{s}");
     assert!(!s.contains("tok-"), "{s}");
     insta::assert_snapshot!("home_details", s);
     assert!(matches!(
@@ -871,8 +871,9 @@ fn home_details_reveal_copy_and_remove_with_revoke() {
         },
     );
     assert!(screen(&state).contains("tok-visible"));
-    key(&mut state, Key::Right);
-    key(&mut state, Key::Right);
+    for _ in 0..3 {
+        key(&mut state, Key::Right); // to "Remove…"
+    }
     key(&mut state, Key::Enter);
     assert!(screen(&state).contains("Revoke and remove"));
     let effects = key(&mut state, Key::Enter);
@@ -1013,4 +1014,100 @@ fn adding_an_account_to_an_unlocked_vault_takes_six_keys() {
     press(&mut state, Key::Esc);
     assert!(matches!(state.step, Step::Home(_)));
     assert_eq!(keys.get(), 6);
+}
+
+/// Home → details → Re-authorize, signing in as `as_id`; returns the state at the verify result.
+fn reauthorize_as(as_id: &str, as_name: &str) -> State {
+    let view = view_with(vec![row(
+        "alice@social.example",
+        "1",
+        Some(CheckStatus::Revoked),
+    )]);
+    let (mut state, _) = start(VaultStatus::Unlocked(view), Start::Home, None);
+    key(&mut state, Key::Enter);
+    for _ in 0..3 {
+        key(&mut state, Key::Right);
+    }
+    let effects = key(&mut state, Key::Enter);
+    let stamp = stamp_of(&effects);
+    send(
+        &mut state,
+        Msg::Discovered {
+            stamp,
+            result: Ok(caps(true)),
+        },
+    );
+    assert!(screen(&state).contains("Selected: profile"));
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    send(
+        &mut state,
+        Msg::AppReady {
+            stamp,
+            result: Ok(PreparedApp {
+                app: app(),
+                reused: true,
+            }),
+        },
+    );
+    assert!(
+        screen(&state).contains("force_login=true") || {
+            let Step::Authorize(a) = &state.step else {
+                panic!()
+            };
+            a.url().contains("force_login=true")
+        }
+    );
+    let stamp = submit_code(&mut state, "code");
+    let grant = TokenGrant {
+        access_token: Secret::new("tok-new"),
+        scopes: vec!["profile".into()],
+        created_at: None,
+    };
+    let stamp = stamp_of(&send(
+        &mut state,
+        Msg::Exchanged {
+            stamp,
+            result: Ok(grant),
+        },
+    ));
+    let effects = send(
+        &mut state,
+        Msg::Verified {
+            stamp,
+            result: Ok(account(as_id, as_name)),
+        },
+    );
+    if as_id == "1" {
+        let [Effect::Save { save, .. }] = effects.as_slice() else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(save.account.id, "1");
+    } else {
+        assert!(effects.is_empty(), "{effects:?}");
+    }
+    state
+}
+
+#[test]
+fn reauthorizing_the_same_account_replaces_its_token() {
+    reauthorize_as("1", "alice");
+}
+
+#[test]
+fn reauthorizing_as_another_account_never_overwrites_the_first() {
+    let mut state = reauthorize_as("2", "bob");
+    let s = screen(&state);
+    assert!(s.contains("This is not @alice@social.example"), "{s}");
+    insta::assert_snapshot!("verify_wrong_account", s);
+    // Save separately: a normal save of bob (not a replacement of alice).
+    let effects = key(&mut state, Key::Enter);
+    let [Effect::Save { save, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(save.account.id, "2");
+    // Or discard: nothing is saved.
+    let mut state = reauthorize_as("2", "bob");
+    key(&mut state, Key::Right);
+    assert!(key(&mut state, Key::Enter).is_empty());
+    assert!(screen(&state).contains("old token was kept"));
 }

@@ -40,6 +40,11 @@ enum Phase {
     Duplicate {
         choice: usize,
     },
+    /// A re-authorization signed in as another account than the one it was for: save the new
+    /// account separately (0) or discard the new token (1). Never overwrites the other account.
+    WrongAccount {
+        choice: usize,
+    },
     NewPassphrase {
         first: TextField,
         second: TextField,
@@ -160,6 +165,15 @@ impl VerifyScreen {
     }
 
     fn verified(mut self, account: VerifiedAccount, session: &mut Session) -> Next {
+        if let Some(target) = &self.server.reauth {
+            let same = target.id == account.id;
+            self.account = Some(account);
+            if same {
+                return self.save(true, session);
+            }
+            self.phase = Phase::WrongAccount { choice: 0 };
+            return (Step::Verify(self), Vec::new());
+        }
         let known = session
             .view()
             .and_then(|v| v.same_account(self.server.caps.base.as_str(), &account.id))
@@ -214,6 +228,25 @@ impl VerifyScreen {
                     }
                 }
                 _ => self.phase = Phase::Duplicate { choice },
+            },
+            (Phase::WrongAccount { choice }, Msg::Key(key)) => match key {
+                Key::Left | Key::Right | Key::Tab | Key::BackTab | Key::Up | Key::Down => {
+                    self.phase = Phase::WrongAccount { choice: 1 - choice };
+                }
+                Key::Enter if choice == 0 => {
+                    // Saved as its own account: a known one asks replace-or-keep as usual.
+                    self.server.reauth = None;
+                    if let Some(account) = self.account.take() {
+                        return self.verified(account, session);
+                    }
+                }
+                Key::Enter => {
+                    self.phase = Phase::Done {
+                        saved: Saved::KeptOld,
+                        choice: 0,
+                    };
+                }
+                _ => self.phase = Phase::WrongAccount { choice },
             },
             (
                 Phase::NewPassphrase {
@@ -371,7 +404,7 @@ impl Screen for VerifyScreen {
                 ("Tab", "switch field"),
                 ("Ctrl-C", "quit"),
             ],
-            Phase::Duplicate { .. } | Phase::Done { .. } => {
+            Phase::Duplicate { .. } | Phase::WrongAccount { .. } | Phase::Done { .. } => {
                 vec![
                     ("Enter", "choose"),
                     ("←→", "move"),
@@ -444,6 +477,26 @@ impl Screen for VerifyScreen {
                 ));
                 lines.push(Line::styled(error.clone(), theme.error()));
             }
+            Phase::WrongAccount { choice } => {
+                let target = self
+                    .server
+                    .reauth
+                    .as_ref()
+                    .map_or("", |r| r.handle.as_str());
+                lines.push(Line::styled(
+                    format!("This is not @{target}: the browser signed in as another account."),
+                    theme.warn(),
+                ));
+                lines.push(Line::raw(format!(
+                    "@{target} keeps its old token. Save the new token as a separate account?"
+                )));
+                lines.push(Line::raw(""));
+                lines.push(buttons(
+                    &["Save as new account", "Discard new token"],
+                    Some(*choice),
+                    theme,
+                ));
+            }
             Phase::Duplicate { choice } => {
                 lines.push(Line::styled(
                     "This account is already in the vault.",
@@ -512,7 +565,7 @@ impl Screen for VerifyScreen {
                 ));
             }
         }
-        let height = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+        let height = super::view::wrapped_height(&lines, area.width);
         let [top, fields] =
             Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(area);
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);

@@ -185,6 +185,14 @@ fn render_help(frame: &mut Frame, area: Rect, screen: &dyn Screen, theme: Theme)
     );
 }
 
+/// Rows these lines take once wrapped at `width` (an estimate that never undercounts by more
+/// than a word's worth per line, which is what matters for placing what comes below).
+pub fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    u16::try_from(rows).unwrap_or(u16::MAX)
+}
+
 /// A row of buttons; the focused one is highlighted.
 pub fn buttons<'a>(labels: &[&'a str], focused: Option<usize>, theme: Theme) -> Line<'a> {
     let mut spans = Vec::new();
