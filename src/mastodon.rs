@@ -5,6 +5,7 @@
 //! `src/error/mastodon.rs`.
 
 pub mod account;
+pub mod callback;
 pub mod discovery;
 pub mod errors;
 pub mod http;
@@ -16,6 +17,7 @@ pub mod server;
 mod roundtrip;
 
 pub use account::VerifiedAccount;
+pub use callback::{CallbackError, CallbackListener};
 pub use discovery::{Capabilities, Software};
 pub use errors::{ApiError, CodeInputError, InputError, NotMastodonReason};
 pub use http::{Client, install_crypto_provider};

@@ -6,7 +6,7 @@
 use std::fmt;
 
 use crate::mastodon::scopes::Unavailable;
-use crate::mastodon::{ApiError, CodeInputError, InputError, NotMastodonReason};
+use crate::mastodon::{ApiError, CallbackError, CodeInputError, InputError, NotMastodonReason};
 
 const EXAMPLE: &str = "for example mastodon.social";
 
@@ -210,6 +210,33 @@ impl fmt::Display for CodeInputError {
 }
 impl std::error::Error for CodeInputError {}
 
+impl fmt::Display for CallbackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallbackError::Bind { detail } => write!(
+                f,
+                "mastokey could not listen on 127.0.0.1 for the browser's answer ({detail}). Paste the code from the browser instead."
+            ),
+            CallbackError::StateMismatch => f.write_str(
+                "the browser sent an answer that belongs to another sign-in attempt, so it was ignored. Finish signing in on the latest authorize page, or paste the code.",
+            ),
+            CallbackError::Denied => f.write_str(
+                "the authorization was denied in the browser. Open the authorize page again and choose Authorize.",
+            ),
+            CallbackError::MissingCode => f.write_str(
+                "the browser's answer held no authorization code. Open the authorize page again, or paste the code.",
+            ),
+            CallbackError::InvalidCode => f.write_str(
+                "the browser's answer held something that is not an authorization code. Open the authorize page again, or paste the code.",
+            ),
+            CallbackError::Closed => f.write_str(
+                "mastokey stopped waiting for the browser's answer. Open the authorize page again, or paste the code.",
+            ),
+        }
+    }
+}
+impl std::error::Error for CallbackError {}
+
 impl fmt::Display for Unavailable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -358,6 +385,18 @@ mod tests {
             CodeInputError::StateMismatch,
             CodeInputError::MissingCode,
             CodeInputError::InvalidCharacters,
+        ] {
+            check_shape(&error.to_string());
+        }
+        for error in [
+            CallbackError::Bind {
+                detail: "permission denied".into(),
+            },
+            CallbackError::StateMismatch,
+            CallbackError::Denied,
+            CallbackError::MissingCode,
+            CallbackError::InvalidCode,
+            CallbackError::Closed,
         ] {
             check_shape(&error.to_string());
         }
