@@ -5,8 +5,6 @@
 mod authorize;
 mod home;
 mod msg;
-// Not drawn yet: the Authorize screen's "QR code" action will use it.
-#[allow(dead_code)]
 mod qr;
 mod register;
 mod runner;

@@ -361,3 +361,116 @@ fn home_verifies_every_account_and_records_the_results() {
         assert!(!String::from_utf8_lossy(&pty.raw_output()).contains(token.as_str()));
     }
 }
+
+/// What a browser does when the server redirects it to the loopback listener.
+fn browser_follows(url: &str) -> String {
+    use std::io::{Read, Write};
+    let parsed = url::Url::parse(url).unwrap();
+    let address = format!("{}:{}", parsed.host_str().unwrap(), parsed.port().unwrap());
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    let path = &url[url.find("/callback").unwrap()..];
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+fn redirect_port(authorize_url: &str) -> u16 {
+    let url = url::Url::parse(authorize_url).unwrap();
+    let redirect = url
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .unwrap()
+        .1
+        .into_owned();
+    url::Url::parse(&redirect).unwrap().port().unwrap()
+}
+
+#[test]
+fn loopback_capture_needs_no_paste_and_refuses_a_foreign_state() {
+    let t = E2e::new(Mode::Mastodon47);
+    let mut pty = t.spawn(&["add", &t.server.base_url()], &[]);
+    pty.wait_for("2/5 Scopes");
+    pty.send(ENTER);
+    pty.wait_for("continues by itself");
+    pty.send(ENTER); // open the browser
+    let url = t.wait_opened(1);
+    assert!(
+        url.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A"),
+        "{url}"
+    );
+    assert!(url.contains("code_challenge="), "{url}");
+    let approval = t.server.approve(&url, "alice").unwrap();
+    // A forged answer first: refused in the browser and on screen, and the wizard keeps waiting.
+    let forged = approval.redirect.replace("state=", "state=forged");
+    let page = browser_follows(&forged);
+    assert!(page.starts_with("HTTP/1.1 400"), "{page}");
+    pty.wait_for("another sign-in attempt");
+    // The real answer: no key pressed, no code pasted.
+    let page = browser_follows(&approval.redirect);
+    assert!(page.contains("You can close this tab"), "{page}");
+    choose_first_passphrase(&mut pty);
+    pty.wait_for("Saved in the vault");
+    // The listener's port closed when the step was left.
+    let port = redirect_port(&url);
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+    pty.send(CTRL_C);
+    pty.wait_exit();
+    assert!(!String::from_utf8_lossy(&pty.raw_output()).contains(&approval.code));
+}
+
+#[test]
+fn over_ssh_the_code_is_pasted_from_another_device() {
+    let t = E2e::new(Mode::Mastodon47);
+    let mut pty = t.spawn(
+        &["add", &t.server.base_url()],
+        &[("SSH_CONNECTION", "10.0.0.2 50000 10.0.0.1 22")],
+    );
+    pty.wait_for("2/5 Scopes");
+    pty.send(ENTER);
+    let screen = pty.wait_for("Over SSH");
+    assert!(screen.contains("(over SSH)"), "{screen}");
+    pty.send(ENTER);
+    let url = t.wait_opened(1);
+    assert!(
+        url.contains("redirect_uri=urn%3Aietf%3Awg%3Aoauth%3A2.0%3Aoob"),
+        "{url}"
+    );
+    let approval = t.server.approve(&url, "alice").unwrap();
+    assert!(
+        approval.redirect.contains("/oauth/authorize/native?code="),
+        "{}",
+        approval.redirect
+    );
+    pty.paste(&approval.code);
+    pty.send(ENTER);
+    choose_first_passphrase(&mut pty);
+    pty.wait_for("Saved in the vault");
+    pty.send(CTRL_C);
+    pty.wait_exit();
+}
+
+#[test]
+fn leaving_the_authorize_step_closes_the_listener() {
+    let t = E2e::new(Mode::Mastodon42);
+    let mut pty = t.spawn(&["add", &t.server.base_url()], &[]);
+    pty.wait_for("2/5 Scopes");
+    pty.send(ENTER);
+    pty.wait_for("continues by itself");
+    pty.send("c"); // copy instead of open: the link on screen is the one that counts
+    pty.send(ENTER);
+    let url = t.wait_opened(1);
+    assert!(!url.contains("code_challenge"), "no PKCE on 4.2: {url}");
+    let port = redirect_port(&url);
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    pty.send("\x1b");
+    pty.wait_for("2/5 Scopes");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+    pty.send(CTRL_C);
+    pty.wait_exit();
+}

@@ -5,11 +5,11 @@ use std::collections::BTreeSet;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::mastodon::oauth::{AuthorizeParams, AuthorizeRequest, authorize_url, parse_pasted_code};
-use crate::mastodon::{ApiError, AppCredentials, RegisteredApp};
+use crate::mastodon::{ApiError, AppCredentials, CallbackError, RegisteredApp};
 use crate::secret::Secret;
 
 use super::msg::{Copied, Effect, Key, Msg, PreparedApp, Stamp};
@@ -36,21 +36,36 @@ enum Focus {
     Code,
 }
 
+/// Where the server sends the browser after approval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Redirect {
+    /// The server shows the code; the user pastes it.
+    Oob,
+    /// A listener on 127.0.0.1 takes the code; `uri` is set once it listens.
+    Loopback { stamp: Stamp, uri: Option<String> },
+}
+
+// Independent facts about one screen, each read on its own: flags, not a state machine.
+#[allow(clippy::struct_excessive_bools)]
 pub struct AuthorizeScreen {
     server: ServerPick,
     scopes: Vec<String>,
     app: RegisteredApp,
     request: AuthorizeRequest,
+    redirect: Redirect,
     force_login: bool,
     focus: Focus,
     code: TextField,
     error: Option<String>,
+    /// Why the code must be pasted here (SSH, another device, no listener).
+    note: Option<&'static str>,
     /// The code exchange in flight.
     busy: Option<Stamp>,
     /// A re-registration in flight after the server forgot the app.
     reregistering: Option<Stamp>,
     reregistered: bool,
     opened: bool,
+    qr: bool,
 }
 
 pub fn credentials(app: &RegisteredApp) -> AppCredentials {
@@ -60,32 +75,29 @@ pub fn credentials(app: &RegisteredApp) -> AppCredentials {
     }
 }
 
-pub fn duplicate_app(app: &RegisteredApp) -> RegisteredApp {
-    RegisteredApp {
-        client_id: app.client_id.clone(),
-        client_secret: app.client_secret.duplicate(),
-        scopes: app.scopes.clone(),
-        redirect_uris: app.redirect_uris.clone(),
-    }
-}
-
 fn build_request(
     server: &ServerPick,
     app: &RegisteredApp,
     scopes: &[String],
     force_login: bool,
+    redirect_uri: &str,
 ) -> AuthorizeRequest {
     authorize_url(
         &server.caps.base,
         &AuthorizeParams {
             client_id: app.client_id.clone(),
-            redirect_uri: OOB_REDIRECT.to_owned(),
+            redirect_uri: redirect_uri.to_owned(),
             scopes: scopes.to_vec(),
             pkce: server.caps.pkce_s256,
             force_login,
         },
     )
 }
+
+const SSH_NOTE: &str = "Over SSH a browser would open on the remote machine: open the link on your own device \
+     (r shows a QR code), approve, and paste the code here.";
+const DEVICE_NOTE: &str = "Sign in on another device: open the link there (r shows a QR code), approve, and paste the code here.";
+const NO_LISTENER_NOTE: &str = "Paste the code the server shows after you approve.";
 
 impl AuthorizeScreen {
     pub fn start(
@@ -95,28 +107,49 @@ impl AuthorizeScreen {
         session: &mut Session,
     ) -> Next {
         let force_login = session.needs_force_login(server.caps.base.as_str());
-        let request = build_request(&server, &prepared.app, &scopes, force_login);
         if !prepared.reused {
             session.notify(
                 NoticeKind::Info,
                 "mastokey registered itself with this server.",
             );
         }
+        // The link starts out-of-band, so it can be shown at once; it switches to the loopback
+        // redirect as soon as the listener runs (well before anyone can press a key).
+        let request = build_request(&server, &prepared.app, &scopes, force_login, OOB_REDIRECT);
+        let loopback_registered = prepared
+            .app
+            .redirect_uris
+            .iter()
+            .any(|u| u == LOOPBACK_REDIRECT);
+        let mut effects = Vec::new();
+        let (redirect, note) = if session.ssh {
+            (Redirect::Oob, Some(SSH_NOTE))
+        } else if loopback_registered {
+            let stamp = session.stamp();
+            effects.push(Effect::ListenForCallback { stamp });
+            (Redirect::Loopback { stamp, uri: None }, None)
+        } else {
+            // An app registered by an older mastokey, with the oob redirect only.
+            (Redirect::Oob, Some(NO_LISTENER_NOTE))
+        };
         let screen = Self {
             server,
             scopes,
             app: prepared.app,
             request,
+            redirect,
             force_login,
             focus: Focus::Open,
             code: TextField::masked(),
             error: None,
+            note,
             busy: None,
             reregistering: None,
             reregistered: false,
             opened: false,
+            qr: false,
         };
-        (Step::Authorize(screen), Vec::new())
+        (Step::Authorize(screen), effects)
     }
 
     #[cfg(test)]
@@ -125,11 +158,15 @@ impl AuthorizeScreen {
     }
 
     pub fn code_focused(&self) -> bool {
-        self.focus == Focus::Code
+        self.focus == Focus::Code && !self.qr
     }
 
     pub fn busy(&self) -> bool {
         self.busy.is_some() || self.reregistering.is_some()
+    }
+
+    fn listening(&self) -> bool {
+        matches!(self.redirect, Redirect::Loopback { uri: Some(_), .. })
     }
 
     fn open(&mut self) -> Vec<Effect> {
@@ -137,6 +174,45 @@ impl AuthorizeScreen {
         self.opened = true;
         vec![Effect::OpenBrowser {
             url: self.request.url.to_string(),
+        }]
+    }
+
+    fn rebuild(&mut self, redirect_uri: &str) {
+        self.request = build_request(
+            &self.server,
+            &self.app,
+            &self.scopes,
+            self.force_login,
+            redirect_uri,
+        );
+    }
+
+    /// "Sign in on another device": the out-of-band redirect, whose code is typed here.
+    fn use_other_device(&mut self) -> Vec<Effect> {
+        let was_listening = matches!(self.redirect, Redirect::Loopback { .. });
+        self.redirect = Redirect::Oob;
+        self.rebuild(OOB_REDIRECT);
+        self.note = Some(DEVICE_NOTE);
+        self.opened = false;
+        self.focus = Focus::Open;
+        if was_listening {
+            vec![Effect::StopCallback]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn exchange(&mut self, code: Secret, session: &mut Session) -> Vec<Effect> {
+        let stamp = session.stamp();
+        self.busy = Some(stamp);
+        self.error = None;
+        vec![Effect::Exchange {
+            stamp,
+            base: self.server.caps.base.clone(),
+            app: credentials(&self.app),
+            code,
+            redirect_uri: self.request.redirect_uri.clone(),
+            verifier: self.request.pkce_verifier.as_ref().map(Secret::duplicate),
         }]
     }
 
@@ -148,19 +224,7 @@ impl AuthorizeScreen {
             return Vec::new();
         }
         match parse_pasted_code(self.code.value(), &self.request.state) {
-            Ok(code) => {
-                let stamp = session.stamp();
-                self.busy = Some(stamp);
-                self.error = None;
-                vec![Effect::Exchange {
-                    stamp,
-                    base: self.server.caps.base.clone(),
-                    app: credentials(&self.app),
-                    code,
-                    redirect_uri: self.request.redirect_uri.clone(),
-                    verifier: self.request.pkce_verifier.as_ref().map(Secret::duplicate),
-                }]
-            }
+            Ok(code) => self.exchange(code, session),
             Err(error) => {
                 self.error = Some(sentence(error));
                 Vec::new()
@@ -168,9 +232,18 @@ impl AuthorizeScreen {
         }
     }
 
+    /// Leaving the step closes the listener's port.
+    fn leave(&self, mut effects: Vec<Effect>) -> Vec<Effect> {
+        if matches!(self.redirect, Redirect::Loopback { .. }) {
+            effects.insert(0, Effect::StopCallback);
+        }
+        effects
+    }
+
     pub fn update(mut self, msg: Msg, session: &mut Session) -> Next {
         let mut effects = Vec::new();
         match msg {
+            Msg::Key(Key::Char('r') | Key::Esc) if self.qr => self.qr = false,
             Msg::Key(Key::Esc) if self.busy.is_some() => {
                 self.busy = None;
                 self.error = Some(
@@ -178,14 +251,16 @@ impl AuthorizeScreen {
                 );
             }
             Msg::Key(Key::Esc) => {
+                let leave = self.leave(Vec::new());
                 let checked: BTreeSet<String> = self.scopes.into_iter().collect();
                 return (
                     Step::Scopes(ScopesScreen::new(self.server, Some(checked))),
-                    Vec::new(),
+                    leave,
                 );
             }
             Msg::Key(_) | Msg::Paste(_) if self.busy() => {}
             Msg::Paste(text) => {
+                self.qr = false;
                 self.focus = Focus::Code;
                 self.code.set(text.trim());
                 self.error = None;
@@ -213,13 +288,64 @@ impl AuthorizeScreen {
             Msg::Key(Key::Char('c')) => {
                 effects.push(session.copy(Copied::Url, Secret::new(self.request.url.as_str())));
             }
+            Msg::Key(Key::Char('r')) => self.qr = true,
+            Msg::Key(Key::Char('m')) => effects = self.use_other_device(),
+            Msg::CallbackReady { stamp, result } => match (&self.redirect, result) {
+                (Redirect::Loopback { stamp: s, .. }, Ok(uri)) if *s == stamp && !self.opened => {
+                    self.rebuild(&uri);
+                    self.redirect = Redirect::Loopback {
+                        stamp,
+                        uri: Some(uri),
+                    };
+                    effects.push(Effect::AwaitCallback {
+                        stamp,
+                        state: self.request.state.clone(),
+                    });
+                }
+                (Redirect::Loopback { stamp: s, .. }, Ok(_)) if *s == stamp => {
+                    // The out-of-band link is already open in a browser: keep it.
+                    self.redirect = Redirect::Oob;
+                    self.note = Some(NO_LISTENER_NOTE);
+                    effects.push(Effect::StopCallback);
+                }
+                (Redirect::Loopback { stamp: s, .. }, Err(error)) if *s == stamp => {
+                    self.redirect = Redirect::Oob;
+                    self.note = Some(NO_LISTENER_NOTE);
+                    self.error = Some(sentence(error));
+                }
+                _ => {}
+            },
+            Msg::CallbackReceived { stamp, result } => {
+                if matches!(&self.redirect, Redirect::Loopback { stamp: s, .. } if *s == stamp) {
+                    // Keep listening: a refused code can be approved again in the browser.
+                    effects.push(Effect::AwaitCallback {
+                        stamp,
+                        state: self.request.state.clone(),
+                    });
+                    match result {
+                        Ok(code) if self.busy.is_none() => {
+                            effects.extend(self.exchange(code, session));
+                        }
+                        Ok(_) | Err(CallbackError::Closed) => {}
+                        Err(error) => self.error = Some(sentence(error)),
+                    }
+                }
+            }
             Msg::BrowserOpened(Ok(())) => {
                 let who = if self.force_login {
                     "as the NEW account "
                 } else {
                     ""
                 };
-                session.notify(NoticeKind::Info, format!("Opened in your browser. Sign in {who}and approve, then paste the code here."));
+                let then = if self.listening() {
+                    "mastokey picks up the answer by itself"
+                } else {
+                    "then paste the code here"
+                };
+                session.notify(
+                    NoticeKind::Info,
+                    format!("Opened in your browser. Sign in {who}and approve; {then}."),
+                );
             }
             Msg::BrowserOpened(Err(error)) => {
                 self.opened = false;
@@ -229,7 +355,8 @@ impl AuthorizeScreen {
                 self.busy = None;
                 match result {
                     Ok(grant) => {
-                        return VerifyScreen::start(
+                        let leave = self.leave(Vec::new());
+                        let (next, effects) = VerifyScreen::start(
                             self.server,
                             self.scopes,
                             self.app,
@@ -237,6 +364,7 @@ impl AuthorizeScreen {
                             self.force_login,
                             session,
                         );
+                        return (next, leave.into_iter().chain(effects).collect());
                     }
                     Err(ApiError::InvalidClient) if !self.reregistered => {
                         let stamp = session.stamp();
@@ -259,13 +387,20 @@ impl AuthorizeScreen {
                 self.reregistering = None;
                 match result {
                     Ok(prepared) => {
-                        self.request = build_request(
-                            &self.server,
-                            &prepared.app,
-                            &self.scopes,
-                            self.force_login,
-                        );
                         self.app = prepared.app;
+                        let redirect_uri = self.request.redirect_uri.clone();
+                        self.rebuild(&redirect_uri);
+                        // The new link has a new state: wait for that one.
+                        if let Redirect::Loopback {
+                            stamp,
+                            uri: Some(_),
+                        } = self.redirect
+                        {
+                            effects.push(Effect::AwaitCallback {
+                                stamp,
+                                state: self.request.state.clone(),
+                            });
+                        }
                         self.code.clear();
                         self.focus = Focus::Open;
                         self.opened = false;
@@ -312,8 +447,9 @@ impl Screen for AuthorizeScreen {
             vec![
                 ("Enter", "press"),
                 ("o", "open"),
-                ("c", "copy link"),
-                ("Tab", "move"),
+                ("c", "copy"),
+                ("r", "QR"),
+                ("m", "other device"),
                 ("Esc", "back"),
                 ("?", "help"),
                 ("q", "quit"),
@@ -324,8 +460,10 @@ impl Screen for AuthorizeScreen {
     fn help(&self) -> &'static str {
         "1. Open the link (o), or copy it (c) into a browser where the account can sign in.\n\
          2. Sign in and approve mastokey.\n\
-         3. The server shows a one-time code: copy it and paste it here (a paste anywhere on \
-         this screen lands in the code field), then press Enter.\n\n\
+         3. In a browser on this machine, mastokey picks up the answer by itself. Otherwise the \
+         server shows a one-time code: paste it here (a paste anywhere on this screen lands in \
+         the code field; a whole callback URL works too), then press Enter.\n\n\
+         m: sign in on another device (a phone: r shows the link as a QR code).\n\
          The code works once and expires after 10 minutes. If it is refused, open the link \
          again and approve again."
     }
@@ -335,6 +473,10 @@ impl Screen for AuthorizeScreen {
         let url = self.request.url.to_string();
         let url_lines =
             u16::try_from(url.chars().count() / usize::from(area.width.max(1)) + 1).unwrap_or(1);
+        if self.qr {
+            render_qr(frame, url.as_str(), theme);
+            return;
+        }
         let [intro, link, _, actions, _, field, _, status] = Layout::vertical([
             Constraint::Length(if self.force_login { 2 } else { 1 }),
             Constraint::Length(url_lines),
@@ -396,11 +538,19 @@ impl Screen for AuthorizeScreen {
             )
         } else if let Some(error) = &self.error {
             Line::styled(error.clone(), theme.error())
+        } else if let Some(note) = self.note {
+            Line::styled(note, theme.dim())
+        } else if self.listening() {
+            Line::styled(
+                "Waiting for the browser: after you approve, mastokey continues by itself \
+                 (or paste the code).",
+                theme.dim(),
+            )
         } else if self.opened {
-            Line::from(vec![Span::styled(
+            Line::styled(
                 "Approve in the browser, then paste the code here.",
                 theme.dim(),
-            )])
+            )
         } else {
             Line::raw("")
         };
@@ -409,4 +559,43 @@ impl Screen for AuthorizeScreen {
             status,
         );
     }
+}
+
+/// The link as a QR code over the whole terminal, for signing in on a phone; or what size the
+/// terminal needs when it does not fit.
+fn render_qr(frame: &mut Frame, url: &str, theme: super::theme::Theme) {
+    let area = frame.area();
+    frame.render_widget(ratatui::widgets::Clear, area);
+    let lines = super::qr::qr_lines(url).unwrap_or_default();
+    let width = lines.first().map_or(0, |l| l.chars().count());
+    let need_w = u16::try_from(width).unwrap_or(u16::MAX);
+    let need_h = u16::try_from(lines.len() + 1).unwrap_or(u16::MAX);
+    if lines.is_empty() || area.width < need_w || area.height < need_h {
+        let text = vec![
+            Line::styled("The QR code does not fit.", theme.bold()),
+            Line::raw(format!(
+                "It needs a terminal of {need_w}×{need_h}; this one is {}×{}.",
+                area.width, area.height
+            )),
+            Line::raw(
+                "Enlarge the window (or make the font smaller), or press r to go back and copy the link (c).",
+            ),
+        ];
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    // The code is drawn light on dark; with colours, pin them so any terminal theme scans.
+    let style = if theme.color {
+        ratatui::style::Style::new()
+            .fg(ratatui::style::Color::White)
+            .bg(ratatui::style::Color::Black)
+    } else {
+        ratatui::style::Style::new()
+    };
+    let mut text: Vec<Line> = lines.into_iter().map(|l| Line::styled(l, style)).collect();
+    text.push(Line::styled(
+        "Scan to sign in on your phone, then type the code here. r or Esc: back",
+        theme.dim(),
+    ));
+    frame.render_widget(Paragraph::new(text), area);
 }

@@ -5,7 +5,8 @@
 use url::Url;
 
 use crate::mastodon::{
-    ApiError, AppCredentials, Capabilities, RegisteredApp, ServerInput, TokenGrant, VerifiedAccount,
+    ApiError, AppCredentials, CallbackError, Capabilities, RegisteredApp, ServerInput, TokenGrant,
+    VerifiedAccount,
 };
 use crate::platform::{ClipboardKind, PlatformError};
 use crate::secret::Secret;
@@ -102,6 +103,16 @@ pub enum Msg {
         handle: String,
         token: Secret,
     },
+    /// The loopback listener runs (its redirect URI) or could not start.
+    CallbackReady {
+        stamp: Stamp,
+        result: Result<String, CallbackError>,
+    },
+    /// The browser came back to the loopback listener.
+    CallbackReceived {
+        stamp: Stamp,
+        result: Result<Secret, CallbackError>,
+    },
     Removed {
         stamp: Stamp,
         result: Result<Removal, VaultError>,
@@ -194,4 +205,15 @@ pub enum Effect {
         handle: String,
         revoke: bool,
     },
+    /// Listen on 127.0.0.1 for the browser's redirect; replies `CallbackReady`.
+    ListenForCallback {
+        stamp: Stamp,
+    },
+    /// Wait for the next callback carrying `state`; replies `CallbackReceived`.
+    AwaitCallback {
+        stamp: Stamp,
+        state: String,
+    },
+    /// Close the listener's port (the Authorize step was left).
+    StopCallback,
 }

@@ -19,17 +19,18 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use crate::commands::accounts as vault_ops;
 use crate::commands::check::{CheckItem, check_all};
 use crate::error::Error;
-use crate::mastodon::{AppRegistration, Client, RegisteredApp};
+use crate::mastodon::{AppRegistration, CallbackListener, Client, RegisteredApp};
 use crate::platform::{Browser, Clipboard};
 use crate::secret::Secret;
 use crate::vault::{Kdf, Vault, VaultError};
 
-use super::authorize::{duplicate_app, redirect_uris};
-use super::msg::{Copied, Effect, Key, Msg, PreparedApp, Removal};
+use super::authorize::redirect_uris;
+use super::msg::{Copied, Effect, Key, Msg, PreparedApp, Removal, Stamp};
 use super::state::{Session, Start, State, VaultStatus, update};
 use super::theme::Theme;
 use super::view;
 use super::view_model::VaultView;
+use crate::commands::accounts::duplicate_app;
 
 /// How long a copied token stays on the clipboard.
 const CLIPBOARD_TTL: Duration = Duration::from_secs(45);
@@ -174,6 +175,10 @@ struct Runner {
     /// Apps registered before the vault existed, kept until the first save stores them.
     fresh_apps: Arc<Mutex<Vec<(String, RegisteredApp)>>>,
     copied: Option<(u64, Secret)>,
+    /// The loopback listener of the Authorize step, with the stamp it answers to; dropping it
+    /// closes the port.
+    callback: Arc<Mutex<Option<(Stamp, CallbackListener)>>>,
+    callback_wait: Option<tokio::task::JoinHandle<()>>,
     tx: UnboundedSender<Msg>,
 }
 
@@ -194,6 +199,8 @@ impl Runner {
             vault: Arc::new(Mutex::new(None)),
             fresh_apps: Arc::new(Mutex::new(Vec::new())),
             copied: None,
+            callback: Arc::new(Mutex::new(None)),
+            callback_wait: None,
             tx,
         }
     }
@@ -324,6 +331,33 @@ impl Runner {
                 text,
                 generation,
             } => self.copy(what, text, generation),
+            Effect::ListenForCallback { stamp } => {
+                self.stop_callback();
+                let slot = Arc::clone(&self.callback);
+                tokio::spawn(async move {
+                    let result = CallbackListener::bind().await.map(|listener| {
+                        let uri = listener.redirect_uri();
+                        *lock(&slot) = Some((stamp, listener));
+                        uri
+                    });
+                    Self::send(&tx, Msg::CallbackReady { stamp, result });
+                });
+            }
+            Effect::AwaitCallback { stamp, state } => {
+                // One wait at a time: a newer one (new state after re-registering) replaces it.
+                if let Some(wait) = self.callback_wait.take() {
+                    wait.abort();
+                }
+                let wait = match lock(&self.callback).as_ref() {
+                    Some((s, listener)) if *s == stamp => listener.wait(state),
+                    _ => return,
+                };
+                self.callback_wait = Some(tokio::spawn(async move {
+                    let result = wait.await;
+                    Self::send(&tx, Msg::CallbackReceived { stamp, result });
+                }));
+            }
+            Effect::StopCallback => self.stop_callback(),
             Effect::ClearClipboard { generation } => {
                 if let Some((g, text)) = &self.copied
                     && *g == generation
@@ -440,6 +474,13 @@ impl Runner {
                 });
             }
         }
+    }
+
+    fn stop_callback(&mut self) {
+        if let Some(wait) = self.callback_wait.take() {
+            wait.abort();
+        }
+        *lock(&self.callback) = None;
     }
 
     fn copy(&mut self, what: Copied, text: Secret, generation: u64) {

@@ -158,7 +158,19 @@ fn scrub_link(state: &State, screen: &str) -> String {
 
 /// The stamp of the single effect of the given kind.
 fn stamp_of(effects: &[Effect]) -> u64 {
-    match effects {
+    // The loopback listener's bookkeeping rides along with the step changes; skip it here.
+    let effects: Vec<&Effect> = effects
+        .iter()
+        .filter(|e| {
+            !matches!(
+                e,
+                Effect::StopCallback
+                    | Effect::ListenForCallback { .. }
+                    | Effect::AwaitCallback { .. }
+            )
+        })
+        .collect();
+    match effects.as_slice() {
         [
             Effect::Discover { stamp, .. }
             | Effect::PrepareApp { stamp, .. }
@@ -1110,4 +1122,216 @@ fn reauthorizing_as_another_account_never_overwrites_the_first() {
     key(&mut state, Key::Right);
     assert!(key(&mut state, Key::Enter).is_empty());
     assert!(screen(&state).contains("old token was kept"));
+}
+
+// ---- Loopback capture, another device, QR (the "beyond copy and paste" issue) ----
+
+const LOOPBACK_URI: &str = "http://127.0.0.1:45678/callback";
+
+/// At the authorize step with the listener running; returns the listener's stamp.
+fn listening() -> (State, u64) {
+    let mut state = at_scopes(true);
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    let effects = send(
+        &mut state,
+        Msg::AppReady {
+            stamp,
+            result: Ok(PreparedApp {
+                app: app(),
+                reused: true,
+            }),
+        },
+    );
+    let [Effect::ListenForCallback { stamp }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let stamp = *stamp;
+    let effects = send(
+        &mut state,
+        Msg::CallbackReady {
+            stamp,
+            result: Ok(LOOPBACK_URI.into()),
+        },
+    );
+    assert!(
+        matches!(effects.as_slice(), [Effect::AwaitCallback { .. }]),
+        "{effects:?}"
+    );
+    (state, stamp)
+}
+
+fn authorize_url_of(state: &State) -> String {
+    let Step::Authorize(a) = &state.step else {
+        panic!("not on the authorize step")
+    };
+    a.url().to_owned()
+}
+
+#[test]
+fn the_loopback_listener_takes_the_code_without_a_paste() {
+    let (mut state, stamp) = listening();
+    let url = authorize_url_of(&state);
+    assert!(
+        url.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A45678%2Fcallback"),
+        "{url}"
+    );
+    assert!(screen(&state).contains("continues by itself"));
+    let effects = send(
+        &mut state,
+        Msg::CallbackReceived {
+            stamp,
+            result: Ok(Secret::new("cb-code")),
+        },
+    );
+    let exchange = effects.iter().find_map(|e| match e {
+        Effect::Exchange {
+            code, redirect_uri, ..
+        } => Some((code.expose().to_owned(), redirect_uri.clone())),
+        _ => None,
+    });
+    assert_eq!(
+        exchange,
+        Some(("cb-code".to_owned(), LOOPBACK_URI.to_owned()))
+    );
+    // Leaving the step after the exchange closes the port first.
+    let stamp = match effects
+        .iter()
+        .find(|e| matches!(e, Effect::Exchange { .. }))
+    {
+        Some(Effect::Exchange { stamp, .. }) => *stamp,
+        _ => unreachable!(),
+    };
+    let grant = TokenGrant {
+        access_token: Secret::new("t"),
+        scopes: vec!["profile".into()],
+        created_at: None,
+    };
+    let effects = send(
+        &mut state,
+        Msg::Exchanged {
+            stamp,
+            result: Ok(grant),
+        },
+    );
+    assert!(
+        matches!(effects.first(), Some(Effect::StopCallback)),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn a_callback_with_a_foreign_state_is_refused_and_shown() {
+    let (mut state, stamp) = listening();
+    let effects = send(
+        &mut state,
+        Msg::CallbackReceived {
+            stamp,
+            result: Err(crate::mastodon::CallbackError::StateMismatch),
+        },
+    );
+    assert!(
+        matches!(effects.as_slice(), [Effect::AwaitCallback { .. }]),
+        "still listening: {effects:?}"
+    );
+    let s = screen(&state);
+    assert!(s.contains("another sign-in attempt"), "{s}");
+}
+
+#[test]
+fn another_device_and_ssh_use_the_out_of_band_code() {
+    let (mut state, _) = listening();
+    let effects = key(&mut state, Key::Char('m'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::StopCallback]),
+        "{effects:?}"
+    );
+    assert!(authorize_url_of(&state).contains("redirect_uri=urn%3Aietf%3Awg%3Aoauth%3A2.0%3Aoob"));
+    assert!(screen(&state).contains("Sign in on another device"));
+
+    // Over SSH no listener is started at all.
+    let (mut state, _) = start(VaultStatus::Missing, Start::Add(None), None);
+    state.session.ssh = true;
+    typed(&mut state, "social.example");
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    send(
+        &mut state,
+        Msg::Discovered {
+            stamp,
+            result: Ok(caps(true)),
+        },
+    );
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    let effects = send(
+        &mut state,
+        Msg::AppReady {
+            stamp,
+            result: Ok(PreparedApp {
+                app: app(),
+                reused: true,
+            }),
+        },
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    let s = screen(&state);
+    assert!(s.contains("Over SSH"), "{s}");
+    assert!(s.contains("(over SSH)"), "{s}");
+    insta::assert_snapshot!("authorize_over_ssh", scrub_link(&state, &s));
+}
+
+#[test]
+fn a_pasted_callback_url_is_accepted_when_its_state_matches() {
+    let (mut state, _) = listening();
+    let url = authorize_url_of(&state);
+    let state_param = url::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    send(
+        &mut state,
+        Msg::Paste(format!(
+            "http://127.0.0.1:45678/callback?code=pasted-code&state={state_param}"
+        )),
+    );
+    let effects = key(&mut state, Key::Enter);
+    let [Effect::Exchange { code, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(code.expose(), "pasted-code");
+    // A foreign state is refused.
+    let (mut state, _) = listening();
+    send(
+        &mut state,
+        Msg::Paste("http://127.0.0.1:45678/callback?code=x&state=forged".into()),
+    );
+    assert!(key(&mut state, Key::Enter).is_empty());
+}
+
+#[test]
+fn esc_leaves_the_step_and_closes_the_port() {
+    let (mut state, _) = listening();
+    let effects = key(&mut state, Key::Esc);
+    assert!(
+        matches!(effects.as_slice(), [Effect::StopCallback]),
+        "{effects:?}"
+    );
+    assert!(matches!(state.step, Step::Scopes(_)));
+}
+
+#[test]
+fn the_qr_code_view_and_its_size_fallback() {
+    let (mut state, _) = listening();
+    key(&mut state, Key::Char('r'));
+    let small = screen(&state);
+    assert!(small.contains("The QR code does not fit"), "{small}");
+    insta::assert_snapshot!("authorize_qr_too_small", small);
+    let big = render_at(&state, 100, 45);
+    assert!(big.contains("Scan to sign in"), "{big}");
+    assert!(
+        big.contains('█') || big.contains('▀') || big.contains('▄'),
+        "{big}"
+    );
+    key(&mut state, Key::Char('r'));
+    assert!(screen(&state).contains("4/5 Authorize"));
 }

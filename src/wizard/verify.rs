@@ -12,13 +12,13 @@ use ratatui::widgets::{Paragraph, Wrap};
 use crate::mastodon::{RegisteredApp, TokenGrant, VerifiedAccount};
 use crate::secret::Secret;
 
-use super::authorize::duplicate_app;
 use super::home::HomeScreen;
 use super::msg::{Copied, Effect, Key, Msg, SaveRequest, ServerRecord, Stamp};
 use super::server::ServerScreen;
 use super::state::{Next, ServerPick, Session, Step, VaultStatus};
 use super::text_field::TextField;
 use super::view::{Screen, ViewCtx, buttons, sentence, spinner};
+use crate::commands::accounts::duplicate_app;
 
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
 
