@@ -81,3 +81,39 @@ fn remove_revoke_on_a_dead_server_warns_and_still_removes() {
     assert!(vault.data().find_account("bob@other.example").is_none());
     assert_eq!(vault.data().accounts.len(), 2);
 }
+
+#[test]
+fn remove_asks_first_in_a_terminal() {
+    use crate::support::pty::{ENTER, Pty};
+
+    let w = World::new();
+    let config = w.cli.config();
+    let home = w.cli.dir.path().join("home");
+    let spawn = || {
+        Pty::spawn(
+            super::bin(),
+            &["remove", "alice"],
+            &[
+                ("MASTOKEY_CONFIG_DIR", config.to_str().unwrap()),
+                ("HOME", home.to_str().unwrap()),
+                ("PATH", "/usr/bin:/bin"),
+                ("MASTOKEY_PASSPHRASE", super::PASSPHRASE),
+            ],
+            100,
+            30,
+        )
+    };
+    let mut pty = spawn();
+    pty.wait_for("Remove alice@social.example from the vault? [y/N]");
+    pty.send(&format!("n{ENTER}"));
+    assert_eq!(pty.wait_exit(), 0);
+    pty.wait_for("Nothing was removed.");
+    assert_eq!(handles(&w).len(), 3);
+
+    let mut pty = spawn();
+    pty.wait_for("[y/N]");
+    pty.send(&format!("y{ENTER}"));
+    assert_eq!(pty.wait_exit(), 0);
+    pty.wait_for("Removed alice@social.example");
+    assert_eq!(handles(&w), ["alan@social.example", "bob@other.example"]);
+}
