@@ -40,6 +40,12 @@ pub enum Command {
         json: bool,
     },
     /// Check stored tokens against their servers (all accounts when none is named).
+    #[command(
+        after_help = "Exit code: 0 when every checked token is valid; 1 when any token is not \
+valid (revoked, invalid, insufficient scope, account disabled or pending), even if other checks \
+failed for network reasons; otherwise 4 when any server could not be reached or answered with an \
+error. Results are recorded in the vault either way."
+    )]
     Verify {
         /// Accounts to check: user@domain or an unambiguous prefix.
         accounts: Vec<String>,
@@ -53,6 +59,11 @@ pub enum Command {
         account: String,
     },
     /// Run a command with `MASTODON_ACCESS_TOKEN` and `MASTODON_API_BASE_URL` set for it alone.
+    #[command(
+        after_help = "MASTODON_API_BASE_URL is the server's base URL without a trailing slash. \
+On Unix mastokey replaces itself with the command, so its exit status (a signal included) is \
+the command's own."
+    )]
     Exec {
         /// user@domain or an unambiguous prefix.
         account: String,
@@ -61,6 +72,11 @@ pub enum Command {
         command: Vec<OsString>,
     },
     /// Remove an account from the vault.
+    #[command(
+        after_help = "Asks for confirmation only when stdin is a terminal and --yes is not \
+given. With --revoke, a server that cannot be reached or refuses to revoke does not stop the local \
+removal: a warning is printed on stderr and the exit code stays 0."
+    )]
     Remove {
         /// user@domain or an unambiguous prefix.
         account: String,

@@ -3,6 +3,15 @@
 
 pub mod accounts;
 pub mod check;
+mod completions;
+mod exec;
+mod list;
+pub mod output;
+mod passwd;
+mod remove;
+mod token;
+mod unlock;
+mod verify;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -32,8 +41,22 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         None => tui(Start::Home, env),
         Some(Command::Add { server }) => tui(Start::Add(server), env),
-        Some(_) => Err(Error::NotATerminal),
+        Some(Command::List { json }) => list::run(json, env).map(done),
+        Some(Command::Verify { accounts, json }) => verify::run(&accounts, json, env),
+        Some(Command::Token { account }) => token::run(&account, env).map(done),
+        Some(Command::Exec { account, command }) => exec::run(&account, &command, env),
+        Some(Command::Remove {
+            account,
+            revoke,
+            yes,
+        }) => remove::run(&account, revoke, yes, env).map(done),
+        Some(Command::Passwd) => passwd::run(env).map(done),
+        Some(Command::Completions { shell }) => completions::run(shell).map(done),
     }
+}
+
+fn done((): ()) -> ExitCode {
+    ExitCode::SUCCESS
 }
 
 fn tui(start: Start, env: &Env) -> Result<ExitCode, Error> {

@@ -10,6 +10,8 @@ mod vault;
 use std::fmt;
 use std::process::ExitCode;
 
+use crate::vault::{PASSPHRASE, PASSPHRASE_COMMAND, PASSPHRASE_FILE};
+
 pub const EXIT_INVALID: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_VAULT: u8 = 3;
@@ -45,6 +47,31 @@ pub enum Error {
     PassphraseMismatch,
     /// A passphrase prompt read nothing.
     EmptyPassphrase,
+    /// The vault is locked, no `MASTOKEY_PASSPHRASE_*` variable is set and stdin is no terminal.
+    NoPassphraseSource,
+    /// `passwd` needs a terminal to type the new passphrase into.
+    NewPassphraseNeedsTerminal,
+    /// A new passphrase shorter than `min` characters.
+    PassphraseTooShort { min: usize },
+    /// Writing the command's output failed (not a closed pipe: that is silently fine).
+    Output(std::io::Error),
+}
+
+/// Something went wrong but the command still did what it could; printed on stderr, exit code
+/// unchanged.
+#[derive(Debug)]
+pub enum Warning {
+    /// `remove --revoke`: the server did not revoke the token; it was removed locally anyway.
+    RevokeFailed {
+        account: String,
+        error: crate::mastodon::ApiError,
+    },
+    /// `remove --revoke`: the app that issued the token is not in the vault, so it cannot be revoked.
+    RevokeImpossible { account: String },
+    /// A wrong passphrase at the prompt; another try follows.
+    WrongPassphraseRetry,
+    /// `passwd`: the old identity backup could not be deleted.
+    BackupNotRemoved { error: crate::vault::VaultError },
 }
 
 impl Error {
@@ -59,10 +86,15 @@ impl Error {
             | Error::AmbiguousAccount { .. }
             | Error::NoAccounts
             | Error::NotATerminal
-            | Error::Exec { .. } => EXIT_USAGE,
+            | Error::Exec { .. }
+            | Error::NewPassphraseNeedsTerminal => EXIT_USAGE,
             Error::Api(_) => EXIT_NETWORK,
-            Error::Vault(_) | Error::PassphraseMismatch | Error::EmptyPassphrase => EXIT_VAULT,
-            Error::Terminal(_) => 1,
+            Error::Vault(_)
+            | Error::PassphraseMismatch
+            | Error::EmptyPassphrase
+            | Error::NoPassphraseSource
+            | Error::PassphraseTooShort { .. } => EXIT_VAULT,
+            Error::Terminal(_) | Error::Output(_) => 1,
         }
     }
 }
@@ -103,6 +135,44 @@ impl fmt::Display for Error {
             Error::EmptyPassphrase => {
                 f.write_str("an empty passphrase was given; nothing was changed.")
             }
+            Error::NoPassphraseSource => write!(
+                f,
+                "the vault is locked and there is no terminal to ask for its passphrase. \
+                 Set {PASSPHRASE_COMMAND}, {PASSPHRASE_FILE} or {PASSPHRASE}, or run the command in a terminal."
+            ),
+            Error::NewPassphraseNeedsTerminal => f.write_str(
+                "the new passphrase can only be typed at a terminal (stdin is not one); nothing was changed. \
+                 Run `mastokey passwd` in a terminal.",
+            ),
+            Error::PassphraseTooShort { min } => write!(
+                f,
+                "the new passphrase is shorter than {min} characters; nothing was changed. Choose a longer one."
+            ),
+            Error::Output(e) => write!(f, "the output could not be written: {e}. Check where it goes."),
+        }
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Warning::RevokeFailed { account, error } => write!(
+                f,
+                "warning: the token of {account} was not revoked on the server: {error} It was removed \
+                 from the vault anyway; revoke it on the server's website under Authorized apps."
+            ),
+            Warning::RevokeImpossible { account } => write!(
+                f,
+                "warning: the token of {account} cannot be revoked from here: the app that issued it is \
+                 not in the vault. It was removed from the vault anyway; revoke it on the server's website \
+                 under Authorized apps."
+            ),
+            Warning::WrongPassphraseRetry => f.write_str("wrong passphrase. Try again."),
+            Warning::BackupNotRemoved { error } => write!(
+                f,
+                "warning: the backup of the old key file was not deleted: {error} It still opens with \
+                 the old passphrase: delete identity.age.bak by hand."
+            ),
         }
     }
 }

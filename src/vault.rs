@@ -251,6 +251,18 @@ impl Vault {
         store::secure(&self.dir)?;
         store::write_atomic(&self.dir, IDENTITY_FILE, &sealed)
     }
+
+    /// Deletes `identity.age.bak`, the copy [`Vault::change_passphrase`] keeps, which still
+    /// opens with the old passphrase. Nothing to delete is fine.
+    pub fn remove_identity_backup(&self) -> Result<(), VaultError> {
+        let _lock = store::lock(&self.dir, LOCK_TIMEOUT)?;
+        let path = self.dir.join(format!("{IDENTITY_FILE}.bak"));
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(store::io_error(&path, e)),
+        }
+    }
 }
 
 /// Decrypted JSON, wiped on drop.

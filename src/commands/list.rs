@@ -1,0 +1,100 @@
+//! `mastokey list [--json]`: the stored accounts, with their last check.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::output::{self, Cell, Columns, Style, Tone};
+use super::{Env, unlock};
+use crate::error::Error;
+use crate::vault::{CheckStatus, StoredAccount};
+
+/// One account in `list --json`; the shape is documented in the README and stays stable.
+#[derive(Serialize)]
+struct JsonAccount<'a> {
+    account: String,
+    server: &'a str,
+    scopes: &'a [String],
+    created_at: Timestamp,
+    last_checked_at: Option<Timestamp>,
+    last_status: Option<CheckStatus>,
+}
+
+#[derive(Serialize)]
+struct JsonList<'a> {
+    accounts: Vec<JsonAccount<'a>>,
+}
+
+pub fn run(json: bool, env: &Env) -> Result<(), Error> {
+    // No vault yet: nothing to unlock, and no accounts to show.
+    let vault = unlock::open_if_present(env)?;
+    let accounts: &[StoredAccount] = vault.as_ref().map_or(&[], |v| &v.data().accounts);
+    if json {
+        print_json(accounts)
+    } else {
+        print_table(accounts, Style::for_stdout(env), Timestamp::now())
+    }
+}
+
+fn print_json(accounts: &[StoredAccount]) -> Result<(), Error> {
+    let list = JsonList {
+        accounts: accounts
+            .iter()
+            .map(|a| JsonAccount {
+                account: a.handle(),
+                server: a.server.trim_end_matches('/'),
+                scopes: &a.scopes,
+                created_at: a.created_at,
+                last_checked_at: a.last_checked_at,
+                last_status: a.last_status,
+            })
+            .collect(),
+    };
+    // Serialising plain strings, timestamps and enums cannot fail.
+    let text = serde_json::to_string(&list).unwrap_or_default();
+    output::println(&text)
+}
+
+fn print_table(accounts: &[StoredAccount], style: Style, now: Timestamp) -> Result<(), Error> {
+    if accounts.is_empty() {
+        return output::println("No accounts yet. Add one with `mastokey add`.");
+    }
+    let header: Vec<Cell> = ["ACCOUNT", "SERVER", "SCOPES", "LAST CHECK", "WHEN"]
+        .into_iter()
+        .map(|h| (h.to_owned(), Tone::Header))
+        .collect();
+    let rows: Vec<Vec<Cell>> = accounts.iter().map(|a| row(a, now)).collect();
+    let columns = Columns::fit(
+        std::iter::once(header.as_slice()).chain(rows.iter().map(Vec::as_slice)),
+        style,
+    );
+    let mut text = columns.line(&header);
+    text.push('\n');
+    for row in &rows {
+        text.push_str(&columns.line(row));
+        text.push('\n');
+    }
+    output::print(&text)
+}
+
+fn row(account: &StoredAccount, now: Timestamp) -> Vec<Cell> {
+    let (status, when) = match (account.last_status, account.last_checked_at) {
+        (Some(status), Some(at)) => (
+            (
+                output::status_label(status).to_owned(),
+                output::status_tone(status),
+            ),
+            (output::ago(at, now), Tone::Dim),
+        ),
+        _ => (
+            ("never checked".to_owned(), Tone::Dim),
+            (String::new(), Tone::Dim),
+        ),
+    };
+    vec![
+        (account.handle(), Tone::Plain),
+        (account.server.trim_end_matches('/').to_owned(), Tone::Plain),
+        (account.scopes.join(" "), Tone::Plain),
+        status,
+        when,
+    ]
+}

@@ -1,0 +1,39 @@
+//! `mastokey passwd`: changes the vault passphrase. The current one comes from a
+//! `MASTOKEY_PASSPHRASE_*` variable or the prompt; the new one is typed twice at the terminal.
+
+use std::io::{self, IsTerminal};
+
+use super::{Env, output, unlock};
+use crate::error::{Error, Warning};
+use crate::vault::{Kdf, VaultError};
+
+/// The shortest new passphrase accepted.
+pub const MIN_LENGTH: usize = 8;
+
+pub fn run(env: &Env) -> Result<(), Error> {
+    // Checked first, so no key derivation is spent on a change that cannot be typed.
+    if !io::stdin().is_terminal() {
+        return Err(Error::NewPassphraseNeedsTerminal);
+    }
+    let (dir, exists) = unlock::locate(env)?;
+    if !exists {
+        return Err(VaultError::Missing.into());
+    }
+    let vault = unlock::open_at(&dir, env)?;
+    let new = unlock::prompt("New passphrase: ")?;
+    if new.len() < MIN_LENGTH {
+        return Err(Error::PassphraseTooShort { min: MIN_LENGTH });
+    }
+    let again = unlock::prompt("New passphrase again: ")?;
+    if !new.same_as(&again) {
+        return Err(Error::PassphraseMismatch);
+    }
+    vault.change_passphrase(&new, Kdf::default())?;
+    // change_passphrase keeps the previous identity.age as identity.age.bak, and that copy still
+    // opens with the OLD passphrase: left there, it would defeat changing a passphrase that
+    // leaked. The new file is in place and synced by now, so the backup has done its job.
+    if let Err(error) = vault.remove_identity_backup() {
+        output::warn(&Warning::BackupNotRemoved { error });
+    }
+    output::println("The vault passphrase was changed.")
+}

@@ -1,0 +1,186 @@
+//! `mastokey verify [ACCOUNT...] [--json]`: checks stored tokens concurrently, prints each result
+//! as it arrives, records them all in the vault in one save.
+//!
+//! Exit code: 0 when every checked token is valid; else 1 when any token is not valid (revoked,
+//! invalid, insufficient scope, account disabled or pending), because that needs the user to act;
+//! else 4 when any check could not be made (unreachable, timeout, server error).
+
+use std::process::ExitCode;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::accounts;
+use super::check::{CheckOutcome, check_all};
+use super::output::{self, Cell, Columns, Style, Tone};
+use super::{Env, unlock};
+use crate::error::{EXIT_INVALID, EXIT_NETWORK, Error};
+use crate::mastodon::Client;
+use crate::vault::CheckStatus;
+
+#[derive(Serialize)]
+struct JsonResult<'a> {
+    account: &'a str,
+    server: &'a str,
+    status: CheckStatus,
+    detail: &'a str,
+    checked_at: Timestamp,
+}
+
+#[derive(Serialize)]
+struct JsonResults<'a> {
+    results: Vec<JsonResult<'a>>,
+}
+
+pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error> {
+    let Some(mut vault) = unlock::open_if_present(env)? else {
+        return Err(Error::NoAccounts);
+    };
+    if vault.data().accounts.is_empty() {
+        return Err(Error::NoAccounts);
+    }
+    let mut handles: Vec<String> = Vec::new();
+    for query in queries {
+        let handle = unlock::resolve(&vault, query)?;
+        if !handles.contains(&handle) {
+            handles.push(handle);
+        }
+    }
+    let items = accounts::check_items(vault.data(), &handles);
+    // Vault order, for the JSON and for the server column.
+    let order: Vec<(String, String)> = items
+        .iter()
+        .map(|item| {
+            let server = item.base.as_str().trim_end_matches('/').to_owned();
+            (item.handle.clone(), server)
+        })
+        .collect();
+    let server_of = |handle: &str| -> &str {
+        order
+            .iter()
+            .find(|(h, _)| h == handle)
+            .map_or("", |(_, s)| s.as_str())
+    };
+
+    let style = Style::for_stdout(env);
+    let widest_status = [
+        CheckStatus::Valid,
+        CheckStatus::Revoked,
+        CheckStatus::Invalid,
+        CheckStatus::InsufficientScope,
+        CheckStatus::AccountDisabled,
+        CheckStatus::AccountPending,
+        CheckStatus::Unreachable,
+        CheckStatus::Timeout,
+        CheckStatus::ServerError,
+    ]
+    .map(|s| (output::status_label(s).to_owned(), Tone::Plain));
+    let sizing: Vec<Vec<Cell>> = order
+        .iter()
+        .map(|(h, s)| vec![(h.clone(), Tone::Plain), (s.clone(), Tone::Plain)])
+        .chain(widest_status.iter().map(|s| {
+            vec![
+                (String::new(), Tone::Plain),
+                (String::new(), Tone::Plain),
+                s.clone(),
+            ]
+        }))
+        .collect();
+    let columns = Columns::fit(sizing.iter().map(Vec::as_slice), style);
+
+    let client = Client::new()?;
+    let mut outcomes: Vec<CheckOutcome> = Vec::with_capacity(items.len());
+    let mut print_error = None;
+    block_on(check_all(&client, items, |outcome| {
+        if !json && print_error.is_none() {
+            let line = columns.line(&human_row(&outcome, server_of(&outcome.handle)));
+            print_error = output::println(&line).err();
+        }
+        outcomes.push(outcome);
+    }))?;
+    let checked_at = Timestamp::now();
+
+    if json {
+        outcomes.sort_by_key(|o| order.iter().position(|(h, _)| *h == o.handle));
+        let results = JsonResults {
+            results: outcomes
+                .iter()
+                .map(|o| JsonResult {
+                    account: &o.handle,
+                    server: server_of(&o.handle),
+                    status: o.status,
+                    detail: &o.detail,
+                    checked_at,
+                })
+                .collect(),
+        };
+        // Serialising strings, timestamps and enums cannot fail.
+        output::println(&serde_json::to_string(&results).unwrap_or_default())?;
+    } else if let Some(error) = print_error {
+        return Err(error);
+    }
+
+    let code = exit_code(outcomes.iter().map(|o| o.status));
+    accounts::record_checks(&mut vault, outcomes, checked_at)?;
+    Ok(code)
+}
+
+fn human_row(outcome: &CheckOutcome, server: &str) -> Vec<Cell> {
+    vec![
+        (outcome.handle.clone(), Tone::Plain),
+        (server.to_owned(), Tone::Dim),
+        (
+            output::status_label(outcome.status).to_owned(),
+            output::status_tone(outcome.status),
+        ),
+        (outcome.detail.clone(), Tone::Dim),
+    ]
+}
+
+/// Not-valid tokens outrank checks that could not be made: they need the user to act.
+fn exit_code(statuses: impl Iterator<Item = CheckStatus>) -> ExitCode {
+    let mut unknown = false;
+    for status in statuses {
+        match status {
+            CheckStatus::Valid => {}
+            CheckStatus::Revoked
+            | CheckStatus::Invalid
+            | CheckStatus::InsufficientScope
+            | CheckStatus::AccountDisabled
+            | CheckStatus::AccountPending => return ExitCode::from(EXIT_INVALID),
+            CheckStatus::Unreachable | CheckStatus::Timeout | CheckStatus::ServerError => {
+                unknown = true;
+            }
+        }
+    }
+    if unknown {
+        ExitCode::from(EXIT_NETWORK)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Runs network work on a small single-threaded runtime: the checks are I/O-bound. Building it
+/// fails only when the OS refuses threads or file descriptors.
+pub(super) fn block_on<F: Future>(work: F) -> Result<F::Output, Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Terminal)?;
+    Ok(runtime.block_on(work))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_outranks_network_trouble() {
+        use CheckStatus::{Revoked, Timeout, Valid};
+        let code = |s: &[CheckStatus]| exit_code(s.iter().copied());
+        assert_eq!(code(&[Valid, Valid]), ExitCode::SUCCESS);
+        assert_eq!(code(&[Valid, Timeout]), ExitCode::from(EXIT_NETWORK));
+        assert_eq!(code(&[Timeout, Revoked]), ExitCode::from(EXIT_INVALID));
+        assert_eq!(code(&[]), ExitCode::SUCCESS);
+    }
+}

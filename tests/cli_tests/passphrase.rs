@@ -1,0 +1,165 @@
+//! Unlock sources, wrong passphrases, and passwd in a pseudo-terminal.
+
+use std::time::Duration;
+
+use mastokey::secret::Secret;
+use mastokey::vault::{Vault, VaultError};
+
+use super::{PASSPHRASE, World, bin, run};
+use crate::support::pty::{ENTER, Pty};
+
+#[test]
+fn no_passphrase_source_and_no_terminal_exits_3_naming_the_variables() {
+    let w = World::new();
+    for args in [&["list"][..], &["token", "alice"], &["verify"]] {
+        let out = run(&mut w.cli.locked(args));
+        out.code(3);
+        assert_eq!(out.stdout, "");
+        for variable in [
+            "MASTOKEY_PASSPHRASE_COMMAND",
+            "MASTOKEY_PASSPHRASE_FILE",
+            "MASTOKEY_PASSPHRASE",
+        ] {
+            assert!(out.stderr.contains(variable), "{out:?}");
+        }
+    }
+}
+
+#[test]
+fn a_wrong_passphrase_exits_3_and_the_other_sources_work() {
+    let w = World::new();
+    let out = run(w.cli.locked(&["list"]).env("MASTOKEY_PASSPHRASE", "wrong"));
+    out.code(3);
+    assert!(out.stderr.contains("wrong passphrase"), "{out:?}");
+
+    let file = w.cli.dir.path().join("passphrase.txt");
+    std::fs::write(&file, format!("{PASSPHRASE}\n")).unwrap();
+    let out = run(w
+        .cli
+        .locked(&["token", "bob"])
+        .env("MASTOKEY_PASSPHRASE_FILE", &file));
+    out.code(0);
+    assert_eq!(out.stdout.trim_end(), w.bob.token);
+
+    // The command comes first, even with a wrong MASTOKEY_PASSPHRASE beside it.
+    let out = run(w
+        .cli
+        .locked(&["token", "bob"])
+        .env(
+            "MASTOKEY_PASSPHRASE_COMMAND",
+            format!("printf '%s' '{PASSPHRASE}'"),
+        )
+        .env("MASTOKEY_PASSPHRASE", "wrong"));
+    out.code(0);
+    assert_eq!(out.stdout.trim_end(), w.bob.token);
+}
+
+#[test]
+fn passwd_without_a_terminal_is_refused() {
+    let w = World::new();
+    let out = w.cli.run(&["passwd"]);
+    out.code(2);
+    assert!(out.stderr.contains("terminal"), "{out:?}");
+    w.cli.unlock();
+}
+
+fn spawn(w: &World, args: &[&str]) -> Pty {
+    let config = w.cli.config();
+    let home = w.cli.dir.path().join("home");
+    Pty::spawn(
+        bin(),
+        args,
+        &[
+            ("MASTOKEY_CONFIG_DIR", config.to_str().unwrap()),
+            ("HOME", home.to_str().unwrap()),
+            ("PATH", "/usr/bin:/bin"),
+        ],
+        100,
+        30,
+    )
+}
+
+#[test]
+fn passwd_in_a_terminal_changes_the_passphrase_and_drops_the_old_backup() {
+    let w = World::new();
+    let new = "a much better passphrase";
+    let mut pty = spawn(&w, &["passwd"]);
+    pty.wait_for("Vault passphrase:");
+    pty.send(&format!("{PASSPHRASE}{ENTER}"));
+    pty.wait_for_within("New passphrase:", Duration::from_secs(20));
+    pty.send(&format!("{new}{ENTER}"));
+    pty.wait_for("New passphrase again:");
+    pty.send(&format!("{new}{ENTER}"));
+    assert_eq!(pty.wait_exit(), 0, "{}", pty.screen());
+    assert!(pty.screen().contains("passphrase was changed"));
+    let raw = String::from_utf8_lossy(&pty.raw_output()).into_owned();
+    assert!(
+        !raw.contains(PASSPHRASE) && !raw.contains(new),
+        "echoed: {raw}"
+    );
+
+    let config = w.cli.config();
+    assert!(!config.join("identity.age.bak").exists());
+    Vault::unlock(&config, &Secret::new(new)).unwrap();
+    assert!(matches!(
+        Vault::unlock(&config, &Secret::new(PASSPHRASE)),
+        Err(VaultError::WrongPassphrase)
+    ));
+    let out = run(w
+        .cli
+        .locked(&["token", "alice"])
+        .env("MASTOKEY_PASSPHRASE", new));
+    out.code(0);
+    assert_eq!(out.stdout.trim_end(), w.alice.token);
+    w.cli.run(&["list"]).code(3);
+}
+
+#[test]
+fn passwd_refuses_a_mismatch_and_a_short_passphrase() {
+    let w = World::new();
+    let before = std::fs::read(w.cli.config().join("identity.age")).unwrap();
+    for (first, second, message) in [
+        ("a long new passphrase", "another one entirely", "differ"),
+        ("short", "short", "shorter than 8"),
+    ] {
+        // The current passphrase from the environment, the new one typed.
+        let config = w.cli.config();
+        let home = w.cli.dir.path().join("home");
+        let mut pty = Pty::spawn(
+            bin(),
+            &["passwd"],
+            &[
+                ("MASTOKEY_CONFIG_DIR", config.to_str().unwrap()),
+                ("HOME", home.to_str().unwrap()),
+                ("PATH", "/usr/bin:/bin"),
+                ("MASTOKEY_PASSPHRASE", PASSPHRASE),
+            ],
+            100,
+            30,
+        );
+        pty.wait_for("New passphrase:");
+        pty.send(&format!("{first}{ENTER}"));
+        if first.len() >= 8 {
+            pty.wait_for("New passphrase again:");
+            pty.send(&format!("{second}{ENTER}"));
+        }
+        assert_eq!(pty.wait_exit(), 3);
+        pty.wait_for(message);
+    }
+    assert_eq!(
+        std::fs::read(w.cli.config().join("identity.age")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn the_prompt_unlocks_in_a_terminal_and_retries_a_wrong_passphrase() {
+    let w = World::new();
+    let mut pty = spawn(&w, &["token", "bob"]);
+    pty.wait_for("Vault passphrase:");
+    pty.send(&format!("not it{ENTER}"));
+    pty.wait_for("wrong passphrase. Try again.");
+    pty.send(&format!("{PASSPHRASE}{ENTER}"));
+    assert_eq!(pty.wait_exit(), 0);
+    pty.wait_for(&w.bob.token);
+}

@@ -1,0 +1,148 @@
+//! verify: statuses, exit codes and their precedence, JSON shape, results recorded in the vault.
+
+use mastokey::vault::CheckStatus;
+
+use super::World;
+use crate::support::fake_server::Fault;
+
+fn statuses(value: &serde_json::Value) -> Vec<(String, String)> {
+    value["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["account"].as_str().unwrap().to_owned(),
+                r["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(a, s)| ((*a).to_owned(), (*s).to_owned()))
+        .collect()
+}
+
+#[test]
+fn all_valid_exits_0_with_the_documented_json_and_records_the_results() {
+    let w = World::new();
+    let out = w.cli.run(&["verify", "--json"]);
+    out.code(0);
+    w.assert_no_token_in(&out.stdout);
+    w.assert_no_token_in(&out.stderr);
+    let value = out.json();
+    assert_eq!(
+        value.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["results"]
+    );
+    assert_eq!(
+        statuses(&value),
+        pairs(&[
+            ("alice@social.example", "valid"),
+            ("alan@social.example", "valid"),
+            ("bob@other.example", "valid"),
+        ])
+    );
+    for result in value["results"].as_array().unwrap() {
+        let mut keys: Vec<&String> = result.as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            ["account", "checked_at", "detail", "server", "status"]
+        );
+        assert!(result["detail"].is_string());
+        result["checked_at"]
+            .as_str()
+            .unwrap()
+            .parse::<jiff::Timestamp>()
+            .unwrap();
+    }
+    assert_eq!(value["results"][2]["server"], w.other.base_url().as_str());
+
+    let vault = w.cli.unlock();
+    for account in &vault.data().accounts {
+        assert_eq!(account.last_status, Some(CheckStatus::Valid));
+        assert!(account.last_checked_at.is_some());
+    }
+    // list shows the recorded check.
+    let list = w.cli.run(&["list", "--json"]).json();
+    assert_eq!(list["accounts"][0]["last_status"], "valid");
+    assert!(list["accounts"][0]["last_checked_at"].is_string());
+}
+
+#[test]
+fn a_revoked_token_shows_as_revoked_with_exit_1() {
+    let w = World::new();
+    assert!(w.social.revoke_token(&w.alice.token));
+    let out = w.cli.run(&["verify"]);
+    out.code(1);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", out.stdout);
+    let alice = lines
+        .iter()
+        .find(|l| l.starts_with("alice@social.example"))
+        .unwrap();
+    assert!(alice.contains("revoked"), "{alice}");
+    // One aligned column for the status.
+    let at = |line: &str| line.find("valid").or_else(|| line.find("revoked")).unwrap();
+    assert!(lines.iter().all(|l| at(l) == at(alice)), "{}", out.stdout);
+
+    let vault = w.cli.unlock();
+    let stored = vault.data().find_account("alice@social.example").unwrap();
+    assert_eq!(stored.last_status, Some(CheckStatus::Revoked));
+    let stored = vault.data().find_account("bob@other.example").unwrap();
+    assert_eq!(stored.last_status, Some(CheckStatus::Valid));
+}
+
+#[test]
+fn a_server_that_is_down_shows_as_unreachable_and_the_others_still_verify() {
+    let World {
+        cli, social, other, ..
+    } = World::new();
+    drop(other);
+    let out = cli.run(&["verify", "--json"]);
+    out.code(4);
+    assert_eq!(
+        statuses(&out.json()),
+        pairs(&[
+            ("alice@social.example", "valid"),
+            ("alan@social.example", "valid"),
+            ("bob@other.example", "unreachable"),
+        ])
+    );
+    // A token that is not valid outranks the network trouble.
+    let alan = cli.run(&["token", "alan"]).stdout;
+    assert!(social.revoke_token(alan.trim_end()));
+    let out = cli.run(&["verify", "--json"]);
+    out.code(1);
+    assert_eq!(
+        statuses(&out.json()),
+        pairs(&[
+            ("alice@social.example", "valid"),
+            ("alan@social.example", "revoked"),
+            ("bob@other.example", "unreachable"),
+        ])
+    );
+}
+
+#[test]
+fn a_server_error_exits_4_and_only_named_accounts_are_checked() {
+    let w = World::new();
+    w.other.set_fault("/api/", Fault::Html5xx(502));
+    let out = w.cli.run(&["verify", "bob", "--json"]);
+    out.code(4);
+    assert_eq!(
+        statuses(&out.json()),
+        pairs(&[("bob@other.example", "server_error")])
+    );
+    // Named twice (exactly and by prefix): checked once.
+    let out = w.cli.run(&["verify", "alice", "alice@social.example"]);
+    out.code(0);
+    assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
+    let vault = w.cli.unlock();
+    let alan = vault.data().find_account("alan@social.example").unwrap();
+    assert_eq!(alan.last_status, None, "alan was not named");
+}
