@@ -1,8 +1,6 @@
 //! Checking stored tokens: one classification of `verify_credentials` results and one bounded,
 //! concurrent runner, shared by `mastokey verify` and the Home screen.
 
-use std::sync::Arc;
-
 use futures_util::StreamExt;
 use futures_util::stream;
 use url::Url;
@@ -11,8 +9,9 @@ use crate::mastodon::{ApiError, Client, VerifiedAccount};
 use crate::secret::Secret;
 use crate::vault::model::CheckStatus;
 
-/// At most this many checks in flight: enough to hide latency, few enough to stay polite.
-pub const CONCURRENCY: usize = 16;
+/// At most this many checks in flight per server: enough to hide latency, few enough to stay
+/// polite. Servers are checked side by side, each with its own allowance.
+pub const PER_SERVER: usize = 16;
 
 /// One token to check.
 pub struct CheckItem {
@@ -66,26 +65,39 @@ pub fn classify(
     }
 }
 
-/// Checks every item concurrently (bounded), calling `on_result` as each answer arrives.
+/// Checks every item concurrently (bounded per server), calling `on_result` as each answer
+/// arrives.
 pub async fn check_all(
     client: &Client,
     items: Vec<CheckItem>,
     mut on_result: impl FnMut(CheckOutcome),
 ) {
-    let client = Arc::new(client.clone());
-    let mut results = stream::iter(items.into_iter().map(|item| {
-        let client = Arc::clone(&client);
-        async move {
-            let result = client.verify_credentials(&item.base, &item.token).await;
-            let (status, detail) = classify(&result, &item.id);
-            CheckOutcome {
-                handle: item.handle,
-                status,
-                detail,
-            }
+    let mut by_server: Vec<(String, Vec<CheckItem>)> = Vec::new();
+    for item in items {
+        let origin = item.base.origin().ascii_serialization();
+        match by_server.iter_mut().find(|(o, _)| *o == origin) {
+            Some((_, group)) => group.push(item),
+            None => by_server.push((origin, vec![item])),
         }
-    }))
-    .buffer_unordered(CONCURRENCY);
+    }
+    let streams = by_server.into_iter().map(|(_, group)| {
+        let client = client.clone();
+        stream::iter(group.into_iter().map(move |item| {
+            let client = client.clone();
+            async move {
+                let result = client.verify_credentials(&item.base, &item.token).await;
+                let (status, detail) = classify(&result, &item.id);
+                CheckOutcome {
+                    handle: item.handle,
+                    status,
+                    detail,
+                }
+            }
+        }))
+        .buffer_unordered(PER_SERVER)
+        .boxed()
+    });
+    let mut results = stream::select_all(streams);
     while let Some(outcome) = results.next().await {
         on_result(outcome);
     }
