@@ -9,5 +9,6 @@ mod cli_tests;
 mod fake_server_tests;
 mod faults;
 mod mastodon_flow;
+mod security;
 mod vault_tests;
 mod wizard_e2e;
