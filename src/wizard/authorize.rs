@@ -477,17 +477,6 @@ impl Screen for AuthorizeScreen {
             render_qr(frame, url.as_str(), theme);
             return;
         }
-        let [intro, link, _, actions, _, field, _, status] = Layout::vertical([
-            Constraint::Length(if self.force_login { 2 } else { 1 }),
-            Constraint::Length(url_lines),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Min(1),
-        ])
-        .areas(area);
         let mut lines = vec![Line::styled(
             format!(
                 "Sign in on {} and approve mastokey ({}):",
@@ -502,6 +491,17 @@ impl Screen for AuthorizeScreen {
                 theme.warn(),
             ));
         }
+        let [intro, link, _, actions, _, field, _, status] = Layout::vertical([
+            Constraint::Length(super::view::wrapped_height(&lines, area.width)),
+            Constraint::Length(url_lines),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(1),
+        ])
+        .areas(area);
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), intro);
         // No trimming and no word breaks: the URL must stay whole to be selectable with the mouse.
         frame.render_widget(

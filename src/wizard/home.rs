@@ -61,6 +61,12 @@ fn status_style(status: CheckStatus, theme: Theme) -> ratatui::style::Style {
     }
 }
 
+/// The server as a person names it: its host (and port), without the scheme.
+fn host_of(base: &str) -> String {
+    let rest = base.split_once("://").map_or(base, |(_, rest)| rest);
+    rest.trim_end_matches('/').to_owned()
+}
+
 /// "just now", "5 min ago", "3 h ago", "2 days ago".
 pub fn ago(now: Timestamp, then: Timestamp) -> String {
     let secs = now.as_second().saturating_sub(then.as_second()).max(0);
@@ -333,7 +339,7 @@ impl Screen for HomeScreen {
                 };
                 Row::new(vec![
                     Cell::from(format!("@{}", a.handle)),
-                    Cell::from(a.server.trim_start_matches("https://").to_owned()),
+                    Cell::from(host_of(&a.server)),
                     Cell::from(a.scopes.join(" ")),
                     Cell::from(check),
                 ])
