@@ -7,6 +7,7 @@ mod support;
 
 mod cli_tests;
 mod fake_server_tests;
+mod fuzz_props;
 mod mastodon_flow;
 mod vault_tests;
 mod wizard_e2e;
