@@ -8,6 +8,7 @@ mod support;
 mod cli_tests;
 mod fake_server_tests;
 mod faults;
+mod fuzz_props;
 mod mastodon_flow;
 mod security;
 mod vault_tests;

@@ -307,7 +307,9 @@ pub fn hint_from_body(body: &[u8], html: bool, secrets: &[&str]) -> Option<Strin
     } else {
         text.into_owned()
     };
-    let mut scrubbed = raw;
+    // Sanitised before scrubbing as well as after: a secret split by a control or invisible
+    // character would otherwise slip past the scrub and be joined up again by the sanitiser.
+    let mut scrubbed = sanitize_hint(&raw, usize::MAX);
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
         scrubbed = scrubbed.replace(secret, "[redacted]");
     }
@@ -334,7 +336,7 @@ fn html_title(text: &str) -> Option<String> {
 /// Removes every control character (ESC, C1 controls, bidi overrides), collapses whitespace,
 /// and truncates to `max` characters with an ellipsis.
 pub fn sanitize_hint(text: &str, max: usize) -> String {
-    let mut out = String::with_capacity(text.len().min(max * 4));
+    let mut out = String::with_capacity(text.len().min(max.saturating_mul(4)));
     let mut pending_space = false;
     for c in text.chars() {
         if c.is_whitespace() {
@@ -516,6 +518,9 @@ pub(crate) mod tests {
         let body = br#"{"error":"code abc123SECRET is bad"}"#;
         let hint = hint_from_body(body, false, &["abc123SECRET"]).unwrap();
         assert!(!hint.contains("abc123SECRET"));
+        assert_eq!(hint, "code [redacted] is bad");
+        let split = "code abc123\u{200b}SECRET is bad";
+        let hint = hint_from_body(split.as_bytes(), false, &["abc123SECRET"]).unwrap();
         assert_eq!(hint, "code [redacted] is bad");
     }
 

@@ -309,7 +309,11 @@ pub fn parse_pasted_code(input: &str, expected_state: &str) -> Result<Secret, Co
         Some(url.query().unwrap_or_default().to_owned())
     } else if let Some((_, query)) = text.split_once('?') {
         Some(query.to_owned())
-    } else if text.starts_with("code=") || text.contains("&state=") || text.starts_with("error=") {
+    } else if ["code=", "state=", "error="]
+        .iter()
+        .any(|key| text.starts_with(key) || text.contains(&format!("&{key}")))
+    {
+        // A copied query, in whatever order its parameters came (a bare code has no `&`).
         Some(text.to_owned())
     } else {
         None
@@ -319,12 +323,14 @@ pub fn parse_pasted_code(input: &str, expected_state: &str) -> Result<Secret, Co
     };
 
     let mut code = None;
-    let mut state = None;
+    // Every `state` must match, not just the last: a repeated parameter must not smuggle a
+    // foreign answer past the check.
+    let mut state_mismatch = false;
     let mut error = false;
     for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
         match key.as_ref() {
             "code" => code = Some(value.into_owned()),
-            "state" => state = Some(value.into_owned()),
+            "state" => state_mismatch |= value != expected_state,
             "error" => error = true,
             _ => {}
         }
@@ -332,7 +338,7 @@ pub fn parse_pasted_code(input: &str, expected_state: &str) -> Result<Secret, Co
     if error {
         return Err(CodeInputError::Denied);
     }
-    if state.is_some_and(|s| s != expected_state) {
+    if state_mismatch {
         return Err(CodeInputError::StateMismatch);
     }
     let code = code.ok_or(CodeInputError::MissingCode)?;
@@ -686,6 +692,19 @@ mod tests {
         assert_eq!(
             ok("http://127.0.0.1/callback?state=st4te"),
             Err(CodeInputError::MissingCode)
+        );
+        // A repeated state: every one must match, not only the last.
+        assert_eq!(
+            ok(&format!(
+                "http://127.0.0.1/callback?code={code}&state=other&state=st4te"
+            )),
+            Err(CodeInputError::StateMismatch)
+        );
+        // A copied query whose parameters come in another order.
+        assert_eq!(ok(&format!("state=st4te&code={code}")).as_deref(), Ok(code));
+        assert_eq!(
+            ok(&format!("state=other&code={code}")),
+            Err(CodeInputError::StateMismatch)
         );
         assert_eq!(ok("two words"), Err(CodeInputError::InvalidCharacters));
         assert_eq!(ok("abc<script>"), Err(CodeInputError::InvalidCharacters));
