@@ -51,22 +51,11 @@ row "save (update) of 200 accounts (median)" "${save:-?}" "no key derivation (DE
 row "peak RSS, vault-bench (unlocks + saves)" "${vault_hwm:-?}" "< 128 MiB + 30 MB" "$(
     awk -v v="${vault_hwm%% *}" 'BEGIN { if (v == "") print "?"; else if (v + 0 < 128 + 30e6 / 1048576) print "ok"; else print "OVER" }')"
 
-# 3: verify of 200 accounts and its peak RSS (examples/verify-bench.rs lands from another branch).
+# 3: verify of 200 accounts and its peak RSS.
 echo
-if [ -f examples/verify-bench.rs ]; then
-    echo "== verify (examples/verify-bench.rs)"
-    unlock_ms="$(printf '%s' "${unlock:-}" | awk '{ print $1 }')"
-    MASTOKEY_BENCH_UNLOCK_MS="$unlock_ms" cargo run --release --locked --offline --quiet --example verify-bench \
-        | tee "$work/verify.out" | grep -v '^ROW'
-    if grep -q '^ROW' "$work/verify.out"; then
-        grep '^ROW' "$work/verify.out" >>"$rows"
-    else
-        row "verify of 200 accounts; its peak RSS" "see the verify-bench output above" "< unlock + 300 ms; < 128 MiB + 30 MB" "?"
-    fi
-else
-    echo "== verify: examples/verify-bench.rs is not on this branch yet"
-    row "verify of 200 accounts; its peak RSS" "not measured (no examples/verify-bench.rs)" "< unlock + 300 ms; < 128 MiB + 30 MB" "-"
-fi
+echo "== verify (examples/verify-bench.rs)"
+cargo run --release --locked --offline --quiet --example verify-bench | tee "$work/verify.out" | grep -v '^ROW'
+grep '^ROW' "$work/verify.out" >>"$rows" || true
 
 # 5: release binary size.
 size="$(stat -c %s "$bin")"

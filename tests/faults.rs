@@ -280,3 +280,135 @@ fn stored_tokens_revoked_invalid_and_insufficient_show_on_home() {
     pty.send("q");
     pty.wait_exit();
 }
+
+// ---- The vault ----
+
+/// Runs `mastokey ARGS` on the vault in `t`, with `passphrase` in the environment.
+fn mastokey(t: &E2e, args: &[&str], passphrase: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_mastokey"))
+        .args(args)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", t.dir.path().join("home"))
+        .env("MASTOKEY_CONFIG_DIR", t.config_dir())
+        .env("MASTOKEY_PASSPHRASE", passphrase)
+        .output()
+        .unwrap()
+}
+
+/// A damaged or unopenable vault: `mastokey ARGS` exits 3 saying `expected`; no file changes.
+fn vault_refuses(t: &E2e, args: &[&str], passphrase: &str, expected: &str) {
+    let before = t.vault_bytes();
+    let out = mastokey(t, args, passphrase);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains(expected), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing on stdout");
+    assert_eq!(before, t.vault_bytes(), "the vault changed");
+}
+
+fn with_one_account() -> E2e {
+    let t = E2e::new(Mode::Mastodon47);
+    seed_vault(&t, &["alice"]);
+    t
+}
+
+#[test]
+fn vault_wrong_passphrase() {
+    let t = with_one_account();
+    vault_refuses(
+        &t,
+        &["list"],
+        "not the passphrase",
+        "wrong passphrase: the vault stays locked",
+    );
+}
+
+#[test]
+fn vault_truncated() {
+    let t = with_one_account();
+    let path = t.config_dir().join("vault.age");
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    vault_refuses(&t, &["token", "alice"], PASSPHRASE, "cannot be read");
+}
+
+#[test]
+fn vault_corrupt() {
+    let t = with_one_account();
+    std::fs::write(
+        t.config_dir().join("vault.age"),
+        b"this is not an age file\n",
+    )
+    .unwrap();
+    vault_refuses(&t, &["verify"], PASSPHRASE, "restore it from");
+}
+
+#[test]
+fn vault_from_a_future_version() {
+    let t = with_one_account();
+    let key_txt = crate::vault_tests::recover_key_text(&t.config_dir());
+    let key_line = key_txt
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .unwrap();
+    let identity: age::x25519::Identity = key_line.parse().unwrap();
+    let future = br#"{"version":9,"servers":[],"accounts":[],"new":"shape"}"#;
+    let sealed = age::encrypt(&identity.to_public(), future).unwrap();
+    std::fs::write(t.config_dir().join("vault.age"), sealed).unwrap();
+    vault_refuses(
+        &t,
+        &["list", "--json"],
+        PASSPHRASE,
+        "written by a newer mastokey",
+    );
+}
+
+#[test]
+fn vault_lock_held_by_another_process() {
+    let t = with_one_account();
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(t.config_dir().join("vault.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    vault_refuses(
+        &t,
+        &["remove", "alice", "--yes"],
+        PASSPHRASE,
+        "another mastokey is still saving",
+    );
+    lock.unlock().unwrap();
+    // Once the other process is done, the same command works.
+    assert_eq!(
+        mastokey(&t, &["remove", "alice", "--yes"], PASSPHRASE)
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn vault_in_a_read_only_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = with_one_account();
+    let dir = t.config_dir();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o500)).unwrap();
+    let probe = dir.join("probe");
+    if std::fs::write(&probe, b"x").is_ok() {
+        // Root ignores directory permissions (CI runs as root): nothing to prove here.
+        std::fs::remove_file(&probe).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        eprintln!("skipped: running as root, a read-only directory is still writable");
+        return;
+    }
+    vault_refuses(
+        &t,
+        &["remove", "alice", "--yes"],
+        PASSPHRASE,
+        "permission denied",
+    );
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+}

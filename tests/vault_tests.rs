@@ -181,7 +181,7 @@ fn truncated_vault_is_corrupt_and_kept() {
 
 /// Decrypts `identity.age` with nothing but the age crate, the way `age -d identity.age` does,
 /// returning the identity file's text.
-fn recover_key_text(dir: &Path) -> String {
+pub(crate) fn recover_key_text(dir: &Path) -> String {
     let mut scrypt = age::scrypt::Identity::new(age::secrecy::SecretString::from(PASS.to_owned()));
     scrypt.set_max_work_factor(22);
     let plain = age::decrypt(&scrypt, &fs::read(dir.join("identity.age")).unwrap()).unwrap();

@@ -274,3 +274,48 @@ fn leaving_the_authorize_step_closes_the_listener() {
     pty.send(CTRL_C);
     pty.wait_exit();
 }
+
+#[test]
+fn another_device_with_m_then_a_pasted_callback_address_works_too() {
+    let t = E2e::new(Mode::Mastodon47);
+    let mut pty = t.spawn(&["add", &t.server.base_url()], &[]);
+    pty.wait_for("2/5 Scopes");
+    pty.send(ENTER);
+    pty.wait_for("continues by itself");
+    // `m`: sign in on another device; the link switches to the out-of-band redirect.
+    pty.send("m");
+    pty.wait_for("Sign in on another device");
+    pty.send(ENTER);
+    let url = t.wait_opened(1);
+    assert!(
+        url.contains("redirect_uri=urn%3Aietf%3Awg%3Aoauth%3A2.0%3Aoob"),
+        "{url}"
+    );
+    assert!(url.contains("code_challenge="), "PKCE on 4.7: {url}");
+    let approval = t.server.approve(&url, "alice").unwrap();
+    pty.paste(&approval.code);
+    pty.send(ENTER);
+    choose_first_passphrase(&mut pty);
+    pty.wait_for("Saved in the vault");
+    // Add another: this time the browser lands on an unreachable 127.0.0.1 page, and the user
+    // pastes the whole address it shows.
+    pty.send(ENTER);
+    pty.wait_for("2/5 Scopes");
+    pty.send(ENTER);
+    pty.wait_for("continues by itself");
+    pty.send(ENTER);
+    let url = t.wait_opened(2);
+    let approval = t.server.approve(&url, "bob").unwrap();
+    assert!(
+        approval.redirect.starts_with("http://127.0.0.1:"),
+        "{}",
+        approval.redirect
+    );
+    pty.paste(&approval.redirect);
+    pty.send(ENTER);
+    pty.wait_for("@bob@social.example");
+    pty.wait_for("Saved in the vault");
+    pty.send(CTRL_C);
+    pty.wait_exit();
+    assert_eq!(t.unlock().data().accounts.len(), 2);
+}

@@ -158,4 +158,10 @@ mod tests {
         assert!(qr_lines(&"a".repeat(2953)).is_some());
         assert!(qr_lines(&"a".repeat(2954)).is_none());
     }
+
+    #[test]
+    fn snapshot_of_a_fixed_link() {
+        let lines = qr_lines("https://social.example/oauth/authorize?response_type=code&client_id=abc&redirect_uri=urn%3Aietf%3Awg%3Aoauth%3A2.0%3Aoob&scope=profile&state=fixed").unwrap();
+        insta::assert_snapshot!("qr_fixed_link", lines.join("\n"));
+    }
 }

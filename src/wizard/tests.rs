@@ -127,7 +127,7 @@ fn screen(state: &State) -> String {
 
 /// Replaces the random `state` and PKCE challenge in the drawn link with `x`s of the same
 /// length, so the wrapped layout stays exactly as drawn.
-fn scrub_link(state: &State, screen: &str) -> String {
+fn scrub_link(state: &State, screen: &str, width: usize) -> String {
     let Step::Authorize(authorize) = &state.step else {
         panic!("not on the authorize step")
     };
@@ -141,7 +141,6 @@ fn scrub_link(state: &State, screen: &str) -> String {
             scrubbed.replace_range(start..end, &"x".repeat(end - start));
         }
     }
-    let width = 78;
     let mut out = screen.to_owned();
     for (a, b) in url
         .as_bytes()
@@ -154,6 +153,17 @@ fn scrub_link(state: &State, screen: &str) -> String {
         );
     }
     out
+}
+
+/// Snapshots the screen at 80×24 and at the minimum size, 60×16.
+fn snap(name: &str, state: &State) {
+    for (suffix, width, height) in [("", 80, 24), ("_small", 60, 16)] {
+        let mut shown = render_at(state, width, height);
+        if matches!(state.step, Step::Authorize(_)) {
+            shown = scrub_link(state, &shown, usize::from(width) - 2);
+        }
+        insta::assert_snapshot!(format!("{name}{suffix}"), shown);
+    }
 }
 
 /// The stamp of the single effect of the given kind.
@@ -258,7 +268,7 @@ fn empty_vault_starts_at_the_server_step_and_rejects_bad_input_keeping_the_text(
     let s = screen(&state);
     assert!(s.contains("Server: ▏http://evil.example"), "{s}");
     assert!(s.contains("http"), "{s}");
-    insta::assert_snapshot!("server_plain_http_error", s);
+    snap("server_plain_http_error", &state);
 }
 
 #[test]
@@ -295,7 +305,7 @@ fn discovery_failure_is_inline_and_a_stale_result_is_dropped() {
     let s = screen(&state2);
     assert!(s.contains("social.example did not answer"), "{s}");
     assert!(s.contains("Server: ▏social.example"), "{s}");
-    insta::assert_snapshot!("server_timeout", s);
+    snap("server_timeout", &state2);
     // Typing clears the error.
     key(&mut state2, Key::Char('x'));
     assert!(!screen(&state2).contains("did not answer"));
@@ -312,7 +322,7 @@ fn known_servers_are_offered() {
     key(&mut state, Key::Down);
     let s = screen(&state);
     assert!(s.contains("Server: ▏social.example"), "{s}");
-    insta::assert_snapshot!("server_known_servers", s);
+    snap("server_known_servers", &state);
 }
 
 // ---- Scopes step ----
@@ -323,7 +333,7 @@ fn scopes_on_a_modern_server_preselect_profile() {
     let s = screen(&state);
     assert!(s.contains("Selected: profile"), "{s}");
     assert!(s.contains("(•) Account check only"), "{s}");
-    insta::assert_snapshot!("scopes_modern", s);
+    snap("scopes_modern", &state);
 }
 
 #[test]
@@ -332,7 +342,7 @@ fn scopes_on_an_old_server_fall_back_to_read_accounts_with_the_reason() {
     let s = screen(&state);
     assert!(s.contains("Selected: read:accounts"), "{s}");
     assert!(s.contains("profile scope: no"), "{s}");
-    insta::assert_snapshot!("scopes_old_server", s);
+    snap("scopes_old_server", &state);
     // Walk to the profile row and try to tick it: the reason is shown, nothing changes.
     for _ in 0..3 {
         key(&mut state, Key::Down);
@@ -393,7 +403,7 @@ fn registration_rate_limit_says_when_and_enter_retries() {
     let s = screen(&state);
     assert!(s.contains("12:40"), "{s}");
     assert!(s.contains("3/5 Register"), "{s}");
-    insta::assert_snapshot!("register_rate_limited", s);
+    snap("register_rate_limited", &state);
     let effects = key(&mut state, Key::Enter);
     assert!(matches!(
         effects.as_slice(),
@@ -412,7 +422,7 @@ fn authorize_opens_the_browser_then_takes_a_pasted_code() {
     let s = screen(&state);
     assert!(s.contains("code_challenge_method="), "{s}");
     assert!(!s.contains("force_login"), "{s}");
-    insta::assert_snapshot!("authorize", scrub_link(&state, &s));
+    snap("authorize", &state);
     let effects = key(&mut state, Key::Enter);
     let [Effect::OpenBrowser { url }] = effects.as_slice() else {
         panic!("{effects:?}")
@@ -454,7 +464,7 @@ fn a_refused_code_keeps_the_user_on_the_authorize_screen() {
     let s = screen(&state);
     assert!(s.contains("4/5 Authorize"), "{s}");
     assert!(s.contains("10 minutes"), "{s}");
-    insta::assert_snapshot!("authorize_invalid_grant", scrub_link(&state, &s));
+    snap("authorize_invalid_grant", &state);
     // Another code can be pasted and sent at once.
     let effects = {
         send(&mut state, Msg::Paste("good".into()));
@@ -546,7 +556,7 @@ fn a_second_account_on_the_same_server_forces_a_login() {
     let s = screen(&state);
     assert!(s.contains("force_login=true"), "{s}");
     assert!(s.contains("sign in as the NEW account"), "{s}");
-    insta::assert_snapshot!("authorize_force_login", scrub_link(&state, &s));
+    snap("authorize_force_login", &state);
 }
 
 #[test]
@@ -584,7 +594,7 @@ fn first_save_asks_for_a_passphrase_twice_then_creates_the_vault() {
     let s = screen(&state);
     assert!(s.contains("@alice@social.example"), "{s}");
     assert!(s.contains("Choose a passphrase"), "{s}");
-    insta::assert_snapshot!("verify_new_passphrase", s);
+    snap("verify_new_passphrase", &state);
     typed(&mut state, "short");
     key(&mut state, Key::Enter);
     assert!(screen(&state).contains("at least 8 characters"));
@@ -625,7 +635,7 @@ fn first_save_asks_for_a_passphrase_twice_then_creates_the_vault() {
     );
     let s = screen(&state);
     assert!(s.contains("Saved in the vault"), "{s}");
-    insta::assert_snapshot!("verify_saved", s);
+    snap("verify_saved", &state);
     // "Add another account" goes back to step 1 with the server filled in and discovering.
     let effects = key(&mut state, Key::Enter);
     assert!(matches!(effects.as_slice(), [Effect::Discover { .. }]));
@@ -680,7 +690,7 @@ fn a_known_account_asks_to_replace_or_keep() {
     );
     let s = screen(&state);
     assert!(s.contains("already in the vault"), "{s}");
-    insta::assert_snapshot!("verify_duplicate", s);
+    snap("verify_duplicate", &state);
     // Keep the old token: nothing is saved.
     key(&mut state, Key::Right);
     assert!(key(&mut state, Key::Enter).is_empty());
@@ -747,7 +757,7 @@ fn replacing_a_known_account_saves() {
     );
     let s = screen(&state);
     assert!(s.contains("could not be saved"), "{s}");
-    insta::assert_snapshot!("verify_save_failed", s);
+    snap("verify_save_failed", &state);
     assert!(matches!(
         key(&mut state, Key::Enter).as_slice(),
         [Effect::Save { .. }]
@@ -766,7 +776,7 @@ fn a_token_that_fails_verification_can_be_checked_again() {
     );
     let s = screen(&state);
     assert!(s.contains("could not be checked"), "{s}");
-    insta::assert_snapshot!("verify_account_pending", s);
+    snap("verify_account_pending", &state);
     assert!(matches!(
         key(&mut state, Key::Enter).as_slice(),
         [Effect::Verify { .. }]
@@ -790,7 +800,7 @@ fn unlock_with_the_environment_then_home() {
     );
     let s = screen(&state);
     assert!(s.contains("came from the environment"), "{s}");
-    insta::assert_snapshot!("unlock_wrong_passphrase", s);
+    snap("unlock_wrong_passphrase", &state);
     typed(&mut state, "typed one");
     let effects = key(&mut state, Key::Enter);
     let [Effect::Unlock { stamp, passphrase }] = effects.as_slice() else {
@@ -821,7 +831,7 @@ fn home_verifies_all_accounts_with_rows_updating_live() {
         row("bob@social.example", "2", None),
     ]);
     let (mut state, _) = start(VaultStatus::Unlocked(view), Start::Home, None);
-    insta::assert_snapshot!("home", screen(&state));
+    snap("home", &state);
     let effects = key(&mut state, Key::Char('v'));
     let [Effect::VerifyAccounts { stamp, handles }] = effects.as_slice() else {
         panic!("{effects:?}")
@@ -865,7 +875,7 @@ fn home_details_reveal_copy_and_remove_with_revoke() {
     let s = screen(&state);
     assert!(s.contains("[ Reveal ]"), "{s}");
     assert!(!s.contains("tok-"), "{s}");
-    insta::assert_snapshot!("home_details", s);
+    snap("home_details", &state);
     assert!(matches!(
         key(&mut state, Key::Enter).as_slice(),
         [Effect::CopyStoredToken { .. }]
@@ -929,7 +939,7 @@ fn help_ctrl_c_and_tiny_terminals() {
     key(&mut state, Key::Char('?'));
     let s = screen(&state);
     assert!(s.contains("Help"), "{s}");
-    insta::assert_snapshot!("help_scopes", s);
+    snap("help_scopes", &state);
     key(&mut state, Key::Char('x'));
     assert!(!screen(&state).contains("Press any key to close"));
     let small = render_at(&state, 40, 12);
@@ -1110,7 +1120,7 @@ fn reauthorizing_as_another_account_never_overwrites_the_first() {
     let mut state = reauthorize_as("2", "bob");
     let s = screen(&state);
     assert!(s.contains("This is not @alice@social.example"), "{s}");
-    insta::assert_snapshot!("verify_wrong_account", s);
+    snap("verify_wrong_account", &state);
     // Save separately: a normal save of bob (not a replacement of alice).
     let effects = key(&mut state, Key::Enter);
     let [Effect::Save { save, .. }] = effects.as_slice() else {
@@ -1275,7 +1285,7 @@ fn another_device_and_ssh_use_the_out_of_band_code() {
     let s = screen(&state);
     assert!(s.contains("Over SSH"), "{s}");
     assert!(s.contains("(over SSH)"), "{s}");
-    insta::assert_snapshot!("authorize_over_ssh", scrub_link(&state, &s));
+    snap("authorize_over_ssh", &state);
 }
 
 #[test]
