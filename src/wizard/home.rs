@@ -9,6 +9,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 
+use crate::commands::output::status_label;
 use crate::secret::Secret;
 use crate::vault::model::CheckStatus;
 
@@ -37,20 +38,6 @@ pub struct HomeScreen {
     checking: Option<Stamp>,
     pending: BTreeSet<String>,
     details: Option<Details>,
-}
-
-pub fn status_label(status: CheckStatus) -> &'static str {
-    match status {
-        CheckStatus::Valid => "valid",
-        CheckStatus::Revoked => "revoked",
-        CheckStatus::Invalid => "invalid",
-        CheckStatus::InsufficientScope => "insufficient scope",
-        CheckStatus::AccountDisabled => "account disabled",
-        CheckStatus::AccountPending => "account pending",
-        CheckStatus::Unreachable => "unreachable",
-        CheckStatus::Timeout => "timeout",
-        CheckStatus::ServerError => "server error",
-    }
 }
 
 fn status_style(status: CheckStatus, theme: Theme) -> ratatui::style::Style {

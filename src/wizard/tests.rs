@@ -642,8 +642,8 @@ fn first_save_asks_for_a_passphrase_twice_then_creates_the_vault() {
     assert!(screen(&state).contains("Server: ▏social.example"));
 }
 
-#[test]
-fn a_known_account_asks_to_replace_or_keep() {
+/// alice is stored; signing in as her again reaches the replace-or-keep question.
+fn signed_in_again_as_a_known_account() -> State {
     let view = view_with(vec![row("alice@social.example", "7", None)]);
     let (mut state, _) = start(
         VaultStatus::Unlocked(view),
@@ -688,6 +688,12 @@ fn a_known_account_asks_to_replace_or_keep() {
             result: Ok(account("7", "alice")),
         },
     );
+    state
+}
+
+#[test]
+fn a_known_account_asks_to_replace_or_keep() {
+    let mut state = signed_in_again_as_a_known_account();
     let s = screen(&state);
     assert!(s.contains("already in the vault"), "{s}");
     snap("verify_duplicate", &state);
@@ -699,50 +705,7 @@ fn a_known_account_asks_to_replace_or_keep() {
 
 #[test]
 fn replacing_a_known_account_saves() {
-    let view = view_with(vec![row("alice@social.example", "7", None)]);
-    let (mut state, _) = start(
-        VaultStatus::Unlocked(view),
-        Start::Add(Some("social.example".into())),
-        None,
-    );
-    send(
-        &mut state,
-        Msg::Discovered {
-            stamp: 1,
-            result: Ok(caps(true)),
-        },
-    );
-    let stamp = stamp_of(&key(&mut state, Key::Enter));
-    send(
-        &mut state,
-        Msg::AppReady {
-            stamp,
-            result: Ok(PreparedApp {
-                app: app(),
-                reused: true,
-            }),
-        },
-    );
-    let stamp = submit_code(&mut state, "code");
-    let grant = TokenGrant {
-        access_token: Secret::new("tok-2"),
-        scopes: vec!["profile".into()],
-        created_at: None,
-    };
-    let stamp = stamp_of(&send(
-        &mut state,
-        Msg::Exchanged {
-            stamp,
-            result: Ok(grant),
-        },
-    ));
-    send(
-        &mut state,
-        Msg::Verified {
-            stamp,
-            result: Ok(account("7", "alice")),
-        },
-    );
+    let mut state = signed_in_again_as_a_known_account();
     let effects = key(&mut state, Key::Enter);
     assert!(matches!(effects.as_slice(), [Effect::Save { .. }]));
     let stamp = stamp_of(&effects);
