@@ -332,10 +332,10 @@ impl AuthorizeScreen {
                 }
             }
             Msg::BrowserOpened(Ok(())) => {
-                let who = if self.force_login {
-                    "as the NEW account "
-                } else {
-                    ""
+                let who = match &self.server.reauth {
+                    Some(target) => format!("as @{} ", target.handle),
+                    None if self.force_login => "as the NEW account ".to_owned(),
+                    None => String::new(),
                 };
                 let then = if self.listening() {
                     "mastokey picks up the answer by itself"
@@ -485,7 +485,12 @@ impl Screen for AuthorizeScreen {
             ),
             theme.bold(),
         )];
-        if self.force_login {
+        if let Some(target) = &self.server.reauth {
+            lines.push(Line::styled(
+                format!("Re-authorizing: sign in as @{} when asked.", target.handle),
+                theme.warn(),
+            ));
+        } else if self.force_login {
             lines.push(Line::styled(
                 "You already have an account here: sign in as the NEW account when asked.",
                 theme.warn(),
