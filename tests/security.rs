@@ -3,7 +3,7 @@
 use std::io::{Read, Write};
 use std::net::TcpListener;
 
-use crate::support::e2e::{E2e, choose_first_passphrase};
+use crate::support::e2e::{E2e, approve_and_paste, choose_first_passphrase};
 use crate::support::fake_server::Mode;
 use crate::support::pty::{CTRL_C, ENTER};
 
@@ -19,12 +19,7 @@ fn after_a_full_run_no_secret_is_on_screen_or_in_the_vault_files() {
     let mut pty = t.spawn(&["add", &t.server.base_url()], &[]);
     pty.wait_for("2/5 Scopes");
     pty.send(ENTER);
-    pty.wait_for("4/5 Authorize");
-    pty.send(ENTER);
-    let url = t.wait_opened(1);
-    let approval = t.server.approve(&url, "alice").unwrap();
-    pty.paste(&approval.code);
-    pty.send(ENTER);
+    let (_, code) = approve_and_paste(&t, &mut pty, "alice", 1);
     choose_first_passphrase(&mut pty);
     pty.wait_for("Saved in the vault");
     pty.send(CTRL_C);
@@ -40,7 +35,7 @@ fn after_a_full_run_no_secret_is_on_screen_or_in_the_vault_files() {
     for (what, value) in [
         ("token", &token),
         ("client secret", &secret),
-        ("code", &approval.code),
+        ("code", &code),
     ] {
         assert!(!contains(&output, value), "the {what} reached the terminal");
         for entry in std::fs::read_dir(t.config_dir()).unwrap() {

@@ -23,7 +23,7 @@ fn first_account_posting_bot_then_reopen_with_the_passphrase() {
     pty.send(" ");
     pty.wait_for("Selected: profile write:media write:statuses");
     pty.send(ENTER);
-    let url = approve_and_paste(&t, &mut pty, "alice", 1);
+    let (url, _) = approve_and_paste(&t, &mut pty, "alice", 1);
     assert!(
         url.contains("code_challenge_method=S256"),
         "PKCE on 4.7: {url}"
@@ -75,7 +75,7 @@ fn old_server_falls_back_to_read_accounts() {
     assert!(screen.contains("profile scope: no"), "{screen}");
     assert!(screen.contains("Selected: read:accounts"), "{screen}");
     pty.send(ENTER);
-    let url = approve_and_paste(&t, &mut pty, "alice", 1);
+    let (url, _) = approve_and_paste(&t, &mut pty, "alice", 1);
     assert!(url.contains("scope=read%3Aaccounts"), "{url}");
     assert!(!url.contains("code_challenge"), "no PKCE before 4.3: {url}");
     choose_first_passphrase(&mut pty);
@@ -101,7 +101,7 @@ fn two_accounts_in_one_session_force_a_fresh_login() {
     pty.send(ENTER);
     let screen = pty.wait_for("sign in as the NEW account when asked");
     assert!(screen.contains("4/5 Authorize"), "{screen}");
-    let url = approve_and_paste(&t, &mut pty, "bob", 2);
+    let (url, _) = approve_and_paste(&t, &mut pty, "bob", 2);
     assert!(url.contains("force_login=true"), "{url}");
     pty.wait_for("@bob@social.example");
     pty.wait_for("Saved in the vault");

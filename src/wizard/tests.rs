@@ -155,6 +155,22 @@ fn scrub_link(state: &State, screen: &str, width: usize) -> String {
     out
 }
 
+/// A successful code exchange giving `token` (scope `profile`); returns the verify request's stamp.
+fn exchanged(state: &mut State, stamp: u64, token: &str) -> u64 {
+    let grant = TokenGrant {
+        access_token: Secret::new(token),
+        scopes: vec!["profile".into()],
+        created_at: None,
+    };
+    stamp_of(&send(
+        state,
+        Msg::Exchanged {
+            stamp,
+            result: Ok(grant),
+        },
+    ))
+}
+
 /// Snapshots the screen at 80×24 and at the minimum size, 60×16.
 fn snap(name: &str, state: &State) {
     for (suffix, width, height) in [("", 80, 24), ("_small", 60, 16)] {
@@ -240,19 +256,7 @@ fn submit_code(state: &mut State, code: &str) -> u64 {
 fn at_verify(modern: bool) -> (State, u64) {
     let mut state = at_authorize(modern);
     let stamp = submit_code(&mut state, "the-code");
-    let grant = TokenGrant {
-        access_token: Secret::new("tok-123"),
-        scopes: vec!["profile".into()],
-        created_at: None,
-    };
-    let effects = send(
-        &mut state,
-        Msg::Exchanged {
-            stamp,
-            result: Ok(grant),
-        },
-    );
-    let verify_stamp = stamp_of(&effects);
+    let verify_stamp = exchanged(&mut state, stamp, "tok-123");
     (state, verify_stamp)
 }
 
@@ -669,18 +673,7 @@ fn signed_in_again_as_a_known_account() -> State {
         },
     );
     let stamp = submit_code(&mut state, "code");
-    let grant = TokenGrant {
-        access_token: Secret::new("tok-2"),
-        scopes: vec!["profile".into()],
-        created_at: None,
-    };
-    let stamp = stamp_of(&send(
-        &mut state,
-        Msg::Exchanged {
-            stamp,
-            result: Ok(grant),
-        },
-    ));
+    let stamp = exchanged(&mut state, stamp, "tok-2");
     send(
         &mut state,
         Msg::Verified {
@@ -965,18 +958,7 @@ fn adding_an_account_to_an_unlocked_vault_takes_six_keys() {
     ));
     send(&mut state, Msg::Paste("code".into()));
     let stamp = stamp_of(&press(&mut state, Key::Enter));
-    let grant = TokenGrant {
-        access_token: Secret::new("t"),
-        scopes: vec!["profile".into()],
-        created_at: None,
-    };
-    let stamp = stamp_of(&send(
-        &mut state,
-        Msg::Exchanged {
-            stamp,
-            result: Ok(grant),
-        },
-    ));
+    let stamp = exchanged(&mut state, stamp, "t");
     let effects = send(
         &mut state,
         Msg::Verified {
@@ -1043,18 +1025,7 @@ fn reauthorize_as(as_id: &str, as_name: &str) -> State {
         }
     );
     let stamp = submit_code(&mut state, "code");
-    let grant = TokenGrant {
-        access_token: Secret::new("tok-new"),
-        scopes: vec!["profile".into()],
-        created_at: None,
-    };
-    let stamp = stamp_of(&send(
-        &mut state,
-        Msg::Exchanged {
-            stamp,
-            result: Ok(grant),
-        },
-    ));
+    let stamp = exchanged(&mut state, stamp, "tok-new");
     let effects = send(
         &mut state,
         Msg::Verified {

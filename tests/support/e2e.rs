@@ -109,14 +109,15 @@ impl E2e {
 }
 
 /// From the Authorize step: open the link, approve as `user`, paste the code, exchange it.
-pub fn approve_and_paste(t: &E2e, pty: &mut Pty, user: &str, nth_link: usize) -> String {
+/// Returns the link that was opened and the code that was pasted.
+pub fn approve_and_paste(t: &E2e, pty: &mut Pty, user: &str, nth_link: usize) -> (String, String) {
     pty.wait_for("4/5 Authorize");
     pty.send(ENTER); // "Open in browser" has the focus
     let url = t.wait_opened(nth_link);
     let approval = t.server.approve(&url, user).unwrap();
     pty.paste(&approval.code);
     pty.send(ENTER);
-    url
+    (url, approval.code)
 }
 
 pub fn choose_first_passphrase(pty: &mut Pty) {
