@@ -192,7 +192,7 @@ fn invalid_client_registers_a_new_app_once() {
     let approval = t.server.approve(&url, "alice").unwrap();
     pty.paste(&approval.code);
     pty.send(ENTER);
-    pty.wait_for("new one was registered");
+    pty.wait_for("A new app was registered");
     assert_eq!(t.server.apps_registered(), 2);
     quit_unchanged(&t, pty, &before);
 }

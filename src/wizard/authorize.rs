@@ -232,6 +232,20 @@ impl AuthorizeScreen {
         }
     }
 
+    /// A new app for this server and these scopes, for when the stored one is gone on the server
+    /// (the browser then shows an "invalid client" page that never reaches mastokey).
+    fn register_again(&mut self, session: &mut Session) -> Vec<Effect> {
+        let stamp = session.stamp();
+        self.reregistering = Some(stamp);
+        self.reregistered = true;
+        vec![Effect::PrepareApp {
+            stamp,
+            base: self.server.caps.base.clone(),
+            scopes: self.scopes.clone(),
+            force_new: true,
+        }]
+    }
+
     /// Leaving the step closes the listener's port.
     fn leave(&self, mut effects: Vec<Effect>) -> Vec<Effect> {
         if matches!(self.redirect, Redirect::Loopback { .. }) {
@@ -244,10 +258,12 @@ impl AuthorizeScreen {
         let mut effects = Vec::new();
         match msg {
             Msg::Key(Key::Char('r') | Key::Esc) if self.qr => self.qr = false,
-            Msg::Key(Key::Esc) if self.busy.is_some() => {
-                self.busy = None;
-                self.error = Some(
-                    "Stopped. The code may still be good: press Enter to try it again.".into(),
+            // The server may already have used the one-time code: wait for its answer rather
+            // than drop it (it comes within the 30 s request timeout).
+            Msg::Key(Key::Esc) if self.busy() => {
+                session.notify(
+                    NoticeKind::Info,
+                    "Waiting for the server's answer; it comes within 30 seconds.",
                 );
             }
             Msg::Key(Key::Esc) => {
@@ -262,7 +278,7 @@ impl AuthorizeScreen {
             Msg::Paste(text) => {
                 self.qr = false;
                 self.focus = Focus::Code;
-                self.code.set(text.trim());
+                self.code.set(text.expose().trim());
                 self.error = None;
             }
             Msg::Key(Key::Tab | Key::Down) => self.focus = next_focus(self.focus, 1),
@@ -289,6 +305,7 @@ impl AuthorizeScreen {
                 effects.push(session.copy(Copied::Url, Secret::new(self.request.url.as_str())));
             }
             Msg::Key(Key::Char('r')) => self.qr = true,
+            Msg::Key(Key::Char('n')) => effects = self.register_again(session),
             Msg::Key(Key::Char('m')) => effects = self.use_other_device(),
             Msg::CallbackReady { stamp, result } => match (&self.redirect, result) {
                 (Redirect::Loopback { stamp: s, .. }, Ok(uri)) if *s == stamp && !self.opened => {
@@ -367,15 +384,15 @@ impl AuthorizeScreen {
                         return (next, leave.into_iter().chain(effects).collect());
                     }
                     Err(ApiError::InvalidClient) if !self.reregistered => {
-                        let stamp = session.stamp();
-                        self.reregistering = Some(stamp);
-                        self.reregistered = true;
-                        effects.push(Effect::PrepareApp {
-                            stamp,
-                            base: self.server.caps.base.clone(),
-                            scopes: self.scopes.clone(),
-                            force_new: true,
-                        });
+                        effects = self.register_again(session);
+                    }
+                    Err(ApiError::InvalidClient) => {
+                        self.code.clear();
+                        self.error = Some(
+                            "The server still refuses mastokey's app. Press n to register a new \
+                             one and sign in again, or try again later."
+                                .into(),
+                        );
                     }
                     Err(error) => {
                         self.code.clear();
@@ -405,8 +422,8 @@ impl AuthorizeScreen {
                         self.focus = Focus::Open;
                         self.opened = false;
                         self.error = Some(
-                            "The server no longer knew mastokey's app, so a new one was registered. \
-                             Open the new link (o) and approve again."
+                            "A new app was registered with the server. Open the new link (o) and \
+                             approve again."
                                 .into(),
                         );
                     }
@@ -464,6 +481,8 @@ impl Screen for AuthorizeScreen {
          server shows a one-time code: paste it here (a paste anywhere on this screen lands in \
          the code field; a whole callback URL works too), then press Enter.\n\n\
          m: sign in on another device (a phone: r shows the link as a QR code).\n\
+         n: register mastokey with the server again, if the browser says the app (client) is \
+         invalid or unknown.\n\
          The code works once and expires after 10 minutes. If it is refused, open the link \
          again and approve again."
     }

@@ -37,6 +37,8 @@ pub struct HomeScreen {
     /// The verify run in flight, and the accounts it has not answered for yet.
     checking: Option<Stamp>,
     pending: BTreeSet<String>,
+    /// The accounts of the latest run, for its summary.
+    run: BTreeSet<String>,
     details: Option<Details>,
 }
 
@@ -84,6 +86,7 @@ impl HomeScreen {
         let stamp = session.stamp();
         self.checking = Some(stamp);
         self.pending = handles.iter().cloned().collect();
+        self.run = handles.iter().cloned().collect();
         vec![Effect::VerifyAccounts { stamp, handles }]
     }
 
@@ -99,29 +102,38 @@ impl HomeScreen {
                 Msg::Removed { stamp, result } if details.removing == Some(stamp) => {
                     details.removing = None;
                     match result {
-                        Ok(removal) => {
-                            let revoke_note = match removal.revoke {
-                                None => String::new(),
-                                Some(Ok(())) => " Its token was revoked on the server.".to_owned(),
-                                Some(Err(e)) => format!(
-                                    " The server could not revoke its token: {}",
-                                    sentence(e)
+                        Ok(removal) if !removal.removed => {
+                            // The revoke failed: the token is still live, so the account stays
+                            // where a retry (or "Remove here only") can reach it.
+                            let why = removal.revoke.and_then(Result::err).map_or_else(
+                                || "the app that issued it is not in the vault".to_owned(),
+                                sentence,
+                            );
+                            session.notify(
+                                NoticeKind::Error,
+                                format!(
+                                    "Nothing was removed: the token could not be revoked ({why}). \
+                                     Try again, or choose \"Remove here only\"."
                                 ),
-                            };
-                            let kind = if revoke_note.contains("could not") {
-                                NoticeKind::Error
+                            );
+                        }
+                        Ok(removal) => {
+                            let revoke_note = if removal.revoke.is_some() {
+                                " Its token was revoked on the server."
                             } else {
-                                NoticeKind::Success
+                                ""
                             };
-                            session
-                                .notify(kind, format!("Removed {}.{revoke_note}", removal.handle));
+                            session.notify(
+                                NoticeKind::Success,
+                                format!("Removed {}.{revoke_note}", removal.handle),
+                            );
                             session.vault = VaultStatus::Unlocked(removal.view);
                             return (Step::Home(self), effects);
                         }
                         Err(error) => session.notify(NoticeKind::Error, sentence(error)),
                     }
                 }
-                _ if details.removing.is_some() => {}
+                Msg::Key(_) | Msg::Paste(_) if details.removing.is_some() => {}
                 Msg::Key(key) => match (details.confirm, key) {
                     (Some(_), Key::Esc) | (Some(2), Key::Enter) => details.confirm = None,
                     (Some(c), Key::Left | Key::Up | Key::BackTab) => {
@@ -155,7 +167,9 @@ impl HomeScreen {
                         1 => effects.push(Effect::RevealStoredToken {
                             handle: details.handle.clone(),
                         }),
-                        2 => effects = self.verify(vec![details.handle.clone()], session),
+                        2 if self.checking.is_none() => {
+                            effects = self.verify(vec![details.handle.clone()], session);
+                        }
                         3 => {
                             if let Some(row) =
                                 session.view().and_then(|v| v.account(&details.handle))
@@ -235,11 +249,12 @@ impl HomeScreen {
                         let valid = view
                             .accounts
                             .iter()
+                            .filter(|a| self.run.contains(&a.handle))
                             .filter(|a| a.last_status == Some(CheckStatus::Valid))
                             .count();
                         session.notify(
                             NoticeKind::Info,
-                            format!("Checked: {valid} of {} tokens valid.", view.accounts.len()),
+                            format!("Checked: {valid} of {} tokens valid.", self.run.len()),
                         );
                         session.vault = VaultStatus::Unlocked(view);
                     }

@@ -49,7 +49,8 @@ pub enum Copied {
 #[derive(Debug)]
 pub enum Msg {
     Key(Key),
-    Paste(String),
+    /// Pasted text: often a code or a passphrase, so it is a `Secret` (redacted in `Debug`).
+    Paste(Secret),
     /// The terminal changed size: only a redraw is needed.
     Resize,
     /// Spinner animation; only sent while a spinner is visible.
@@ -103,6 +104,15 @@ pub enum Msg {
         handle: String,
         token: Secret,
     },
+    /// The first save created the vault (the account itself may still fail to save).
+    VaultCreated {
+        view: VaultView,
+    },
+    /// A stored token, read from the vault for copying.
+    CopyFetched {
+        generation: u64,
+        token: Secret,
+    },
     /// The loopback listener runs (its redirect URI) or could not start.
     CallbackReady {
         stamp: Stamp,
@@ -132,6 +142,8 @@ pub struct Removal {
     pub view: VaultView,
     pub handle: String,
     pub revoke: Option<Result<(), ApiError>>,
+    /// False when a requested revoke failed: then nothing is removed.
+    pub removed: bool,
 }
 
 pub use crate::commands::accounts::{NewAccount as SaveRequest, ServerRecord};

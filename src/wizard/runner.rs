@@ -128,6 +128,7 @@ async fn event_loop(
             .draw(|frame| view::render(&state, frame, theme))
             .map_err(Error::Terminal)?;
     }
+    runner.clear_copied_token();
     Ok(ExitCode::SUCCESS)
 }
 
@@ -135,7 +136,7 @@ fn translate(event: Event) -> Option<Msg> {
     match event {
         // Windows also reports releases; only presses and repeats are input.
         Event::Key(key) if key.kind != KeyEventKind::Release => translate_key(key).map(Msg::Key),
-        Event::Paste(text) => Some(Msg::Paste(text)),
+        Event::Paste(text) => Some(Msg::Paste(Secret::new(text))),
         Event::Resize(..) => Some(Msg::Resize),
         _ => None,
     }
@@ -177,9 +178,17 @@ struct Runner {
     copied: Option<(u64, Secret)>,
     /// The loopback listener of the Authorize step, with the stamp it answers to; dropping it
     /// closes the port.
-    callback: Arc<Mutex<Option<(Stamp, CallbackListener)>>>,
+    callback: Arc<Mutex<CallbackSlot>>,
     callback_wait: Option<tokio::task::JoinHandle<()>>,
     tx: UnboundedSender<Msg>,
+}
+
+/// The Authorize step's loopback listener: the stamp it is wanted for, and once bound, the
+/// listener itself. Dropping the listener closes its port.
+#[derive(Default)]
+struct CallbackSlot {
+    wanted: Option<Stamp>,
+    listener: Option<(Stamp, CallbackListener)>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -199,7 +208,7 @@ impl Runner {
             vault: Arc::new(Mutex::new(None)),
             fresh_apps: Arc::new(Mutex::new(Vec::new())),
             copied: None,
-            callback: Arc::new(Mutex::new(None)),
+            callback: Arc::new(Mutex::new(CallbackSlot::default())),
             callback_wait: None,
             tx,
         }
@@ -242,11 +251,18 @@ impl Runner {
                 tokio::task::spawn_blocking(move || {
                     let result =
                         Vault::create(&dir, &passphrase, Kdf::default()).and_then(|mut vault| {
-                            let apps = std::mem::take(&mut *lock(&fresh));
-                            vault_ops::save(&mut vault, save, apps, Timestamp::now())?;
+                            // From here on the vault exists: a failed save below is retried
+                            // into it, never by creating it again.
+                            Self::send(
+                                &tx,
+                                Msg::VaultCreated {
+                                    view: Self::view_of(&vault),
+                                },
+                            );
+                            let saved = save_with_fresh_apps(&mut vault, save, &fresh);
                             let view = Self::view_of(&vault);
                             *lock(&slot) = Some(vault);
-                            Ok(view)
+                            saved.map(|()| view)
                         });
                     Self::send(&tx, Msg::Saved { stamp, result });
                 });
@@ -255,8 +271,7 @@ impl Runner {
                 let (slot, fresh) = (Arc::clone(&self.vault), Arc::clone(&self.fresh_apps));
                 tokio::task::spawn_blocking(move || {
                     let result = with_vault(&slot, |vault| {
-                        let apps = std::mem::take(&mut *lock(&fresh));
-                        vault_ops::save(vault, save, apps, Timestamp::now())?;
+                        save_with_fresh_apps(vault, save, &fresh)?;
                         Ok(Self::view_of(vault))
                     });
                     Self::send(&tx, Msg::Saved { stamp, result });
@@ -278,22 +293,37 @@ impl Runner {
                 let client = self.client.clone();
                 let (slot, fresh) = (Arc::clone(&self.vault), Arc::clone(&self.fresh_apps));
                 let uris = redirect_uris();
-                let reusable = if force_new {
-                    None
-                } else {
-                    let stored = lock(&slot)
-                        .as_ref()
-                        .and_then(|v| vault_ops::find_app(v.data(), &base, &scopes, &uris));
-                    stored.or_else(|| {
-                        lock(&fresh)
-                            .iter()
-                            .find(|(b, app)| {
-                                *b == base.as_str() && vault_ops::same_set(&app.scopes, &scopes)
-                            })
-                            .map(|(_, app)| duplicate_app(app))
-                    })
-                };
                 tokio::spawn(async move {
+                    // The lookup may wait on the vault's lock: never on the UI thread.
+                    let reusable = if force_new {
+                        None
+                    } else {
+                        let (slot, fresh, base, scopes, uris) = (
+                            slot,
+                            Arc::clone(&fresh),
+                            base.clone(),
+                            scopes.clone(),
+                            uris.clone(),
+                        );
+                        tokio::task::spawn_blocking(move || {
+                            let stored = lock(&slot)
+                                .as_ref()
+                                .and_then(|v| vault_ops::find_app(v.data(), &base, &scopes, &uris));
+                            stored.or_else(|| {
+                                lock(&fresh)
+                                    .iter()
+                                    .rev()
+                                    .find(|(b, app)| {
+                                        *b == base.as_str()
+                                            && vault_ops::same_set(&app.scopes, &scopes)
+                                    })
+                                    .map(|(_, app)| duplicate_app(app))
+                            })
+                        })
+                        .await
+                        .ok()
+                        .flatten()
+                    };
                     if let Some(app) = reusable {
                         Self::send(
                             &tx,
@@ -306,7 +336,7 @@ impl Runner {
                     }
                     let registration = AppRegistration {
                         client_name: "mastokey".into(),
-                        website: Some("https://crates.io/crates/mastokey".into()),
+                        website: None,
                         redirect_uris: uris,
                         scopes,
                     };
@@ -333,11 +363,17 @@ impl Runner {
             } => self.copy(what, text, generation),
             Effect::ListenForCallback { stamp } => {
                 self.stop_callback();
+                lock(&self.callback).wanted = Some(stamp);
                 let slot = Arc::clone(&self.callback);
                 tokio::spawn(async move {
                     let result = CallbackListener::bind().await.map(|listener| {
                         let uri = listener.redirect_uri();
-                        *lock(&slot) = Some((stamp, listener));
+                        let mut slot = lock(&slot);
+                        // The step may have been left while binding: then the listener is
+                        // dropped here and its port closes at once.
+                        if slot.wanted == Some(stamp) {
+                            slot.listener = Some((stamp, listener));
+                        }
                         uri
                     });
                     Self::send(&tx, Msg::CallbackReady { stamp, result });
@@ -348,7 +384,7 @@ impl Runner {
                 if let Some(wait) = self.callback_wait.take() {
                     wait.abort();
                 }
-                let wait = match lock(&self.callback).as_ref() {
+                let wait = match &lock(&self.callback).listener {
                     Some((s, listener)) if *s == stamp => listener.wait(state),
                     _ => return,
                 };
@@ -390,13 +426,14 @@ impl Runner {
                 });
             }
             Effect::VerifyAccounts { stamp, handles } => {
-                let items: Vec<CheckItem> = lock(&self.vault)
-                    .as_ref()
-                    .map(|v| vault_ops::check_items(v.data(), &handles))
-                    .unwrap_or_default();
                 let client = self.client.clone();
                 let slot = Arc::clone(&self.vault);
                 tokio::spawn(async move {
+                    let items: Vec<CheckItem> = with_vault_blocking(&slot, move |v| {
+                        vault_ops::check_items(v.data(), &handles)
+                    })
+                    .await
+                    .unwrap_or_default();
                     let mut outcomes = Vec::new();
                     check_all(&client, items, |outcome| {
                         Self::send(
@@ -423,20 +460,30 @@ impl Runner {
                 });
             }
             Effect::CopyStoredToken { handle, generation } => {
-                let token = lock(&self.vault)
-                    .as_ref()
-                    .and_then(|v| vault_ops::token_of(v.data(), &handle));
-                if let Some(token) = token {
-                    self.copy(Copied::Token, token, generation);
-                }
+                let slot = Arc::clone(&self.vault);
+                tokio::spawn(async move {
+                    let token =
+                        with_vault_blocking(&slot, move |v| vault_ops::token_of(v.data(), &handle))
+                            .await
+                            .flatten();
+                    if let Some(token) = token {
+                        Self::send(&tx, Msg::CopyFetched { generation, token });
+                    }
+                });
             }
             Effect::RevealStoredToken { handle } => {
-                let token = lock(&self.vault)
-                    .as_ref()
-                    .and_then(|v| vault_ops::token_of(v.data(), &handle));
-                if let Some(token) = token {
-                    Self::send(&tx, Msg::Revealed { handle, token });
-                }
+                let slot = Arc::clone(&self.vault);
+                tokio::spawn(async move {
+                    let token = with_vault_blocking(&slot, {
+                        let handle = handle.clone();
+                        move |v| vault_ops::token_of(v.data(), &handle)
+                    })
+                    .await
+                    .flatten();
+                    if let Some(token) = token {
+                        Self::send(&tx, Msg::Revealed { handle, token });
+                    }
+                });
             }
             Effect::RemoveAccount {
                 stamp,
@@ -445,21 +492,37 @@ impl Runner {
             } => {
                 let client = self.client.clone();
                 let slot = Arc::clone(&self.vault);
-                let revoke_with = if revoke {
-                    lock(&slot)
-                        .as_ref()
-                        .and_then(|v| vault_ops::revoke_material(v.data(), &handle))
-                } else {
-                    None
-                };
                 tokio::spawn(async move {
-                    let revoke = match revoke_with {
-                        Some((base, app, token)) => Some(client.revoke(&base, &app, &token).await),
-                        None => None,
+                    let requested = revoke;
+                    let revoke = if requested {
+                        let material = tokio::task::spawn_blocking({
+                            let (slot, handle) = (Arc::clone(&slot), handle.clone());
+                            move || {
+                                lock(&slot)
+                                    .as_ref()
+                                    .and_then(|v| vault_ops::revoke_material(v.data(), &handle))
+                            }
+                        })
+                        .await
+                        .ok()
+                        .flatten();
+                        match material {
+                            Some((base, app, token)) => {
+                                Some(client.revoke(&base, &app, &token).await)
+                            }
+                            None => None,
+                        }
+                    } else {
+                        None
                     };
+                    // Only a revoke that worked (or was not asked for) lets the account go:
+                    // otherwise its live token would be lost from the vault.
+                    let removed = !requested || matches!(revoke, Some(Ok(())));
                     let result = tokio::task::spawn_blocking(move || {
                         with_vault(&slot, |vault| {
-                            vault_ops::remove(vault, &handle)?;
+                            if removed {
+                                vault_ops::remove(vault, &handle)?;
+                            }
                             Ok((Self::view_of(vault), handle))
                         })
                     })
@@ -469,6 +532,7 @@ impl Runner {
                         view,
                         handle,
                         revoke,
+                        removed,
                     });
                     Self::send(&tx, Msg::Removed { stamp, result });
                 });
@@ -476,11 +540,18 @@ impl Runner {
         }
     }
 
+    /// A token copied less than 45 s ago must not outlive the wizard on the clipboard.
+    fn clear_copied_token(&mut self) {
+        if let Some((_, text)) = self.copied.take() {
+            self.clipboard.clear_if_unchanged(text.expose());
+        }
+    }
+
     fn stop_callback(&mut self) {
         if let Some(wait) = self.callback_wait.take() {
             wait.abort();
         }
-        *lock(&self.callback) = None;
+        *lock(&self.callback) = CallbackSlot::default();
     }
 
     fn copy(&mut self, what: Copied, text: Secret, generation: u64) {
@@ -495,6 +566,34 @@ impl Runner {
         }
         Self::send(&self.tx, Msg::Copied { what, result });
     }
+}
+
+/// Stores the account with the apps registered so far; those are forgotten only once stored.
+fn save_with_fresh_apps(
+    vault: &mut Vault,
+    save: crate::commands::accounts::NewAccount,
+    fresh: &Mutex<Vec<(String, RegisteredApp)>>,
+) -> Result<(), VaultError> {
+    let apps = lock(fresh)
+        .iter()
+        .map(|(base, app)| (base.clone(), duplicate_app(app)))
+        .collect();
+    vault_ops::save(vault, save, apps, Timestamp::now())?;
+    lock(fresh).clear();
+    Ok(())
+}
+
+/// Reads the unlocked vault on the blocking pool (its lock may be held by a save that waits on
+/// another process); `None` when there is no vault open.
+async fn with_vault_blocking<T: Send + 'static>(
+    slot: &Arc<Mutex<Option<Vault>>>,
+    read: impl FnOnce(&Vault) -> T + Send + 'static,
+) -> Option<T> {
+    let slot = Arc::clone(slot);
+    tokio::task::spawn_blocking(move || lock(&slot).as_ref().map(read))
+        .await
+        .ok()
+        .flatten()
 }
 
 fn with_vault<T>(

@@ -160,6 +160,10 @@ impl ScopesScreen {
                 );
             }
             Msg::Key(Key::Enter) => {
+                // Enter on a preset means that preset, even before Space picked it.
+                if let Some(Row::Preset { scopes, .. }) = self.rows.get(self.cursor) {
+                    self.checked = scopes.iter().cloned().collect();
+                }
                 if self.checked.is_empty() {
                     self.error = Some("Choose at least one scope (Space toggles).".into());
                 } else {

@@ -97,7 +97,7 @@ impl ServerScreen {
                 self.picked = None;
             }
             Msg::Paste(text) => {
-                self.field.insert_str(text.trim());
+                self.field.insert_str(text.expose().trim());
                 self.error = None;
             }
             Msg::Discovered { stamp, result } if self.busy == Some(stamp) => {

@@ -242,6 +242,21 @@ impl State {
 
 /// The wizard's one transition function.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    // A stored token read for copying: copy it now (the clipboard lives in the runner).
+    let msg = match msg {
+        Msg::CopyFetched { generation, token } => {
+            return vec![Effect::Copy {
+                what: Copied::Token,
+                text: token,
+                generation,
+            }];
+        }
+        Msg::VaultCreated { view } => {
+            state.session.vault = VaultStatus::Unlocked(view);
+            return Vec::new();
+        }
+        other => other,
+    };
     match &msg {
         Msg::Key(Key::Ctrl('c')) => {
             state.session.quit = true;

@@ -249,7 +249,7 @@ fn at_authorize(modern: bool) -> State {
 
 /// Pastes a code and presses Enter; returns the exchange's stamp.
 fn submit_code(state: &mut State, code: &str) -> u64 {
-    send(state, Msg::Paste(code.into()));
+    send(state, Msg::Paste(Secret::new(code)));
     stamp_of(&key(state, Key::Enter))
 }
 
@@ -436,7 +436,7 @@ fn authorize_opens_the_browser_then_takes_a_pasted_code() {
     key(&mut state, Key::Char('q'));
     assert!(!state.session.quit);
     key(&mut state, Key::Backspace);
-    send(&mut state, Msg::Paste("  abc-DEF_123 \n".into()));
+    send(&mut state, Msg::Paste(Secret::new("  abc-DEF_123 \n")));
     let effects = key(&mut state, Key::Enter);
     let [
         Effect::Exchange {
@@ -471,7 +471,7 @@ fn a_refused_code_keeps_the_user_on_the_authorize_screen() {
     snap("authorize_invalid_grant", &state);
     // Another code can be pasted and sent at once.
     let effects = {
-        send(&mut state, Msg::Paste("good".into()));
+        send(&mut state, Msg::Paste(Secret::new("good")));
         key(&mut state, Key::Enter)
     };
     assert!(matches!(effects.as_slice(), [Effect::Exchange { .. }]));
@@ -511,7 +511,7 @@ fn a_forgotten_app_is_registered_again_once() {
         },
     );
     let s = screen(&state);
-    assert!(s.contains("new one was registered"), "{s}");
+    assert!(s.contains("A new app was registered"), "{s}");
     let effects = key(&mut state, Key::Enter);
     let [Effect::OpenBrowser { url }] = effects.as_slice() else {
         panic!("{effects:?}")
@@ -528,6 +528,82 @@ fn a_forgotten_app_is_registered_again_once() {
     );
     assert!(effects.is_empty());
     assert!(matches!(state.step, Step::Authorize(_)));
+    let s = screen(&state);
+    assert!(s.contains("Press n to register a new"), "{s}");
+    // `n` registers again on request (outside the code field).
+    key(&mut state, Key::Tab);
+    let effects = key(&mut state, Key::Char('n'));
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::PrepareApp {
+                force_new: true,
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn leaving_an_unsaved_token_keeps_it_to_copy() {
+    let (mut state, stamp) = at_verify(true);
+    send(
+        &mut state,
+        Msg::Verified {
+            stamp,
+            result: Ok(account("7", "alice")),
+        },
+    );
+    assert!(screen(&state).contains("Choose a passphrase"));
+    key(&mut state, Key::Esc);
+    let s = screen(&state);
+    assert!(s.contains("Not saved"), "{s}");
+    // "Copy token" has the focus.
+    let effects = key(&mut state, Key::Enter);
+    let [Effect::Copy { text, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(text.expose(), "tok-123");
+}
+
+#[test]
+fn a_failed_first_save_retries_into_the_vault_it_created() {
+    let (mut state, stamp) = at_verify(true);
+    send(
+        &mut state,
+        Msg::Verified {
+            stamp,
+            result: Ok(account("7", "alice")),
+        },
+    );
+    typed(&mut state, "long enough passphrase");
+    key(&mut state, Key::Enter);
+    typed(&mut state, "long enough passphrase");
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    // The vault was created, then storing the account failed.
+    send(
+        &mut state,
+        Msg::VaultCreated {
+            view: view_with(Vec::new()),
+        },
+    );
+    send(
+        &mut state,
+        Msg::Saved {
+            stamp,
+            result: Err(VaultError::LockTimeout {
+                path: "/x/vault.lock".into(),
+            }),
+        },
+    );
+    assert!(screen(&state).contains("could not be saved"));
+    // Enter saves into the existing vault instead of creating it again.
+    let effects = key(&mut state, Key::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Save { .. }]),
+        "{effects:?}"
+    );
 }
 
 #[test]
@@ -865,12 +941,48 @@ fn home_details_reveal_copy_and_remove_with_revoke() {
     else {
         panic!("{effects:?}")
     };
+    // The server cannot be reached: the revoke fails, so nothing is removed and the live token
+    // stays in the vault.
+    let kept = view_with(vec![row(
+        "alice@social.example",
+        "1",
+        Some(CheckStatus::Valid),
+    )]);
     let removal = super::msg::Removal {
-        view: view_with(Vec::new()),
+        view: kept,
         handle: "alice@social.example".into(),
         revoke: Some(Err(ApiError::Connect {
             host: "social.example".into(),
         })),
+        removed: false,
+    };
+    send(
+        &mut state,
+        Msg::Removed {
+            stamp: *stamp,
+            result: Ok(removal),
+        },
+    );
+    let s = screen(&state);
+    assert!(s.contains("Nothing was removed"), "{s}");
+    assert!(s.contains("Remove here only"), "{s}");
+    // Try again: the revoke works this time.
+    let effects = key(&mut state, Key::Enter);
+    let [
+        Effect::RemoveAccount {
+            revoke: true,
+            stamp,
+            ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    let removal = super::msg::Removal {
+        view: view_with(Vec::new()),
+        handle: "alice@social.example".into(),
+        revoke: Some(Ok(())),
+        removed: true,
     };
     send(
         &mut state,
@@ -881,7 +993,7 @@ fn home_details_reveal_copy_and_remove_with_revoke() {
     );
     let s = screen(&state);
     assert!(s.contains("Removed alice@social.example"), "{s}");
-    assert!(s.contains("could not revoke"), "{s}");
+    assert!(s.contains("revoked on the server"), "{s}");
     assert!(s.contains("No accounts yet"), "{s}");
     // Closing the popup dropped the revealed token from the state.
     assert!(!s.contains("tok-visible"));
@@ -956,7 +1068,7 @@ fn adding_an_account_to_an_unlocked_vault_takes_six_keys() {
         press(&mut state, Key::Enter).as_slice(),
         [Effect::OpenBrowser { .. }]
     ));
-    send(&mut state, Msg::Paste("code".into()));
+    send(&mut state, Msg::Paste(Secret::new("code")));
     let stamp = stamp_of(&press(&mut state, Key::Enter));
     let stamp = exchanged(&mut state, stamp, "t");
     let effects = send(
@@ -1234,9 +1346,9 @@ fn a_pasted_callback_url_is_accepted_when_its_state_matches() {
         .unwrap();
     send(
         &mut state,
-        Msg::Paste(format!(
+        Msg::Paste(Secret::new(format!(
             "http://127.0.0.1:45678/callback?code=pasted-code&state={state_param}"
-        )),
+        ))),
     );
     let effects = key(&mut state, Key::Enter);
     let [Effect::Exchange { code, .. }] = effects.as_slice() else {
@@ -1247,7 +1359,9 @@ fn a_pasted_callback_url_is_accepted_when_its_state_matches() {
     let (mut state, _) = listening();
     send(
         &mut state,
-        Msg::Paste("http://127.0.0.1:45678/callback?code=x&state=forged".into()),
+        Msg::Paste(Secret::new(
+            "http://127.0.0.1:45678/callback?code=x&state=forged",
+        )),
     );
     assert!(key(&mut state, Key::Enter).is_empty());
 }

@@ -10,12 +10,22 @@ use zeroize::Zeroizing;
 use super::msg::Key;
 use super::theme::Theme;
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct TextField {
     value: Zeroizing<String>,
     /// Cursor position in characters.
     cursor: usize,
     masked: bool,
+}
+
+impl std::fmt::Debug for TextField {
+    // The value may be a passphrase or a code: never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextField")
+            .field("len", &self.value.chars().count())
+            .field("masked", &self.masked)
+            .finish_non_exhaustive()
+    }
 }
 
 impl TextField {

@@ -69,7 +69,8 @@ impl UnlockScreen {
                 (Step::Unlock(self), Vec::new())
             }
             Msg::Paste(text) if self.busy.is_none() => {
-                self.field.insert_str(text.trim_end_matches(['\r', '\n']));
+                self.field
+                    .insert_str(text.expose().trim_end_matches(['\r', '\n']));
                 (Step::Unlock(self), Vec::new())
             }
             Msg::Unlocked { stamp, result } if self.busy == Some(stamp) => {

@@ -26,6 +26,8 @@ pub const MIN_PASSPHRASE_CHARS: usize = 8;
 pub enum Saved {
     Added,
     Replaced,
+    /// The user left the save (Esc): the token exists only in memory until the wizard ends.
+    Unsaved,
     KeptOld,
 }
 
@@ -57,6 +59,7 @@ enum Phase {
     },
     SaveFailed {
         error: String,
+        replacing: bool,
     },
     Done {
         saved: Saved,
@@ -104,6 +107,11 @@ impl VerifyScreen {
         force_login: bool,
         session: &mut Session,
     ) -> Next {
+        let mut grant = grant;
+        // A server that leaves `scope` out of the token answer granted what was asked.
+        if grant.scopes.is_empty() {
+            grant.scopes.clone_from(&requested);
+        }
         let stamp = session.stamp();
         let effect = Effect::Verify {
             stamp,
@@ -195,6 +203,24 @@ impl VerifyScreen {
             },
         );
         match (phase, msg) {
+            // Leaving a save that did not happen keeps the token on screen to copy.
+            (
+                Phase::SaveFailed { .. }
+                | Phase::NewPassphrase { .. }
+                | Phase::Duplicate { .. }
+                | Phase::WrongAccount { .. },
+                Msg::Key(Key::Esc),
+            ) => {
+                self.phase = Phase::Done {
+                    saved: Saved::Unsaved,
+                    choice: 1,
+                };
+            }
+            (Phase::Verifying { .. }, Msg::Key(Key::Esc)) => {
+                self.phase = Phase::VerifyFailed {
+                    error: "Stopped. Press Enter to check the token again.".into(),
+                };
+            }
             (Phase::Verifying { stamp }, Msg::Verified { stamp: s, result }) if s == stamp => {
                 match result {
                     Ok(account) => return self.verified(account, session),
@@ -308,7 +334,7 @@ impl VerifyScreen {
                     }
                     Msg::Paste(text) => {
                         let field = if on_second { &mut second } else { &mut first };
-                        field.insert_str(text.trim_end_matches(['\r', '\n']));
+                        field.insert_str(text.expose().trim_end_matches(['\r', '\n']));
                     }
                     _ => {}
                 }
@@ -334,11 +360,14 @@ impl VerifyScreen {
                     Err(error) => {
                         self.phase = Phase::SaveFailed {
                             error: sentence(error),
+                            replacing,
                         }
                     }
                 }
             }
-            (Phase::SaveFailed { .. }, Msg::Key(Key::Enter)) => return self.save(false, session),
+            (Phase::SaveFailed { replacing, .. }, Msg::Key(Key::Enter)) => {
+                return self.save(replacing, session);
+            }
             (Phase::Done { saved, choice }, Msg::Key(key)) => match key {
                 Key::Left | Key::Up | Key::BackTab => {
                     self.phase = Phase::Done {
@@ -363,11 +392,7 @@ impl VerifyScreen {
                 Key::Enter | Key::Esc => return (Step::Home(HomeScreen::default()), Vec::new()),
                 _ => self.phase = Phase::Done { saved, choice },
             },
-            (
-                phase @ (Phase::VerifyFailed { .. } | Phase::SaveFailed { .. }),
-                Msg::Key(Key::Esc),
-            ) => {
-                drop(phase);
+            (Phase::VerifyFailed { .. }, Msg::Key(Key::Esc)) => {
                 let checked: BTreeSet<String> = self.requested.into_iter().collect();
                 return (
                     Step::Scopes(super::scopes::ScopesScreen::new(self.server, Some(checked))),
@@ -536,7 +561,7 @@ impl Screen for VerifyScreen {
                 format!("{} Saving to the vault…", spinner(ctx.session)),
                 theme.accent(),
             )),
-            Phase::SaveFailed { error } => {
+            Phase::SaveFailed { error, .. } => {
                 lines.push(Line::styled(
                     "The account could not be saved. Nothing was lost:",
                     theme.bold(),
@@ -555,6 +580,9 @@ impl Screen for VerifyScreen {
                     Saved::KeptOld => {
                         "The old token was kept; the new one was not saved.".to_owned()
                     }
+                    Saved::Unsaved => "Not saved: the new token lives only until mastokey \
+                                        ends. Copy it now if you need it."
+                        .to_owned(),
                 };
                 lines.push(Line::styled(text, theme.ok()));
                 lines.push(Line::raw(""));
