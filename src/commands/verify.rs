@@ -3,7 +3,8 @@
 //!
 //! Exit code: 0 when every checked token is valid; else 1 when any token is not valid (revoked,
 //! invalid, insufficient scope, account disabled or pending), because that needs the user to act;
-//! else 4 when any check could not be made (unreachable, timeout, server error).
+//! else 4 when any check could not be made (unreachable, timeout, server error). Failing to record
+//! the printed results in the vault is a warning on stderr and leaves that code as it is.
 
 use std::process::ExitCode;
 
@@ -14,7 +15,7 @@ use super::accounts;
 use super::check::{CheckOutcome, check_all};
 use super::output::{self, Cell, Columns, Style, Tone};
 use super::{Env, unlock};
-use crate::error::{EXIT_INVALID, EXIT_NETWORK, Error};
+use crate::error::{EXIT_INVALID, EXIT_NETWORK, Error, Warning};
 use crate::mastodon::Client;
 use crate::vault::CheckStatus;
 
@@ -120,8 +121,11 @@ pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error>
         return Err(error);
     }
 
+    // The results are out: failing to record them must not hide what they say.
     let code = exit_code(outcomes.iter().map(|o| o.status));
-    accounts::record_checks(&mut vault, outcomes, checked_at)?;
+    if let Err(error) = accounts::record_checks(&mut vault, outcomes, checked_at) {
+        output::warn(&Warning::ChecksNotRecorded { error });
+    }
     Ok(code)
 }
 
