@@ -6,7 +6,7 @@ use url::Url;
 
 use crate::mastodon::{AppCredentials, Capabilities, RegisteredApp, VerifiedAccount};
 use crate::secret::Secret;
-use crate::vault::model::{StoredAccount, StoredApp, VaultData, same_base};
+use crate::vault::model::{CheckStatus, StoredAccount, StoredApp, VaultData, same_base};
 use crate::vault::{Vault, VaultError};
 
 use super::check::{CheckItem, CheckOutcome};
@@ -112,17 +112,26 @@ pub fn save(
             client_id: new.app.client_id.clone(),
             created_at,
             last_checked_at: Some(now),
-            last_status: Some(crate::vault::model::CheckStatus::Valid),
+            last_status: Some(CheckStatus::Valid),
             last_detail: Some("verified when added".into()),
         });
     })
 }
 
-/// The tokens to check for these handles (all accounts when `handles` is empty).
-pub fn check_items(data: &VaultData, handles: &[String]) -> Vec<CheckItem> {
+/// The accounts with these handles (all accounts when `handles` is empty), in vault order.
+fn selected<'a>(
+    data: &'a VaultData,
+    handles: &'a [String],
+) -> impl Iterator<Item = &'a StoredAccount> + 'a {
     data.accounts
         .iter()
         .filter(|a| handles.is_empty() || handles.contains(&a.handle()))
+}
+
+/// The tokens to check for these handles (all accounts when `handles` is empty). Accounts whose
+/// stored server address does not parse cannot be checked: see [`unparsable_accounts`].
+pub fn check_items(data: &VaultData, handles: &[String]) -> Vec<CheckItem> {
+    selected(data, handles)
         .filter_map(|a| {
             Some(CheckItem {
                 handle: a.handle(),
@@ -130,6 +139,19 @@ pub fn check_items(data: &VaultData, handles: &[String]) -> Vec<CheckItem> {
                 token: a.token.duplicate(),
                 id: a.id.clone(),
             })
+        })
+        .collect()
+}
+
+/// Ready outcomes for the accounts [`check_items`] leaves out because their stored server address
+/// is not a URL, so a check of them never passes as done.
+pub fn unparsable_accounts(data: &VaultData, handles: &[String]) -> Vec<CheckOutcome> {
+    selected(data, handles)
+        .filter(|a| Url::parse(&a.server).is_err())
+        .map(|a| CheckOutcome {
+            handle: a.handle(),
+            status: CheckStatus::ServerError,
+            detail: "the stored server address is not a valid URL".into(),
         })
         .collect()
 }

@@ -131,6 +131,42 @@ fn results_that_cannot_be_recorded_are_a_warning_and_keep_the_verify_code() {
 }
 
 #[test]
+fn an_account_whose_stored_server_is_not_a_url_is_a_server_error_not_skipped() {
+    let w = World::new();
+    let mut vault = w.cli.unlock();
+    vault
+        .update(|data| {
+            let alan = data.accounts.iter_mut().find(|a| a.username == "alan");
+            alan.unwrap().server = "not a url".into();
+        })
+        .unwrap();
+    let out = w.cli.run(&["verify", "--json"]);
+    out.code(4);
+    let value = out.json();
+    assert_eq!(
+        statuses(&value),
+        pairs(&[
+            ("alice@social.example", "valid"),
+            ("alan@social.example", "server_error"),
+            ("bob@other.example", "valid"),
+        ])
+    );
+    assert_eq!(value["results"][1]["server"], "not a url");
+    assert_eq!(
+        value["results"][1]["detail"],
+        "the stored server address is not a valid URL"
+    );
+    // Named alone, and in the human output, it still shows up.
+    let out = w.cli.run(&["verify", "alan"]);
+    out.code(4);
+    assert!(out.stdout.starts_with("alan@social.example"), "{out:?}");
+    assert!(out.stdout.contains("not a valid URL"), "{out:?}");
+    let vault = w.cli.unlock();
+    let stored = vault.data().find_account("alan@social.example").unwrap();
+    assert_eq!(stored.last_status, Some(CheckStatus::ServerError));
+}
+
+#[test]
 fn a_server_that_is_down_shows_as_unreachable_and_the_others_still_verify() {
     let World {
         cli, social, other, ..
