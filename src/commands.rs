@@ -69,7 +69,7 @@ fn tui(start: Start, env: &Env) -> Result<ExitCode, Error> {
     let browser = env("BROWSER").and_then(|b| b.into_string().ok());
     let deps = Deps {
         client: Client::new()?,
-        browser: Arc::new(SystemBrowser::new(browser)),
+        browser: Arc::new(SystemBrowser::new(browser, &vault::PASSPHRASE_VARIABLES)),
         clipboard: Box::new(SystemClipboard::new()),
         dir,
         no_color: no_color(env),

@@ -72,6 +72,8 @@ pub enum Warning {
     WrongPassphraseRetry,
     /// `passwd`: the old identity backup could not be deleted.
     BackupNotRemoved { error: crate::vault::VaultError },
+    /// `verify`: the results were printed but could not be recorded in the vault.
+    ChecksNotRecorded { error: crate::vault::VaultError },
 }
 
 impl Error {
@@ -87,14 +89,16 @@ impl Error {
             | Error::NoAccounts
             | Error::NotATerminal
             | Error::Exec { .. }
-            | Error::NewPassphraseNeedsTerminal => EXIT_USAGE,
+            | Error::NewPassphraseNeedsTerminal
+            // Not 1: that code means a token is not valid (DESIGN §4).
+            | Error::Terminal(_)
+            | Error::Output(_) => EXIT_USAGE,
             Error::Api(_) => EXIT_NETWORK,
             Error::Vault(_)
             | Error::PassphraseMismatch
             | Error::EmptyPassphrase
             | Error::NoPassphraseSource
             | Error::PassphraseTooShort { .. } => EXIT_VAULT,
-            Error::Terminal(_) | Error::Output(_) => 1,
         }
     }
 }
@@ -173,6 +177,11 @@ impl fmt::Display for Warning {
                 "warning: the backup of the old key file was not deleted: {error} It still opens with \
                  the old passphrase: delete identity.age.bak by hand."
             ),
+            Warning::ChecksNotRecorded { error } => write!(
+                f,
+                "warning: the results above were not recorded in the vault: {error} `mastokey list` \
+                 still shows the previous check; run `mastokey verify` again to record one."
+            ),
         }
     }
 }
@@ -216,3 +225,15 @@ impl fmt::Display for crate::platform::PlatformError {
 }
 
 impl std::error::Error for crate::platform::PlatformError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_and_output_failures_are_not_the_invalid_token_code() {
+        let io = || std::io::Error::other("broken");
+        assert_eq!(Error::Terminal(io()).code(), EXIT_USAGE);
+        assert_eq!(Error::Output(io()).code(), EXIT_USAGE);
+    }
+}

@@ -34,7 +34,9 @@ pub use model::{
     CheckStatus, FORMAT_VERSION, Resolve, StoredAccount, StoredApp, StoredServer, Upsert, VaultData,
 };
 pub use store::config_dir;
-pub use unlock::{PASSPHRASE, PASSPHRASE_COMMAND, PASSPHRASE_FILE, passphrase_from_env};
+pub use unlock::{
+    PASSPHRASE, PASSPHRASE_COMMAND, PASSPHRASE_FILE, PASSPHRASE_VARIABLES, passphrase_from_env,
+};
 
 use crate::secret::Secret;
 use store::{IDENTITY_FILE, LOCK_TIMEOUT, VAULT_FILE};

@@ -6,7 +6,7 @@ use url::Url;
 
 use crate::mastodon::{AppCredentials, Capabilities, RegisteredApp, VerifiedAccount};
 use crate::secret::Secret;
-use crate::vault::model::{StoredAccount, StoredApp, StoredServer, VaultData};
+use crate::vault::model::{CheckStatus, StoredAccount, StoredApp, VaultData, same_base};
 use crate::vault::{Vault, VaultError};
 
 use super::check::{CheckItem, CheckOutcome};
@@ -50,26 +50,8 @@ pub fn duplicate_app(app: &RegisteredApp) -> RegisteredApp {
     }
 }
 
-/// Scope and redirect lists compare as sets: order and duplicates do not matter to servers.
-pub fn same_set(a: &[String], b: &[String]) -> bool {
-    let mut a: Vec<&String> = a.iter().collect();
-    let mut b: Vec<&String> = b.iter().collect();
-    a.sort();
-    a.dedup();
-    b.sort();
-    b.dedup();
-    a == b
-}
-
-fn base_key(url: &str) -> &str {
-    url.trim_end_matches('/')
-}
-
-fn server_of<'a>(data: &'a VaultData, base: &str) -> Option<&'a StoredServer> {
-    data.servers
-        .iter()
-        .find(|s| base_key(&s.base_url) == base_key(base))
-}
+// The wizard compares scope lists through this module.
+pub use crate::vault::model::same_set;
 
 /// The app registered for this server with exactly these scopes and redirect URIs.
 pub fn find_app(
@@ -78,12 +60,7 @@ pub fn find_app(
     scopes: &[String],
     redirect_uris: &[String],
 ) -> Option<RegisteredApp> {
-    let server = server_of(data, base.as_str())?;
-    server
-        .apps
-        .iter()
-        .rev()
-        .find(|a| same_set(&a.scopes, scopes) && same_set(&a.redirect_uris, redirect_uris))
+    data.find_app(base.as_str(), scopes, redirect_uris)
         .map(|a| RegisteredApp {
             client_id: a.client_id.clone(),
             client_secret: a.client_secret.duplicate(),
@@ -102,39 +79,6 @@ fn stored_app(app: &RegisteredApp, now: Timestamp) -> StoredApp {
     }
 }
 
-/// Adds the app to its server's list, replacing an older app for the same scopes and redirect
-/// URIs (the server forgot it, or it was re-registered).
-fn put_app(
-    data: &mut VaultData,
-    base: &str,
-    domain: Option<&str>,
-    app: &RegisteredApp,
-    now: Timestamp,
-) {
-    let index = if let Some(i) = data
-        .servers
-        .iter()
-        .position(|s| base_key(&s.base_url) == base_key(base))
-    {
-        i
-    } else {
-        data.servers.push(StoredServer {
-            base_url: base_key(base).to_owned(),
-            domain: domain.unwrap_or_default().to_owned(),
-            software: None,
-            version: None,
-            apps: Vec::new(),
-        });
-        data.servers.len() - 1
-    };
-    let server = &mut data.servers[index];
-    server.apps.retain(|a| {
-        a.client_id != app.client_id
-            && !(same_set(&a.scopes, &app.scopes) && same_set(&a.redirect_uris, &app.redirect_uris))
-    });
-    server.apps.push(stored_app(app, now));
-}
-
 /// Stores the account (replacing the same account's old token) with its server and app, plus
 /// any apps registered before the vault existed.
 pub fn save(
@@ -145,19 +89,17 @@ pub fn save(
 ) -> Result<(), VaultError> {
     vault.update(move |data| {
         for (base, app) in &fresh_apps {
-            put_app(data, base, None, app, now);
+            data.add_app(base, stored_app(app, now));
         }
-        let base = base_key(new.server.base.as_str()).to_owned();
-        put_app(data, &base, Some(&new.server.domain), &new.app, now);
-        if let Some(server) = data.servers.iter_mut().find(|s| s.base_url == base) {
-            server.domain.clone_from(&new.server.domain);
-            server.software = Some(new.server.software.clone());
-            server.version.clone_from(&new.server.version);
-        }
+        let base = new.server.base.as_str().trim_end_matches('/').to_owned();
+        let server = data.add_app(&base, stored_app(&new.app, now));
+        server.domain.clone_from(&new.server.domain);
+        server.software = Some(new.server.software.clone());
+        server.version.clone_from(&new.server.version);
         let created_at = data
             .accounts
             .iter()
-            .find(|a| base_key(&a.server) == base && a.id == new.account.id)
+            .find(|a| same_base(&a.server, &base) && a.id == new.account.id)
             .map_or(now, |a| a.created_at);
         data.upsert_account(StoredAccount {
             id: new.account.id.clone(),
@@ -170,17 +112,26 @@ pub fn save(
             client_id: new.app.client_id.clone(),
             created_at,
             last_checked_at: Some(now),
-            last_status: Some(crate::vault::model::CheckStatus::Valid),
+            last_status: Some(CheckStatus::Valid),
             last_detail: Some("verified when added".into()),
         });
     })
 }
 
-/// The tokens to check for these handles (all accounts when `handles` is empty).
-pub fn check_items(data: &VaultData, handles: &[String]) -> Vec<CheckItem> {
+/// The accounts with these handles (all accounts when `handles` is empty), in vault order.
+fn selected<'a>(
+    data: &'a VaultData,
+    handles: &'a [String],
+) -> impl Iterator<Item = &'a StoredAccount> + 'a {
     data.accounts
         .iter()
         .filter(|a| handles.is_empty() || handles.contains(&a.handle()))
+}
+
+/// The tokens to check for these handles (all accounts when `handles` is empty). Accounts whose
+/// stored server address does not parse cannot be checked: see [`unparsable_accounts`].
+pub fn check_items(data: &VaultData, handles: &[String]) -> Vec<CheckItem> {
+    selected(data, handles)
         .filter_map(|a| {
             Some(CheckItem {
                 handle: a.handle(),
@@ -188,6 +139,19 @@ pub fn check_items(data: &VaultData, handles: &[String]) -> Vec<CheckItem> {
                 token: a.token.duplicate(),
                 id: a.id.clone(),
             })
+        })
+        .collect()
+}
+
+/// Ready outcomes for the accounts [`check_items`] leaves out because their stored server address
+/// is not a URL, so a check of them never passes as done.
+pub fn unparsable_accounts(data: &VaultData, handles: &[String]) -> Vec<CheckOutcome> {
+    selected(data, handles)
+        .filter(|a| Url::parse(&a.server).is_err())
+        .map(|a| CheckOutcome {
+            handle: a.handle(),
+            status: CheckStatus::ServerError,
+            detail: "the stored server address is not a valid URL".into(),
         })
         .collect()
 }
@@ -212,7 +176,7 @@ pub fn token_of(data: &VaultData, handle: &str) -> Option<Secret> {
 /// What revoking this account's token needs: its server, the app that owns it, the token.
 pub fn revoke_material(data: &VaultData, handle: &str) -> Option<(Url, AppCredentials, Secret)> {
     let account = data.find_account(handle)?;
-    let server = server_of(data, &account.server)?;
+    let server = data.find_server(&account.server)?;
     let app = server
         .apps
         .iter()

@@ -55,9 +55,8 @@ pub fn classify(
                 }
                 ApiError::AccountPending => CheckStatus::AccountPending,
                 ApiError::Timeout { .. } => CheckStatus::Timeout,
-                ApiError::Connect { .. } | ApiError::Dns { .. } | ApiError::Tls { .. } => {
-                    CheckStatus::Unreachable
-                }
+                // Connect, DNS, TLS, and a redirect that cannot be followed.
+                error if error.is_network_problem() => CheckStatus::Unreachable,
                 _ => CheckStatus::ServerError,
             };
             (status, error.to_string())
@@ -100,5 +99,45 @@ pub async fn check_all(
     let mut results = stream::select_all(streams);
     while let Some(outcome) = results.next().await {
         on_result(outcome);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status_of(error: ApiError) -> CheckStatus {
+        classify(&Err(error), "1").0
+    }
+
+    #[test]
+    fn transport_failures_are_unreachable_or_timeout() {
+        let host = || "social.example".to_owned();
+        assert_eq!(
+            status_of(ApiError::Timeout {
+                host: host(),
+                seconds: 10
+            }),
+            CheckStatus::Timeout
+        );
+        for error in [
+            ApiError::Connect { host: host() },
+            ApiError::Dns { host: host() },
+            ApiError::Tls { host: host() },
+            ApiError::InsecureRedirect {
+                to: "http://social.example/".into(),
+            },
+            ApiError::TooManyRedirects { host: host() },
+        ] {
+            assert!(error.is_network_problem(), "{error:?}");
+            assert_eq!(status_of(error), CheckStatus::Unreachable);
+        }
+        assert_eq!(
+            status_of(ApiError::Server {
+                status: 502,
+                hint: None
+            }),
+            CheckStatus::ServerError
+        );
     }
 }

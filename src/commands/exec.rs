@@ -1,5 +1,7 @@
 //! `mastokey exec ACCOUNT -- CMD...`: runs CMD with `MASTODON_ACCESS_TOKEN` and
 //! `MASTODON_API_BASE_URL` (the server's base URL, no trailing slash) in its environment alone.
+//! The `MASTOKEY_PASSPHRASE*` variables are removed from CMD's environment: it gets one token, not
+//! the key to the whole vault.
 //!
 //! On Unix mastokey replaces itself with CMD (`execvp`), so CMD gets the terminal's signals
 //! directly (Ctrl-C reaches it, not a waiting parent), and its exit status, signals included, is
@@ -11,6 +13,7 @@ use std::process::{Command, ExitCode};
 use super::accounts;
 use super::{Env, unlock};
 use crate::error::Error;
+use crate::vault::PASSPHRASE_VARIABLES;
 
 pub const TOKEN_VARIABLE: &str = "MASTODON_ACCESS_TOKEN";
 pub const BASE_URL_VARIABLE: &str = "MASTODON_API_BASE_URL";
@@ -39,6 +42,9 @@ pub fn run(query: &str, command: &[OsString], env: &Env) -> Result<ExitCode, Err
         .args(args)
         .env(TOKEN_VARIABLE, token.expose())
         .env(BASE_URL_VARIABLE, &base);
+    for name in PASSPHRASE_VARIABLES {
+        child.env_remove(name);
+    }
     let failed = |source| Error::Exec {
         program: program.to_string_lossy().into_owned(),
         source,

@@ -3,7 +3,8 @@
 //!
 //! Exit code: 0 when every checked token is valid; else 1 when any token is not valid (revoked,
 //! invalid, insufficient scope, account disabled or pending), because that needs the user to act;
-//! else 4 when any check could not be made (unreachable, timeout, server error).
+//! else 4 when any check could not be made (unreachable, timeout, server error). Failing to record
+//! the printed results in the vault is a warning on stderr and leaves that code as it is.
 
 use std::process::ExitCode;
 
@@ -14,7 +15,7 @@ use super::accounts;
 use super::check::{CheckOutcome, check_all};
 use super::output::{self, Cell, Columns, Style, Tone};
 use super::{Env, unlock};
-use crate::error::{EXIT_INVALID, EXIT_NETWORK, Error};
+use crate::error::{EXIT_INVALID, EXIT_NETWORK, Error, Warning};
 use crate::mastodon::Client;
 use crate::vault::CheckStatus;
 
@@ -47,14 +48,22 @@ pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error>
         }
     }
     let items = accounts::check_items(vault.data(), &handles);
+    // Accounts whose stored server address is broken: not checked, but not passed over either.
+    let unparsable = accounts::unparsable_accounts(vault.data(), &handles);
     // Vault order, for the JSON and for the server column.
-    let order: Vec<(String, String)> = items
+    let data = vault.data();
+    let mut order: Vec<(String, String)> = items
         .iter()
         .map(|item| {
             let server = item.base.as_str().trim_end_matches('/').to_owned();
             (item.handle.clone(), server)
         })
+        .chain(unparsable.iter().map(|o| {
+            let server = data.find_account(&o.handle).map(|a| a.server.clone());
+            (o.handle.clone(), server.unwrap_or_default())
+        }))
         .collect();
+    order.sort_by_key(|(h, _)| data.accounts.iter().position(|a| a.handle() == *h));
     let server_of = |handle: &str| -> &str {
         order
             .iter()
@@ -89,15 +98,17 @@ pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error>
     let columns = Columns::fit(sizing.iter().map(Vec::as_slice), style);
 
     let client = Client::new()?;
-    let mut outcomes: Vec<CheckOutcome> = Vec::with_capacity(items.len());
+    let mut outcomes: Vec<CheckOutcome> = Vec::with_capacity(order.len());
     let mut print_error = None;
-    block_on(check_all(&client, items, |outcome| {
+    let mut on_result = |outcome: CheckOutcome| {
         if !json && print_error.is_none() {
             let line = columns.line(&human_row(&outcome, server_of(&outcome.handle)));
             print_error = output::println(&line).err();
         }
         outcomes.push(outcome);
-    }))?;
+    };
+    unparsable.into_iter().for_each(&mut on_result);
+    block_on(check_all(&client, items, on_result))?;
     let checked_at = Timestamp::now();
 
     if json {
@@ -120,8 +131,11 @@ pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error>
         return Err(error);
     }
 
+    // The results are out: failing to record them must not hide what they say.
     let code = exit_code(outcomes.iter().map(|o| o.status));
-    accounts::record_checks(&mut vault, outcomes, checked_at)?;
+    if let Err(error) = accounts::record_checks(&mut vault, outcomes, checked_at) {
+        output::warn(&Warning::ChecksNotRecorded { error });
+    }
     Ok(code)
 }
 

@@ -112,25 +112,6 @@ pub enum CodeInputError {
 }
 
 impl ApiError {
-    /// The stored token itself is the problem: the account needs a new token.
-    pub fn is_token_problem(&self) -> bool {
-        matches!(
-            self,
-            ApiError::TokenInvalid
-                | ApiError::TokenRevoked
-                | ApiError::InsufficientScope
-                | ApiError::AppToken
-        )
-    }
-
-    /// The account (not the token) is not usable right now.
-    pub fn is_account_problem(&self) -> bool {
-        matches!(
-            self,
-            ApiError::AccountDisabled | ApiError::AccountPending | ApiError::AccountUnconfirmed
-        )
-    }
-
     /// The server could not be reached or did not answer: nothing is known about the token.
     pub fn is_network_problem(&self) -> bool {
         matches!(
@@ -142,21 +123,5 @@ impl ApiError {
                 | ApiError::InsecureRedirect { .. }
                 | ApiError::TooManyRedirects { .. }
         )
-    }
-
-    /// Trying the same call again later may work.
-    pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            ApiError::Timeout { .. }
-                | ApiError::Connect { .. }
-                | ApiError::RateLimited { .. }
-                | ApiError::Server { .. }
-        )
-    }
-
-    /// The stored app registration is no longer valid: register a new app and retry once.
-    pub fn needs_new_app(&self) -> bool {
-        matches!(self, ApiError::InvalidClient)
     }
 }

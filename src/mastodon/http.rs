@@ -238,12 +238,29 @@ pub(super) fn classify_transport(facts: &TransportFacts<'_>, host: &str, seconds
 }
 
 /// A response as the classifiers see it: status, headers, body (bounded), final URL.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Raw {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
     pub url: Url,
+}
+
+/// Status, header names and body length only: the body (a token or client secret), header values
+/// (cookies) and the URL's query may hold secrets.
+impl fmt::Debug for Raw {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header_names: Vec<&str> = self
+            .headers
+            .keys()
+            .map(header::HeaderName::as_str)
+            .collect();
+        f.debug_struct("Raw")
+            .field("status", &self.status)
+            .field("headers", &header_names)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Raw {
@@ -471,6 +488,20 @@ pub(crate) mod tests {
             body: body.as_bytes().to_vec(),
             url: Url::parse("https://social.example/x").unwrap(),
         }
+    }
+
+    #[test]
+    fn raw_debug_shows_no_body_or_header_values() {
+        let r = raw(
+            200,
+            &[("set-cookie", "session=cookie-value")],
+            r#"{"access_token":"tok-secret","client_secret":"cs-secret"}"#,
+        );
+        let shown = format!("{r:?}");
+        assert_eq!(
+            shown,
+            r#"Raw { status: 200, headers: ["set-cookie"], body_len: 57, .. }"#
+        );
     }
 
     #[test]

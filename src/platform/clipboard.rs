@@ -3,7 +3,8 @@
 
 use std::io::Write;
 
-use crossterm::clipboard::CopyToClipboard;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 
 use super::PlatformError;
 
@@ -51,12 +52,9 @@ impl Clipboard for SystemClipboard {
             self.last_kind = Some(ClipboardKind::Desktop);
             return Ok(ClipboardKind::Desktop);
         }
-        let mut out = std::io::stdout();
-        crossterm::execute!(out, CopyToClipboard::to_clipboard_from(text))
-            .and_then(|()| out.flush())
-            .map_err(|e| PlatformError::NoClipboard {
-                detail: e.to_string(),
-            })?;
+        write_to_terminal(&osc52(text)).map_err(|e| PlatformError::NoClipboard {
+            detail: e.to_string(),
+        })?;
         self.last_kind = Some(ClipboardKind::Terminal);
         Ok(ClipboardKind::Terminal)
     }
@@ -72,10 +70,35 @@ impl Clipboard for SystemClipboard {
             }
             // The terminal clipboard cannot be read back; overwrite it with nothing.
             Some(ClipboardKind::Terminal) => {
-                let mut out = std::io::stdout();
-                let _ = crossterm::execute!(out, CopyToClipboard::to_clipboard_from(""));
+                let _ = write_to_terminal(&osc52(""));
             }
             None => {}
         }
+    }
+}
+
+/// The OSC 52 sequence that sets the terminal's clipboard ("c") to `text`:
+/// `ESC ] 52 ; c ; <base64 of text> BEL`. An empty `text` clears it.
+fn osc52(text: &str) -> Vec<u8> {
+    let mut sequence = b"\x1b]52;c;".to_vec();
+    sequence.extend_from_slice(STANDARD.encode(text).as_bytes());
+    sequence.push(0x07);
+    sequence
+}
+
+fn write_to_terminal(bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::osc52;
+
+    #[test]
+    fn osc52_sets_and_clears_the_clipboard() {
+        assert_eq!(osc52("hello"), b"\x1b]52;c;aGVsbG8=\x07");
+        assert_eq!(osc52(""), b"\x1b]52;c;\x07");
     }
 }

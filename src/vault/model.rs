@@ -100,7 +100,7 @@ pub enum Resolve {
 
 /// Base URLs compare without a trailing slash and case-insensitively (`Url::as_str` of an
 /// origin ends in `/`; the stored form may not).
-fn same_base(a: &str, b: &str) -> bool {
+pub fn same_base(a: &str, b: &str) -> bool {
     a.trim_end_matches('/')
         .eq_ignore_ascii_case(b.trim_end_matches('/'))
 }
@@ -112,6 +112,11 @@ fn normalise_handle(handle: &str) -> String {
 
 fn as_set(items: &[String]) -> BTreeSet<&str> {
     items.iter().map(String::as_str).collect()
+}
+
+/// Scope and redirect lists compare as sets: order and duplicates do not matter to servers.
+pub fn same_set(a: &[String], b: &[String]) -> bool {
+    as_set(a) == as_set(b)
 }
 
 impl VaultData {
@@ -127,11 +132,37 @@ impl VaultData {
         scopes: &[String],
         redirect_uris: &[String],
     ) -> Option<&StoredApp> {
-        let (scopes, uris) = (as_set(scopes), as_set(redirect_uris));
-        self.find_server(base)?
-            .apps
+        self.find_server(base)?.apps.iter().find(|app| {
+            same_set(&app.scopes, scopes) && same_set(&app.redirect_uris, redirect_uris)
+        })
+    }
+
+    /// Adds the app to the server at `base` (added, without domain or software, when the vault
+    /// has no server there yet), replacing an older app with the same client id or the same scope
+    /// and redirect sets (the server forgot it, or it was re-registered). Returns the server.
+    pub fn add_app(&mut self, base: &str, app: StoredApp) -> &mut StoredServer {
+        let existing = self
+            .servers
             .iter()
-            .find(|app| as_set(&app.scopes) == scopes && as_set(&app.redirect_uris) == uris)
+            .position(|s| same_base(&s.base_url, base));
+        let index = existing.unwrap_or_else(|| {
+            self.servers.push(StoredServer {
+                base_url: base.trim_end_matches('/').to_owned(),
+                domain: String::new(),
+                software: None,
+                version: None,
+                apps: Vec::new(),
+            });
+            self.servers.len() - 1
+        });
+        let server = &mut self.servers[index];
+        server.apps.retain(|a| {
+            a.client_id != app.client_id
+                && !(same_set(&a.scopes, &app.scopes)
+                    && same_set(&a.redirect_uris, &app.redirect_uris))
+        });
+        server.apps.push(app);
+        server
     }
 
     /// Adds the server, or refreshes the stored one with the same base URL: its domain,
@@ -424,6 +455,38 @@ mod tests {
             .map(|a| a.client_id.as_str())
             .collect();
         assert_eq!(ids, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn add_app_replaces_same_sets_or_same_client_id() {
+        let mut data = VaultData::default();
+        data.upsert_server(server("https://s.example", vec![app("a", &["profile"])]));
+        // Same scope set (other order, duplicates) and redirects on the same server, another case.
+        data.add_app("https://S.example/", app("b", &["profile", "profile"]));
+        // Another scope set is kept alongside.
+        data.add_app("https://s.example", app("c", &["read"]));
+        // The same client id re-registered with other scopes replaces it.
+        data.add_app("https://s.example", app("c", &["write"]));
+        assert_eq!(data.servers.len(), 1);
+        assert_eq!(data.servers[0].domain, "social.example");
+        let apps: Vec<(&str, &[String])> = data.servers[0]
+            .apps
+            .iter()
+            .map(|a| (a.client_id.as_str(), a.scopes.as_slice()))
+            .collect();
+        assert_eq!(
+            apps,
+            [
+                ("b", &strings(&["profile", "profile"])[..]),
+                ("c", &strings(&["write"])[..])
+            ]
+        );
+        // An unknown server is added, its base without the trailing slash.
+        let added = data.add_app("https://t.example/", app("d", &["profile"]));
+        assert_eq!(added.base_url, "https://t.example");
+        assert_eq!(data.servers.len(), 2);
+        assert!(same_base("https://T.example/", "https://t.example"));
+        assert!(!same_base("https://t.example", "https://u.example"));
     }
 
     #[test]

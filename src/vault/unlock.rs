@@ -12,6 +12,8 @@ use crate::secret::Secret;
 pub const PASSPHRASE_COMMAND: &str = "MASTOKEY_PASSPHRASE_COMMAND";
 pub const PASSPHRASE_FILE: &str = "MASTOKEY_PASSPHRASE_FILE";
 pub const PASSPHRASE: &str = "MASTOKEY_PASSPHRASE";
+/// All three, for removing them from the environment of programs mastokey starts.
+pub const PASSPHRASE_VARIABLES: [&str; 3] = [PASSPHRASE_COMMAND, PASSPHRASE_FILE, PASSPHRASE];
 
 /// The passphrase from the first of `MASTOKEY_PASSPHRASE_COMMAND` (run with `sh -c`, its stdout
 /// minus one trailing newline), `MASTOKEY_PASSPHRASE_FILE` (its first line) and

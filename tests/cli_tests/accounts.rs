@@ -1,6 +1,6 @@
 //! list, token, exec, completions, and how ACCOUNT is resolved.
 
-use super::{Cli, World, run};
+use super::{Cli, PASSPHRASE, World, run};
 
 #[test]
 fn list_without_a_vault_says_there_are_no_accounts() {
@@ -168,6 +168,29 @@ fn exec_passes_token_and_base_url_to_the_child_and_its_exit_code_back() {
     out.code(0);
     assert_eq!(out.stdout, w.other.base_url());
     assert!(!out.stdout.ends_with('/'));
+}
+
+#[test]
+fn exec_hides_the_vault_passphrase_from_the_child() {
+    let w = World::new();
+    let file = w.cli.dir.path().join("passphrase");
+    std::fs::write(&file, format!("{PASSPHRASE}\n")).unwrap();
+    // The child sees its token, and none of the three passphrase variables, set or not.
+    let script = format!(
+        "test \"$MASTODON_ACCESS_TOKEN\" = '{}' \
+         && test -z \"${{MASTOKEY_PASSPHRASE+set}}\" \
+         && test -z \"${{MASTOKEY_PASSPHRASE_FILE+set}}\" \
+         && test -z \"${{MASTOKEY_PASSPHRASE_COMMAND+set}}\" && exit 7",
+        w.alice.token
+    );
+    let args = ["exec", "alice", "--", "sh", "-c", &script];
+    run(&mut w.cli.command(&args)).code(7);
+    let mut all_three = w.cli.command(&args);
+    all_three.env("MASTOKEY_PASSPHRASE_FILE", &file).env(
+        "MASTOKEY_PASSPHRASE_COMMAND",
+        format!("cat '{}'", file.display()),
+    );
+    run(&mut all_three).code(7);
 }
 
 #[test]

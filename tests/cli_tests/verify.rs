@@ -98,6 +98,75 @@ fn a_revoked_token_shows_as_revoked_with_exit_1() {
 }
 
 #[test]
+fn results_that_cannot_be_recorded_are_a_warning_and_keep_the_verify_code() {
+    let w = World::new();
+    assert!(w.social.revoke_token(&w.alice.token));
+    // Another process holds the vault's lock past the save's timeout.
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(w.cli.config().join("vault.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let out = w.cli.run(&["verify", "--json"]);
+    lock.unlock().unwrap();
+    out.code(1);
+    assert_eq!(
+        statuses(&out.json()),
+        pairs(&[
+            ("alice@social.example", "revoked"),
+            ("alan@social.example", "valid"),
+            ("bob@other.example", "valid"),
+        ])
+    );
+    assert!(
+        out.stderr
+            .contains("warning: the results above were not recorded in the vault"),
+        "{out:?}"
+    );
+    let vault = w.cli.unlock();
+    let stored = vault.data().find_account("alice@social.example").unwrap();
+    assert_ne!(stored.last_status, Some(CheckStatus::Revoked));
+}
+
+#[test]
+fn an_account_whose_stored_server_is_not_a_url_is_a_server_error_not_skipped() {
+    let w = World::new();
+    let mut vault = w.cli.unlock();
+    vault
+        .update(|data| {
+            let alan = data.accounts.iter_mut().find(|a| a.username == "alan");
+            alan.unwrap().server = "not a url".into();
+        })
+        .unwrap();
+    let out = w.cli.run(&["verify", "--json"]);
+    out.code(4);
+    let value = out.json();
+    assert_eq!(
+        statuses(&value),
+        pairs(&[
+            ("alice@social.example", "valid"),
+            ("alan@social.example", "server_error"),
+            ("bob@other.example", "valid"),
+        ])
+    );
+    assert_eq!(value["results"][1]["server"], "not a url");
+    assert_eq!(
+        value["results"][1]["detail"],
+        "the stored server address is not a valid URL"
+    );
+    // Named alone, and in the human output, it still shows up.
+    let out = w.cli.run(&["verify", "alan"]);
+    out.code(4);
+    assert!(out.stdout.starts_with("alan@social.example"), "{out:?}");
+    assert!(out.stdout.contains("not a valid URL"), "{out:?}");
+    let vault = w.cli.unlock();
+    let stored = vault.data().find_account("alan@social.example").unwrap();
+    assert_eq!(stored.last_status, Some(CheckStatus::ServerError));
+}
+
+#[test]
 fn a_server_that_is_down_shows_as_unreachable_and_the_others_still_verify() {
     let World {
         cli, social, other, ..

@@ -24,7 +24,6 @@ async fn account_states_after_a_full_flow() {
             let grant = s.login(&app, &["read:accounts"], user).await;
             let error = s.verify(&grant.access_token).await.unwrap_err();
             assert_eq!(error, expected, "{mode:?} {user}");
-            assert!(error.is_account_problem() && !error.is_token_problem());
         }
         // Once approved, pat's same token works.
         let grant = s.login(&app, &["read:accounts"], "pat").await;
@@ -44,7 +43,6 @@ async fn a_write_statuses_token_has_insufficient_scope() {
         assert_eq!(grant.scopes, ["write:statuses"]);
         let error = s.verify(&grant.access_token).await.unwrap_err();
         assert_eq!(error, ApiError::InsufficientScope, "{mode:?}");
-        assert!(error.is_token_problem());
 
         let (_, token) = s
             .server
