@@ -1,9 +1,11 @@
 //! mastokey: create Mastodon OAuth access tokens, keep them in an encrypted vault, re-verify them.
 //!
 //! Layers, imports pointing one way only:
-//! `wizard`/`commands` → `vault`, `mastodon`, `platform` → `secret`.
+//! `wizard`/`commands` → `accounts` → `vault`, `mastodon`, `platform` → `secret`.
+//! (`accounts` holds the account operations both front ends share.)
 //! `error` words every user-facing message and maps errors to exit codes.
 
+pub mod accounts;
 pub mod cli;
 pub mod commands;
 pub mod error;
@@ -15,6 +17,12 @@ pub mod wizard;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
+use std::sync::Arc;
+
+use mastodon::Client;
+use platform::{SystemBrowser, SystemClipboard, is_ssh_session};
+use vault::Vault;
+use wizard::{Deps, Start};
 
 pub use error::Error;
 
@@ -24,5 +32,31 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Error> 
         Ok(cli) => cli,
         Err(clap_error) => return Ok(cli::report_usage_error(&clap_error)),
     };
-    commands::dispatch(cli)
+    let env: &commands::Env = &commands::process_env;
+    match cli.command {
+        None => tui(Start::Home, env),
+        Some(cli::Command::Add { server }) => tui(Start::Add(server), env),
+        Some(command) => commands::run(command, env),
+    }
+}
+
+/// The wizard, with the real browser, clipboard and network.
+fn tui(start: Start, env: &commands::Env) -> Result<ExitCode, Error> {
+    let dir = vault::config_dir(env)?;
+    let env_passphrase = if Vault::exists(&dir) {
+        vault::passphrase_from_env(env)?
+    } else {
+        None
+    };
+    let browser = env("BROWSER").and_then(|b| b.into_string().ok());
+    let deps = Deps {
+        client: Client::new()?,
+        browser: Arc::new(SystemBrowser::new(browser, &vault::PASSPHRASE_VARIABLES)),
+        clipboard: Box::new(SystemClipboard::new()),
+        dir,
+        no_color: commands::no_color(env),
+        ssh: is_ssh_session(env),
+        env_passphrase,
+    };
+    wizard::run(start, deps)
 }

@@ -10,8 +10,8 @@
 use std::ffi::OsString;
 use std::process::{Command, ExitCode};
 
-use super::accounts;
 use super::{Env, unlock};
+use crate::accounts;
 use crate::error::Error;
 use crate::vault::PASSPHRASE_VARIABLES;
 

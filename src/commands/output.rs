@@ -104,20 +104,7 @@ impl Columns {
     }
 }
 
-/// The status as people read it ("insufficient scope"); JSON uses the snake-case name.
-pub fn status_label(status: CheckStatus) -> &'static str {
-    match status {
-        CheckStatus::Valid => "valid",
-        CheckStatus::Revoked => "revoked",
-        CheckStatus::Invalid => "invalid",
-        CheckStatus::InsufficientScope => "insufficient scope",
-        CheckStatus::AccountDisabled => "account disabled",
-        CheckStatus::AccountPending => "account pending",
-        CheckStatus::Unreachable => "unreachable",
-        CheckStatus::Timeout => "timeout",
-        CheckStatus::ServerError => "server error",
-    }
-}
+pub use crate::accounts::check::status_label;
 
 /// What a status says about the token: fine, not valid, or unknown (network or server trouble).
 pub fn status_tone(status: CheckStatus) -> Tone {

@@ -8,9 +8,9 @@
 
 use std::io::{self, BufRead, IsTerminal, Write};
 
-use super::accounts;
 use super::verify::block_on;
 use super::{Env, output, unlock};
+use crate::accounts;
 use crate::error::{Error, Warning};
 use crate::mastodon::Client;
 

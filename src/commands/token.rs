@@ -1,8 +1,8 @@
 //! `mastokey token ACCOUNT`: the bare token and a newline on stdout, for piping into a secret
 //! store. Nothing else ever goes to stdout; diagnostics go to stderr.
 
-use super::accounts;
 use super::{Env, output, unlock};
+use crate::accounts;
 use crate::error::Error;
 
 pub fn run(query: &str, env: &Env) -> Result<(), Error> {

@@ -11,10 +11,10 @@ use std::process::ExitCode;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::accounts;
-use super::check::{CheckOutcome, check_all};
 use super::output::{self, Cell, Columns, Style, Tone};
 use super::{Env, unlock};
+use crate::accounts;
+use crate::accounts::check::{CheckOutcome, check_all};
 use crate::error::{EXIT_INVALID, EXIT_NETWORK, Error, Warning};
 use crate::mastodon::Client;
 use crate::vault::CheckStatus;

@@ -9,7 +9,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 
-use crate::commands::output::status_label;
+use crate::accounts::check::status_label;
 use crate::secret::Secret;
 use crate::vault::model::CheckStatus;
 

@@ -146,7 +146,7 @@ pub struct Removal {
     pub removed: bool,
 }
 
-pub use crate::commands::accounts::{NewAccount as SaveRequest, ServerRecord};
+pub use crate::accounts::{NewAccount as SaveRequest, ServerRecord};
 
 #[derive(Debug)]
 pub enum Effect {

@@ -16,8 +16,8 @@ use futures_util::StreamExt;
 use jiff::Timestamp;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
-use crate::commands::accounts as vault_ops;
-use crate::commands::check::{CheckItem, check_all};
+use crate::accounts as vault_ops;
+use crate::accounts::check::{CheckItem, CheckOutcome, check_all};
 use crate::error::Error;
 use crate::mastodon::{AppRegistration, CallbackListener, Client, RegisteredApp};
 use crate::platform::{Browser, Clipboard};
@@ -30,7 +30,7 @@ use super::state::{Session, Start, State, VaultStatus, update};
 use super::theme::Theme;
 use super::view;
 use super::view_model::VaultView;
-use crate::commands::accounts::duplicate_app;
+use crate::accounts::duplicate_app;
 
 /// How long a copied token stays on the clipboard.
 const CLIPBOARD_TTL: Duration = Duration::from_secs(45);
@@ -429,13 +429,18 @@ impl Runner {
                 let client = self.client.clone();
                 let slot = Arc::clone(&self.vault);
                 tokio::spawn(async move {
-                    let items: Vec<CheckItem> = with_vault_blocking(&slot, move |v| {
-                        vault_ops::check_items(v.data(), &handles)
-                    })
-                    .await
-                    .unwrap_or_default();
+                    // Accounts whose stored server is not a URL are answered at once, not skipped.
+                    let (items, broken): (Vec<CheckItem>, Vec<CheckOutcome>) =
+                        with_vault_blocking(&slot, move |v| {
+                            (
+                                vault_ops::check_items(v.data(), &handles),
+                                vault_ops::unparsable_accounts(v.data(), &handles),
+                            )
+                        })
+                        .await
+                        .unwrap_or_default();
                     let mut outcomes = Vec::new();
-                    check_all(&client, items, |outcome| {
+                    let mut report = |outcome: CheckOutcome| {
                         Self::send(
                             &tx,
                             Msg::AccountChecked {
@@ -446,8 +451,9 @@ impl Runner {
                             },
                         );
                         outcomes.push(outcome);
-                    })
-                    .await;
+                    };
+                    broken.into_iter().for_each(&mut report);
+                    check_all(&client, items, &mut report).await;
                     let result = tokio::task::spawn_blocking(move || {
                         with_vault(&slot, |vault| {
                             vault_ops::record_checks(vault, outcomes, Timestamp::now())?;
@@ -571,7 +577,7 @@ impl Runner {
 /// Stores the account with the apps registered so far; those are forgotten only once stored.
 fn save_with_fresh_apps(
     vault: &mut Vault,
-    save: crate::commands::accounts::NewAccount,
+    save: crate::accounts::NewAccount,
     fresh: &Mutex<Vec<(String, RegisteredApp)>>,
 ) -> Result<(), VaultError> {
     let apps = lock(fresh)

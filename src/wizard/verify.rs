@@ -18,7 +18,7 @@ use super::server::ServerScreen;
 use super::state::{Next, ServerPick, Session, Step, VaultStatus};
 use super::text_field::TextField;
 use super::view::{Screen, ViewCtx, buttons, sentence, spinner};
-use crate::commands::accounts::duplicate_app;
+use crate::accounts::duplicate_app;
 
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
 

@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 
-use crate::vault::model::{CheckStatus, VaultData};
+use crate::vault::model::{CheckStatus, VaultData, same_base};
 
 #[derive(Debug, Clone, Default)]
 pub struct VaultView {
@@ -52,17 +52,13 @@ impl VaultView {
 
     /// Whether any stored account lives on this server (then a new sign-in must force a login).
     pub fn has_account_on(&self, base: &str) -> bool {
-        self.accounts.iter().any(|a| same_server(&a.server, base))
+        self.accounts.iter().any(|a| same_base(&a.server, base))
     }
 
     /// The stored account with this server and id, if the user signed in as it again.
     pub fn same_account(&self, base: &str, id: &str) -> Option<&AccountRow> {
         self.accounts
             .iter()
-            .find(|a| same_server(&a.server, base) && a.id == id)
+            .find(|a| same_base(&a.server, base) && a.id == id)
     }
-}
-
-fn same_server(a: &str, b: &str) -> bool {
-    a.trim_end_matches('/') == b.trim_end_matches('/')
 }

@@ -1,5 +1,8 @@
-//! Account operations on the vault shared by the wizard and the commands: storing a verified
+//! Account operations shared by the wizard and the commands (between them and the vault and
+//! protocol layers): storing a verified
 //! account with its app, finding apps to reuse, recording checks, removing.
+
+pub mod check;
 
 use jiff::Timestamp;
 use url::Url;
@@ -9,7 +12,7 @@ use crate::secret::Secret;
 use crate::vault::model::{CheckStatus, StoredAccount, StoredApp, VaultData, same_base};
 use crate::vault::{Vault, VaultError};
 
-use super::check::{CheckItem, CheckOutcome};
+use check::{CheckItem, CheckOutcome};
 
 /// The server as the vault should remember it.
 #[derive(Debug, Clone)]

@@ -102,6 +102,21 @@ pub async fn check_all(
     }
 }
 
+/// The status as people read it ("insufficient scope"); JSON uses the snake-case name.
+pub fn status_label(status: CheckStatus) -> &'static str {
+    match status {
+        CheckStatus::Valid => "valid",
+        CheckStatus::Revoked => "revoked",
+        CheckStatus::Invalid => "invalid",
+        CheckStatus::InsufficientScope => "insufficient scope",
+        CheckStatus::AccountDisabled => "account disabled",
+        CheckStatus::AccountPending => "account pending",
+        CheckStatus::Unreachable => "unreachable",
+        CheckStatus::Timeout => "timeout",
+        CheckStatus::ServerError => "server error",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
