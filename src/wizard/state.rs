@@ -316,29 +316,17 @@ fn copied_notice(session: &mut Session, what: Copied, result: Result<ClipboardKi
         Copied::Token => "The token",
     };
     match result {
-        Ok(ClipboardKind::Desktop) => {
+        Ok(kind) => {
+            let how = match kind {
+                ClipboardKind::Desktop => "copied to the clipboard",
+                ClipboardKind::Terminal => "copied through the terminal (OSC 52)",
+            };
             let tail = if what == Copied::Token {
-                " It is cleared again in 45 seconds."
+                "; cleared again in 45 s"
             } else {
                 ""
             };
-            session.notify(
-                NoticeKind::Success,
-                format!("{thing} was copied to the clipboard.{tail}"),
-            );
-        }
-        Ok(ClipboardKind::Terminal) => {
-            let tail = if what == Copied::Token {
-                " It is cleared again in 45 seconds."
-            } else {
-                ""
-            };
-            session.notify(
-                NoticeKind::Success,
-                format!(
-                    "{thing} was sent to your terminal's clipboard (OSC 52; no desktop clipboard here).{tail}"
-                ),
-            );
+            session.notify(NoticeKind::Success, format!("{thing} was {how}{tail}."));
         }
         Err(error) => session.notify(NoticeKind::Error, error),
     }
