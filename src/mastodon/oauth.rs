@@ -310,8 +310,14 @@ pub fn parse_pasted_code(input: &str, expected_state: &str) -> Result<Secret, Co
         return Err(CodeInputError::Empty);
     }
     let query = if text.contains("://") {
-        let url = Url::parse(text).map_err(|_| CodeInputError::InvalidCharacters)?;
-        Some(url.query().unwrap_or_default().to_owned())
+        match Url::parse(text) {
+            Ok(url) => Some(url.query().unwrap_or_default().to_owned()),
+            // An address the URL parser refuses (a bad port, say) still carries its query.
+            Err(_) => match text.split_once('?') {
+                Some((_, rest)) => Some(rest.split('#').next().unwrap_or_default().to_owned()),
+                None => return Err(CodeInputError::InvalidCharacters),
+            },
+        }
     } else if let Some((_, query)) = text.split_once('?') {
         Some(query.to_owned())
     } else if ["code=", "state=", "error="]
@@ -670,6 +676,16 @@ mod tests {
         let ok = |input: &str| parse_pasted_code(input, "st4te").map(|s| s.expose().to_owned());
         assert_eq!(ok(code).as_deref(), Ok(code));
         assert_eq!(ok(&format!("  {code}\r\n")).as_deref(), Ok(code));
+        // An address the URL parser refuses (port out of range) is still read for its query,
+        // so a foreign state is still caught (found by tests/fuzz_props.rs).
+        assert_eq!(
+            ok(&format!("http://a:70218/cb?state=other&code={code}")).map(|_| ()),
+            Err(CodeInputError::StateMismatch)
+        );
+        assert_eq!(
+            ok(&format!("http://a:70218/cb?state=st4te&code={code}#x")).as_deref(),
+            Ok(code)
+        );
         assert_eq!(
             ok(&format!(
                 "http://127.0.0.1:4711/callback?code={code}&state=st4te"
