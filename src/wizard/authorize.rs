@@ -355,13 +355,13 @@ impl AuthorizeScreen {
                     None => String::new(),
                 };
                 let then = if self.listening() {
-                    "mastokey picks up the answer by itself"
+                    "mastokey continues by itself"
                 } else {
-                    "then paste the code here"
+                    "then paste the code"
                 };
                 session.notify(
                     NoticeKind::Info,
-                    format!("Opened in your browser. Sign in {who}and approve; {then}."),
+                    format!("Opened in the browser: sign in {who}and approve; {then}."),
                 );
             }
             Msg::BrowserOpened(Err(error)) => {

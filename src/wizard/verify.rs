@@ -107,6 +107,8 @@ impl VerifyScreen {
         force_login: bool,
         session: &mut Session,
     ) -> Next {
+        // What the notice said about the browser is over now.
+        session.notice = None;
         let mut grant = grant;
         // A server that leaves `scope` out of the token answer granted what was asked.
         if grant.scopes.is_empty() {
