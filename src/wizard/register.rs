@@ -6,13 +6,13 @@ use std::collections::BTreeSet;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::authorize::AuthorizeScreen;
 use super::msg::{Effect, Key, Msg, Stamp};
 use super::scopes::ScopesScreen;
 use super::state::{Next, ServerPick, Session, Step};
-use super::view::{Screen, ViewCtx, sentence, spinner};
+use super::view::{Screen, ViewCtx, sentence, status_line};
 
 pub struct RegisterScreen {
     server: ServerPick,
@@ -116,20 +116,9 @@ impl Screen for RegisterScreen {
             )),
             line,
         );
-        let text = if self.busy.is_some() {
-            Line::styled(
-                format!(
-                    "{} Talking to {}…",
-                    spinner(ctx.session),
-                    self.server.caps.base
-                ),
-                theme.accent(),
-            )
-        } else if let Some(error) = &self.error {
-            Line::styled(error.clone(), theme.error())
-        } else {
-            Line::raw("")
-        };
-        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), status);
+        let working = self
+            .busy
+            .map(|_| format!("Talking to {}…", self.server.caps.base));
+        frame.render_widget(status_line(ctx, working, self.error.as_ref()), status);
     }
 }

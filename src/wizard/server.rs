@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use crate::mastodon::parse_server_input;
 
@@ -13,7 +13,7 @@ use super::msg::{Effect, Key, Msg, Stamp};
 use super::scopes::ScopesScreen;
 use super::state::{Next, Reauth, ServerPick, Session, Step};
 use super::text_field::TextField;
-use super::view::{Screen, ViewCtx, sentence, spinner};
+use super::view::{Screen, ViewCtx, sentence, status_line};
 
 pub struct ServerScreen {
     field: TextField,
@@ -185,21 +185,10 @@ impl Screen for ServerScreen {
         );
         self.field
             .render(frame, field, "Server: ", self.busy.is_none(), theme);
-        let line = if self.busy.is_some() {
-            Line::styled(
-                format!(
-                    "{} Asking {} what it supports…",
-                    spinner(ctx.session),
-                    self.field.value()
-                ),
-                theme.accent(),
-            )
-        } else if let Some(error) = &self.error {
-            Line::styled(error.clone(), theme.error())
-        } else {
-            Line::raw("")
-        };
-        frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), status);
+        let working = self
+            .busy
+            .map(|_| format!("Asking {} what it supports…", self.field.value()));
+        frame.render_widget(status_line(ctx, working, self.error.as_ref()), status);
         if !self.known.is_empty() {
             let mut lines = vec![Line::styled("Servers in your vault:", theme.dim())];
             for (i, server) in self.known.iter().enumerate() {

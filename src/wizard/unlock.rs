@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use crate::secret::Secret;
 
@@ -13,7 +13,7 @@ use super::msg::{Effect, Key, Msg, Stamp};
 use super::server::ServerScreen;
 use super::state::{Next, Session, Start, Step, VaultStatus};
 use super::text_field::TextField;
-use super::view::{Screen, ViewCtx, sentence, spinner};
+use super::view::{Screen, ViewCtx, sentence, status_line};
 
 pub struct UnlockScreen {
     field: TextField,
@@ -143,19 +143,9 @@ impl Screen for UnlockScreen {
         );
         self.field
             .render(frame, field, "Passphrase: ", self.busy.is_none(), theme);
-        let line = if self.busy.is_some() {
-            Line::styled(
-                format!(
-                    "{} Unlocking… (deriving the key takes about half a second)",
-                    spinner(ctx.session)
-                ),
-                theme.accent(),
-            )
-        } else if let Some(error) = &self.error {
-            Line::styled(error.clone(), theme.error())
-        } else {
-            Line::raw("")
-        };
-        frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), status);
+        let working = self
+            .busy
+            .map(|_| "Unlocking… (deriving the key takes about half a second)".to_owned());
+        frame.render_widget(status_line(ctx, working, self.error.as_ref()), status);
     }
 }

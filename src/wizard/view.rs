@@ -193,6 +193,23 @@ pub fn wrapped_height(lines: &[Line], width: u16) -> u16 {
     u16::try_from(rows).unwrap_or(u16::MAX)
 }
 
+/// The line under a step's field: a spinner with what is happening, else the error, else nothing.
+pub fn status_line(
+    ctx: &ViewCtx,
+    working: Option<String>,
+    error: Option<&String>,
+) -> Paragraph<'static> {
+    let line = match (working, error) {
+        (Some(doing), _) => Line::styled(
+            format!("{} {doing}", spinner(ctx.session)),
+            ctx.theme.accent(),
+        ),
+        (None, Some(error)) => Line::styled(error.clone(), ctx.theme.error()),
+        (None, None) => Line::raw(""),
+    };
+    Paragraph::new(line).wrap(Wrap { trim: true })
+}
+
 /// A row of buttons; the focused one is highlighted.
 pub fn buttons<'a>(labels: &[&'a str], focused: Option<usize>, theme: Theme) -> Line<'a> {
     let mut spans = Vec::new();
