@@ -155,6 +155,28 @@ fn scrub_link(state: &State, screen: &str, width: usize) -> String {
     out
 }
 
+/// Discovery answered for `stamp` with a modern (4.3+) or old server.
+fn discovered(state: &mut State, stamp: u64, modern: bool) -> Vec<Effect> {
+    send(
+        state,
+        Msg::Discovered {
+            stamp,
+            result: Ok(caps(modern)),
+        },
+    )
+}
+
+/// The app is ready for `stamp` (reused from the vault, or just registered).
+fn app_ready(state: &mut State, stamp: u64, reused: bool) -> Vec<Effect> {
+    send(
+        state,
+        Msg::AppReady {
+            stamp,
+            result: Ok(PreparedApp { app: app(), reused }),
+        },
+    )
+}
+
 /// A successful code exchange giving `token` (scope `profile`); returns the verify request's stamp.
 fn exchanged(state: &mut State, stamp: u64, token: &str) -> u64 {
     let grant = TokenGrant {
@@ -233,16 +255,7 @@ fn at_authorize(modern: bool) -> State {
     let mut state = at_scopes(modern);
     let effects = key(&mut state, Key::Enter);
     let stamp = stamp_of(&effects);
-    send(
-        &mut state,
-        Msg::AppReady {
-            stamp,
-            result: Ok(PreparedApp {
-                app: app(),
-                reused: false,
-            }),
-        },
-    );
+    app_ready(&mut state, stamp, false);
     assert!(matches!(state.step, Step::Authorize(_)));
     state
 }
@@ -615,24 +628,9 @@ fn a_second_account_on_the_same_server_forces_a_login() {
         None,
     );
     let stamp = 1;
-    send(
-        &mut state,
-        Msg::Discovered {
-            stamp,
-            result: Ok(caps(true)),
-        },
-    );
+    discovered(&mut state, stamp, true);
     let stamp = stamp_of(&key(&mut state, Key::Enter));
-    send(
-        &mut state,
-        Msg::AppReady {
-            stamp,
-            result: Ok(PreparedApp {
-                app: app(),
-                reused: true,
-            }),
-        },
-    );
+    app_ready(&mut state, stamp, true);
     let s = screen(&state);
     assert!(s.contains("force_login=true"), "{s}");
     assert!(s.contains("sign in as the NEW account"), "{s}");
@@ -730,24 +728,9 @@ fn signed_in_again_as_a_known_account() -> State {
         Start::Add(Some("social.example".into())),
         None,
     );
-    send(
-        &mut state,
-        Msg::Discovered {
-            stamp: 1,
-            result: Ok(caps(true)),
-        },
-    );
+    discovered(&mut state, 1, true);
     let stamp = stamp_of(&key(&mut state, Key::Enter));
-    send(
-        &mut state,
-        Msg::AppReady {
-            stamp,
-            result: Ok(PreparedApp {
-                app: app(),
-                reused: true,
-            }),
-        },
-    );
+    app_ready(&mut state, stamp, true);
     let stamp = submit_code(&mut state, "code");
     let stamp = exchanged(&mut state, stamp, "tok-2");
     send(
@@ -1046,24 +1029,9 @@ fn adding_an_account_to_an_unlocked_vault_takes_six_keys() {
         update(&mut state, Msg::Key(Key::Char(c)));
     }
     let stamp = stamp_of(&press(&mut state, Key::Enter));
-    send(
-        &mut state,
-        Msg::Discovered {
-            stamp,
-            result: Ok(caps(true)),
-        },
-    );
+    discovered(&mut state, stamp, true);
     let stamp = stamp_of(&press(&mut state, Key::Enter));
-    send(
-        &mut state,
-        Msg::AppReady {
-            stamp,
-            result: Ok(PreparedApp {
-                app: app(),
-                reused: true,
-            }),
-        },
-    );
+    app_ready(&mut state, stamp, true);
     assert!(matches!(
         press(&mut state, Key::Enter).as_slice(),
         [Effect::OpenBrowser { .. }]
@@ -1109,25 +1077,10 @@ fn reauthorize_as(as_id: &str, as_name: &str) -> State {
     }
     let effects = key(&mut state, Key::Enter);
     let stamp = stamp_of(&effects);
-    send(
-        &mut state,
-        Msg::Discovered {
-            stamp,
-            result: Ok(caps(true)),
-        },
-    );
+    discovered(&mut state, stamp, true);
     assert!(screen(&state).contains("Selected: profile"));
     let stamp = stamp_of(&key(&mut state, Key::Enter));
-    send(
-        &mut state,
-        Msg::AppReady {
-            stamp,
-            result: Ok(PreparedApp {
-                app: app(),
-                reused: true,
-            }),
-        },
-    );
+    app_ready(&mut state, stamp, true);
     assert!(
         screen(&state).contains("force_login=true") || {
             let Step::Authorize(a) = &state.step else {
@@ -1188,16 +1141,7 @@ const LOOPBACK_URI: &str = "http://127.0.0.1:45678/callback";
 fn listening() -> (State, u64) {
     let mut state = at_scopes(true);
     let stamp = stamp_of(&key(&mut state, Key::Enter));
-    let effects = send(
-        &mut state,
-        Msg::AppReady {
-            stamp,
-            result: Ok(PreparedApp {
-                app: app(),
-                reused: true,
-            }),
-        },
-    );
+    let effects = app_ready(&mut state, stamp, true);
     let [Effect::ListenForCallback { stamp }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
@@ -1309,24 +1253,9 @@ fn another_device_and_ssh_use_the_out_of_band_code() {
     state.session.ssh = true;
     typed(&mut state, "social.example");
     let stamp = stamp_of(&key(&mut state, Key::Enter));
-    send(
-        &mut state,
-        Msg::Discovered {
-            stamp,
-            result: Ok(caps(true)),
-        },
-    );
+    discovered(&mut state, stamp, true);
     let stamp = stamp_of(&key(&mut state, Key::Enter));
-    let effects = send(
-        &mut state,
-        Msg::AppReady {
-            stamp,
-            result: Ok(PreparedApp {
-                app: app(),
-                reused: true,
-            }),
-        },
-    );
+    let effects = app_ready(&mut state, stamp, true);
     assert!(effects.is_empty(), "{effects:?}");
     let s = screen(&state);
     assert!(s.contains("Over SSH"), "{s}");
