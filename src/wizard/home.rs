@@ -106,14 +106,14 @@ impl HomeScreen {
                             // The revoke failed: the token is still live, so the account stays
                             // where a retry (or "Remove here only") can reach it.
                             let why = removal.revoke.and_then(Result::err).map_or_else(
-                                || "the app that issued it is not in the vault".to_owned(),
-                                sentence,
+                                || "the app that issued it is not in the vault.".to_owned(),
+                                |e| e.to_string(),
                             );
                             session.notify(
                                 NoticeKind::Error,
                                 format!(
-                                    "Nothing was removed: the token could not be revoked ({why}). \
-                                     Try again, or choose \"Remove here only\"."
+                                    "Nothing was removed, because the token could not be \
+                                     revoked: {why} Try again, or choose \"Remove here only\"."
                                 ),
                             );
                         }

@@ -80,10 +80,22 @@ pub fn render(state: &State, frame: &mut Frame, theme: Theme) {
         theme,
         session: &state.session,
     };
+    // A notice wraps onto up to three lines rather than being cut.
+    let notice_line = state.session.notice.as_ref().map(|n| {
+        let style = match n.kind {
+            NoticeKind::Info => theme.dim(),
+            NoticeKind::Success => theme.ok(),
+            NoticeKind::Error => theme.error(),
+        };
+        Line::styled(n.text.clone(), style)
+    });
+    let notice_height = notice_line.as_ref().map_or(1, |l| {
+        wrapped_height(std::slice::from_ref(l), area.width.saturating_sub(2)).min(3)
+    });
     let [header, body, notice, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(notice_height),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -108,16 +120,9 @@ pub fn render(state: &State, frame: &mut Frame, theme: Theme) {
     let inner = body.inner(ratatui::layout::Margin::new(1, 0));
     screen.render(frame, inner, &ctx);
 
-    if let Some(n) = &state.session.notice {
-        let style = match n.kind {
-            NoticeKind::Info => theme.dim(),
-            NoticeKind::Success => theme.ok(),
-            NoticeKind::Error => theme.error(),
-        };
-        frame.render_widget(
-            Paragraph::new(Line::styled(format!(" {}", n.text), style)),
-            notice,
-        );
+    if let Some(line) = notice_line {
+        let inner = notice.inner(ratatui::layout::Margin::new(1, 0));
+        frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), inner);
     }
 
     let mut spans = Vec::new();
