@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures mastokey against the budgets of DESIGN §8 and prints one table. See bench/README.md.
+# Measures mastokey against the budgets of ARCHITECTURE.md (Budgets) and prints one table. See bench/README.md.
 #
 #   bench/run.sh
 #
@@ -46,8 +46,8 @@ field() { awk -F: -v key="$1" 'index($0, key) == 1 { sub(/^[ \t]+/, "", $2); pri
 unlock="$(field 'unlock, median')"
 save="$(field 'save (update), median')"
 vault_hwm="$(awk '/^peak RSS \(VmHWM\)/ { print $(NF-1), $NF; exit }' "$work/vault.out")"
-row "unlock, 200 accounts, scrypt 2^17 (median)" "${unlock:-?}" "about 0.5 s (DESIGN 5)" "info"
-row "save (update) of 200 accounts (median)" "${save:-?}" "no key derivation (DESIGN 5)" "info"
+row "unlock, 200 accounts, scrypt 2^17 (median)" "${unlock:-?}" "about 0.5 s" "info"
+row "save (update) of 200 accounts (median)" "${save:-?}" "no key derivation" "info"
 row "peak RSS, vault-bench (unlocks + saves)" "${vault_hwm:-?}" "< 128 MiB + 30 MB" "$(
     awk -v v="${vault_hwm%% *}" 'BEGIN { if (v == "") print "?"; else if (v + 0 < 128 + 30e6 / 1048576) print "ok"; else print "OVER" }')"
 
@@ -63,7 +63,7 @@ row "release binary size" "$(awk -v s="$size" 'BEGIN { printf "%.2f MB (%d bytes
     "$(awk -v s="$size" 'BEGIN { print (s < 10e6) ? "ok" : "OVER" }')"
 
 echo
-echo "== DESIGN §8 budgets"
+echo "== budgets (ARCHITECTURE.md)"
 awk -F'\t' '
     { what[NR] = $2; fig[NR] = $3; bud[NR] = $4; ver[NR] = $5
       if (length($2) > w1) w1 = length($2); if (length($3) > w2) w2 = length($3); if (length($4) > w3) w3 = length($4) }

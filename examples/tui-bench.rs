@@ -1,4 +1,4 @@
-//! The TUI's DESIGN §8 figures, measured on the release binary in a pseudo-terminal:
+//! The TUI's budget figures (ARCHITECTURE.md, Budgets), measured on the release binary in a pseudo-terminal:
 //! launch to first frame (empty vault; a pending discovery; an existing vault unlocking from
 //! `MASTOKEY_PASSPHRASE`), CPU used while idle for 10 s, and the TUI's peak RSS.
 //!

@@ -1,5 +1,5 @@
 //! `mastokey verify` of 200 stored accounts against three local fake servers that answer the API
-//! after 20 ms, at the shipped work factor (scrypt 2^17). Budgets (DESIGN §8): wall time under
+//! after 20 ms, at the shipped work factor (scrypt 2^17). Budgets (ARCHITECTURE.md): wall time under
 //! unlock + 300 ms, peak RSS under the key derivation's 128 MiB + 30 MB.
 //!
 //! ```text
