@@ -68,22 +68,31 @@ impl Clipboard for SystemClipboard {
                     let _ = desktop.clear();
                 }
             }
-            // The terminal clipboard cannot be read back; overwrite it with nothing.
+            // The terminal clipboard cannot be read back: overwrite it. tmux ignores an empty
+            // OSC 52, which would leave the token in its buffer, so a harmless space is sent.
             Some(ClipboardKind::Terminal) => {
-                let _ = write_to_terminal(&osc52(""));
+                let _ = write_to_terminal(&osc52_clear());
             }
             None => {}
         }
     }
 }
 
+/// What a cleared terminal clipboard holds: not empty, since tmux ignores an empty OSC 52.
+const CLEARED_TERMINAL_TEXT: &str = " ";
+
 /// The OSC 52 sequence that sets the terminal's clipboard ("c") to `text`:
-/// `ESC ] 52 ; c ; <base64 of text> BEL`. An empty `text` clears it.
+/// `ESC ] 52 ; c ; <base64 of text> BEL`.
 fn osc52(text: &str) -> Vec<u8> {
     let mut sequence = b"\x1b]52;c;".to_vec();
     sequence.extend_from_slice(STANDARD.encode(text).as_bytes());
     sequence.push(0x07);
     sequence
+}
+
+/// The OSC 52 sequence that overwrites a copied secret in the terminal's clipboard.
+fn osc52_clear() -> Vec<u8> {
+    osc52(CLEARED_TERMINAL_TEXT)
 }
 
 fn write_to_terminal(bytes: &[u8]) -> std::io::Result<()> {
@@ -94,11 +103,16 @@ fn write_to_terminal(bytes: &[u8]) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::osc52;
+    use super::{osc52, osc52_clear};
 
     #[test]
-    fn osc52_sets_and_clears_the_clipboard() {
+    fn osc52_sets_the_clipboard() {
         assert_eq!(osc52("hello"), b"\x1b]52;c;aGVsbG8=\x07");
-        assert_eq!(osc52(""), b"\x1b]52;c;\x07");
+    }
+
+    /// tmux ignores an empty OSC 52 and keeps the token: clearing must send a non-empty value.
+    #[test]
+    fn osc52_clear_overwrites_with_a_space_not_nothing() {
+        assert_eq!(osc52_clear(), b"\x1b]52;c;IA==\x07");
     }
 }
