@@ -5,10 +5,7 @@ use std::io::{self, IsTerminal};
 
 use super::{Env, output, unlock};
 use crate::error::{Error, Warning};
-use crate::vault::{Kdf, VaultError};
-
-/// The shortest new passphrase accepted.
-pub const MIN_LENGTH: usize = 8;
+use crate::vault::{Kdf, MIN_PASSPHRASE_LEN, VaultError};
 
 pub fn run(env: &Env) -> Result<(), Error> {
     // Checked first, so no key derivation is spent on a change that cannot be typed.
@@ -19,10 +16,12 @@ pub fn run(env: &Env) -> Result<(), Error> {
     if !exists {
         return Err(VaultError::Missing.into());
     }
-    let vault = unlock::open_at(&dir, env)?;
+    let mut vault = unlock::open_at(&dir, env)?;
     let new = unlock::prompt("New passphrase: ")?;
-    if new.len() < MIN_LENGTH {
-        return Err(Error::PassphraseTooShort { min: MIN_LENGTH });
+    if new.expose().chars().count() < MIN_PASSPHRASE_LEN {
+        return Err(Error::PassphraseTooShort {
+            min: MIN_PASSPHRASE_LEN,
+        });
     }
     let again = unlock::prompt("New passphrase again: ")?;
     if !new.same_as(&again) {
