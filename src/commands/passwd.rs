@@ -1,5 +1,12 @@
 //! `mastokey passwd`: changes the vault passphrase. The current one comes from a
 //! `MASTOKEY_PASSPHRASE_*` variable or the prompt; the new one is typed twice at the terminal.
+//!
+//! What it guarantees, even when killed at any moment: `vault.age` is never touched, and
+//! `identity.age` is replaced atomically, so it always opens with either the old or the new
+//! passphrase (until "changed" is printed, try both). The copy under the old passphrase
+//! (`identity.age.bak`) and temp files are deleted before it reports success, or by the next
+//! command that unlocks the vault. Two `passwd` at once: the second to finish fails (exit 3)
+//! and changes nothing.
 
 use std::io::{self, IsTerminal};
 

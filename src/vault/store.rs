@@ -222,6 +222,8 @@ impl Drop for DirLock {
 /// A separate lock file, because `vault.age` itself is replaced by rename on every save.
 pub(crate) fn lock(dir: &Path, timeout: Duration) -> Result<DirLock, VaultError> {
     let path = dir.join(LOCK_FILE);
+    // A link here would create and chmod a file elsewhere.
+    regular(&path)?;
     let file = OpenOptions::new()
         .read(true)
         .write(true)

@@ -184,6 +184,19 @@ fn a_linked_vault_file_is_never_replaced_by_a_save() {
     assert_eq!(fs::read(&outside).unwrap(), outside_before);
 }
 
+#[cfg(unix)]
+#[test]
+fn a_linked_lock_file_is_refused_before_it_is_created_or_chmodded() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = dir.path().join("outside");
+    let cfg = dir.path().join("cfg");
+    fs::create_dir(&cfg).unwrap();
+    std::os::unix::fs::symlink(&outside, cfg.join("vault.lock")).unwrap();
+    let err = Vault::create(&cfg, &pass(), kdf()).unwrap_err();
+    assert!(matches!(err, VaultError::Symlink { .. }), "{err:?}");
+    assert!(!outside.exists(), "the link was followed");
+}
+
 #[test]
 fn the_second_of_two_concurrent_passphrase_changes_fails() {
     let dir = tempfile::tempdir().unwrap();
