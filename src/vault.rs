@@ -18,6 +18,11 @@
 //! Saves are atomic (temp file, fsync, rename, fsync of the directory), keep the previous good
 //! file as `*.bak`, and run under an advisory lock on `vault.lock`, re-reading the file first,
 //! so concurrent mastokey processes lose nothing.
+//!
+//! The files must be regular files of at most [`MAX_FILE_BYTES`]: links, FIFOs and devices are
+//! refused before anything is read or written. A file missing while the other one or a backup is
+//! there is an error naming the backup, never an empty vault. Temp files and `identity.age.bak`
+//! left by a killed process are removed by the next unlock.
 
 mod error;
 mod format;
@@ -102,9 +107,14 @@ impl Vault {
     /// Whether a vault, part of one, or a backup of one is in `dir`. When unsure (no permission
     /// to look), says yes, so callers unlock and get the real error rather than create over it.
     pub fn exists(dir: &Path) -> bool {
-        store::OWN_FILES[..4]
-            .iter()
-            .any(|name| store::present(&dir.join(name)))
+        [
+            IDENTITY_FILE,
+            VAULT_FILE,
+            store::IDENTITY_BACKUP,
+            store::VAULT_BACKUP,
+        ]
+        .iter()
+        .any(|name| store::present(&dir.join(name)))
     }
 
     /// Like [`Vault::exists`], but reports a vault that cannot be opened whatever the passphrase

@@ -211,6 +211,8 @@ fn the_second_of_two_concurrent_passphrase_changes_fails() {
         .change_passphrase(&Secret::new("second new"), kdf())
         .unwrap_err();
     assert!(matches!(err, VaultError::ChangedElsewhere), "{err:?}");
+    // The losing `passwd` exits 3, like every vault error.
+    assert_eq!(mastokey::Error::from(err).code(), 3);
     assert_eq!(fs::read(dir.path().join("identity.age")).unwrap(), identity);
     Vault::unlock(dir.path(), &Secret::new("first new")).unwrap();
     // The winner can change it again: it knows the file it wrote.
