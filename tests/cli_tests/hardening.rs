@@ -8,7 +8,7 @@ use mastokey::secret::Secret;
 use mastokey::vault::Kdf;
 
 use super::{Cli, PASSPHRASE, bin, run};
-use crate::support::pty::{ENTER, Pty};
+use crate::support::pty::{CTRL_C, ENTER, Pty};
 
 /// Every file in the config dir, by name.
 fn files(cli: &Cli) -> Vec<(String, Vec<u8>)> {
@@ -218,4 +218,30 @@ fn the_prompt_never_echoes_a_passphrase_typed_at_once() {
         let raw = String::from_utf8_lossy(&pty.raw_output()).into_owned();
         assert!(!raw.contains(PASSPHRASE), "echoed: {raw}");
     }
+}
+
+/// Ctrl-C at the prompt stops mastokey (after putting the terminal back) instead of being typed.
+#[test]
+fn ctrl_c_at_the_prompt_stops_mastokey() {
+    let cli = Cli::new();
+    cli.create_vault();
+    let config = cli.config();
+    let home = cli.dir.path().join("home");
+    let mut pty = Pty::spawn(
+        bin(),
+        &["token", "alice"],
+        &[
+            ("MASTOKEY_CONFIG_DIR", config.to_str().unwrap()),
+            ("HOME", home.to_str().unwrap()),
+            ("PATH", "/usr/bin:/bin"),
+        ],
+        100,
+        30,
+    );
+    pty.wait_for("Vault passphrase:");
+    pty.send("half-typed");
+    pty.send(CTRL_C);
+    assert_ne!(pty.wait_exit(), 0, "{}", pty.screen());
+    let raw = String::from_utf8_lossy(&pty.raw_output()).into_owned();
+    assert!(!raw.contains("half-typed"), "echoed: {raw}");
 }

@@ -1,7 +1,7 @@
-//! The no-echo passphrase prompt. Echo is turned off before the question is shown, so nothing
-//! typed after the question appears can be echoed; what is read is capped at
-//! `vault::MAX_PASSPHRASE_BYTES`; a line that is not UTF-8 text or too long is asked again
-//! instead of being lost.
+//! The no-echo passphrase prompt. The terminal goes quiet (no echo, keys read one by one) before
+//! the question is shown, so nothing typed after the question appears can be echoed. What is read
+//! is capped at `vault::MAX_PASSPHRASE_BYTES`; a line that is not UTF-8 text or too long is asked
+//! again instead of being lost; Ctrl-C puts the terminal back before mastokey stops.
 
 use std::io;
 
@@ -14,42 +14,63 @@ use crate::vault::MAX_PASSPHRASE_BYTES;
 /// Lines that are not text or too long before giving up.
 const TRIES: usize = 3;
 
+const CTRL_C: u8 = 0x03;
+const CTRL_D: u8 = 0x04;
+const BACKSPACE: u8 = 0x08;
+const CTRL_U: u8 = 0x15;
+const ESC: u8 = 0x1b;
+const DEL: u8 = 0x7f;
+
 /// The terminal as the prompt needs it; a fake in the tests records the order of the calls.
 pub(super) trait Tty {
-    /// Turns echo off (the newline still echoes), remembering how it was.
-    fn echo_off(&mut self) -> io::Result<()>;
-    /// Puts echo back as it was. Called whatever happened.
+    /// No echo, no line editing by the terminal, Ctrl-C as a key; remembers how it was.
+    fn quiet(&mut self) -> io::Result<()>;
+    /// Puts the terminal back as it was. Called whatever happened.
     fn restore(&mut self);
     /// Shows `text` where the user looks (stderr), flushed.
     fn show(&mut self, text: &str) -> io::Result<()>;
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+    /// One byte, `None` at the end of input.
+    fn byte(&mut self) -> io::Result<Option<u8>>;
+    /// Ctrl-C was pressed (the terminal is already restored): stop as Ctrl-C does.
+    fn interrupt(&mut self);
 }
 
 /// One line read from the terminal.
 enum Line {
     Bytes(Zeroizing<Vec<u8>>),
     TooLong,
+    Interrupted,
 }
 
 /// Asks `question` and reads one line without echo. An empty answer is refused.
 pub(super) fn ask(tty: &mut impl Tty, question: &str) -> Result<Secret, Error> {
-    tty.echo_off().map_err(Error::Terminal)?;
+    tty.quiet().map_err(Error::Terminal)?;
     let answer = ask_quietly(tty, question);
     tty.restore();
-    answer
+    if let Some(answer) = answer? {
+        return Ok(answer);
+    }
+    tty.interrupt();
+    // Only reached when the interrupt signal is ignored.
+    Err(Error::Terminal(io::ErrorKind::Interrupted.into()))
 }
 
-fn ask_quietly(tty: &mut impl Tty, question: &str) -> Result<Secret, Error> {
+/// The answer, or `None` for Ctrl-C.
+fn ask_quietly(tty: &mut impl Tty, question: &str) -> Result<Option<Secret>, Error> {
     let mut last = Error::PromptNotText;
     for attempt in 1..=TRIES {
         tty.show(question).map_err(Error::Terminal)?;
-        let error = match read_line(tty).map_err(Error::Terminal)? {
+        let line = read_line(tty).map_err(Error::Terminal)?;
+        // The Enter the terminal no longer echoes.
+        tty.show("\n").map_err(Error::Terminal)?;
+        let error = match line {
+            Line::Interrupted => return Ok(None),
             Line::TooLong => Error::PromptTooLong {
                 max: MAX_PASSPHRASE_BYTES,
             },
-            Line::Bytes(bytes) => match std::str::from_utf8(strip_newline(&bytes)) {
+            Line::Bytes(bytes) => match std::str::from_utf8(&bytes) {
                 Ok("") => return Err(Error::EmptyPassphrase),
-                Ok(text) => return Ok(Secret::new(text)),
+                Ok(text) => return Ok(Some(Secret::new(text))),
                 Err(_) => Error::PromptNotText,
             },
         };
@@ -61,52 +82,63 @@ fn ask_quietly(tty: &mut impl Tty, question: &str) -> Result<Secret, Error> {
     Err(last)
 }
 
-/// Reads up to the end of the line (or of input). Beyond the cap the rest of the line is read
-/// and dropped, so the next question starts on a fresh line.
+/// Reads keys up to Enter (or the end of input), with the editing a password prompt offers:
+/// Backspace, Ctrl-U (clear), Ctrl-D on an empty line (end). Escape sequences (arrow keys) and
+/// other control keys are dropped. Past the cap, keys are read and dropped until Enter.
 fn read_line(tty: &mut impl Tty) -> io::Result<Line> {
-    let mut buf = Zeroizing::new(vec![0u8; MAX_PASSPHRASE_BYTES + 1]);
-    let mut filled = 0;
-    loop {
-        if filled == buf.len() {
-            return discard_line(tty).map(|()| Line::TooLong);
+    let mut buf = Zeroizing::new(Vec::with_capacity(MAX_PASSPHRASE_BYTES + 1));
+    let mut too_long = false;
+    while let Some(byte) = next(tty)? {
+        match byte {
+            b'\r' | b'\n' => break,
+            CTRL_C => return Ok(Line::Interrupted),
+            CTRL_D if buf.is_empty() => break,
+            DEL | BACKSPACE => pop_char(&mut buf),
+            CTRL_U => buf.clear(),
+            ESC => skip_escape(tty)?,
+            b if b < 0x20 => {}
+            _ if buf.len() == MAX_PASSPHRASE_BYTES => too_long = true,
+            b => buf.push(b),
         }
-        match tty.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => {
-                let end = filled + n;
-                if buf[filled..end].contains(&b'\n') {
-                    filled = end;
+    }
+    Ok(if too_long {
+        Line::TooLong
+    } else {
+        Line::Bytes(buf)
+    })
+}
+
+fn next(tty: &mut impl Tty) -> io::Result<Option<u8>> {
+    loop {
+        match tty.byte() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            other => return other,
+        }
+    }
+}
+
+/// Removes the last character: its UTF-8 continuation bytes, then its first byte.
+fn pop_char(buf: &mut Vec<u8>) {
+    while let Some(b) = buf.pop() {
+        if b & 0xc0 != 0x80 {
+            break;
+        }
+    }
+}
+
+/// Drops the rest of `ESC [ … final` or `ESC O x` (arrow and function keys).
+fn skip_escape(tty: &mut impl Tty) -> io::Result<()> {
+    match next(tty)? {
+        Some(b'[' | b'O') => {
+            while let Some(b) = next(tty)? {
+                if (0x40..=0x7e).contains(&b) {
                     break;
                 }
-                filled = end;
             }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            Ok(())
         }
+        _ => Ok(()),
     }
-    buf.truncate(filled);
-    if let Some(at) = buf.iter().position(|&b| b == b'\n') {
-        buf.truncate(at + 1);
-    }
-    Ok(Line::Bytes(buf))
-}
-
-fn discard_line(tty: &mut impl Tty) -> io::Result<()> {
-    let mut scratch = Zeroizing::new([0u8; 256]);
-    loop {
-        match tty.read(&mut scratch[..]) {
-            Ok(0) => return Ok(()),
-            Ok(n) if scratch[..n].contains(&b'\n') => return Ok(()),
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-fn strip_newline(bytes: &[u8]) -> &[u8] {
-    let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-    bytes.strip_suffix(b"\r").unwrap_or(bytes)
 }
 
 /// The controlling terminal (`/dev/tty`), through rustix's safe termios calls.
@@ -129,12 +161,17 @@ impl DevTty {
 
 #[cfg(unix)]
 impl Tty for DevTty {
-    fn echo_off(&mut self) -> io::Result<()> {
-        use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
+    fn quiet(&mut self) -> io::Result<()> {
+        use rustix::termios::{
+            LocalModes, OptionalActions, SpecialCodeIndex, tcgetattr, tcsetattr,
+        };
         let saved = tcgetattr(&self.file)?;
         let mut quiet = saved.clone();
-        quiet.local_modes.remove(LocalModes::ECHO);
-        quiet.local_modes.insert(LocalModes::ECHONL);
+        quiet
+            .local_modes
+            .remove(LocalModes::ECHO | LocalModes::ICANON | LocalModes::ISIG | LocalModes::ECHONL);
+        quiet.special_codes[SpecialCodeIndex::VMIN] = 1;
+        quiet.special_codes[SpecialCodeIndex::VTIME] = 0;
         tcsetattr(&self.file, OptionalActions::Now, &quiet)?;
         self.saved = Some(saved);
         Ok(())
@@ -157,8 +194,16 @@ impl Tty for DevTty {
         err.flush()
     }
 
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        io::Read::read(&mut self.file, buf)
+    fn byte(&mut self) -> io::Result<Option<u8>> {
+        let mut one = [0u8; 1];
+        let n = io::Read::read(&mut self.file, &mut one)?;
+        Ok((n == 1).then_some(one[0]))
+    }
+
+    fn interrupt(&mut self) {
+        use rustix::process::{Signal, getpid, kill_process};
+        // The default action ends the process with the status a shell expects from Ctrl-C.
+        let _ = kill_process(getpid(), Signal::INT);
     }
 }
 
@@ -176,70 +221,84 @@ mod tests {
 
     #[derive(Debug, PartialEq, Eq)]
     enum Event {
-        EchoOff,
+        Quiet,
         Show(String),
         Read,
         Restore,
+        Interrupt,
     }
 
-    /// Gives `input` in chunks as a terminal in canonical mode would: at most one line per read.
+    /// Keys typed in advance; records every call, and fails on output or input while loud.
     struct Fake {
-        input: Vec<u8>,
+        input: std::collections::VecDeque<u8>,
         events: Vec<Event>,
-        echo: bool,
+        quiet: bool,
     }
 
     impl Fake {
         fn new(input: &[u8]) -> Fake {
             Fake {
-                input: input.to_vec(),
+                input: input.iter().copied().collect(),
                 events: Vec::new(),
-                echo: true,
+                quiet: false,
             }
+        }
+
+        fn shown(&self) -> Vec<&str> {
+            self.events
+                .iter()
+                .filter_map(|e| match e {
+                    Event::Show(t) => Some(t.as_str()),
+                    _ => None,
+                })
+                .collect()
         }
     }
 
     impl Tty for Fake {
-        fn echo_off(&mut self) -> io::Result<()> {
-            self.echo = false;
-            self.events.push(Event::EchoOff);
+        fn quiet(&mut self) -> io::Result<()> {
+            self.quiet = true;
+            self.events.push(Event::Quiet);
             Ok(())
         }
         fn restore(&mut self) {
-            self.echo = true;
+            self.quiet = false;
             self.events.push(Event::Restore);
         }
         fn show(&mut self, text: &str) -> io::Result<()> {
-            assert!(!self.echo, "text shown while echo is on: {text:?}");
+            assert!(self.quiet, "text shown while the terminal echoes: {text:?}");
             self.events.push(Event::Show(text.to_owned()));
             Ok(())
         }
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            assert!(!self.echo, "read while echo is on");
-            self.events.push(Event::Read);
-            let line = self
-                .input
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(self.input.len(), |at| at + 1);
-            let n = line.min(buf.len());
-            buf[..n].copy_from_slice(&self.input[..n]);
-            self.input.drain(..n);
-            Ok(n)
+        fn byte(&mut self) -> io::Result<Option<u8>> {
+            assert!(self.quiet, "read while the terminal echoes");
+            if self.events.last() != Some(&Event::Read) {
+                self.events.push(Event::Read);
+            }
+            Ok(self.input.pop_front())
+        }
+        fn interrupt(&mut self) {
+            assert!(!self.quiet, "interrupted before the terminal was restored");
+            self.events.push(Event::Interrupt);
         }
     }
 
+    fn answer(input: &[u8]) -> Result<String, Error> {
+        ask(&mut Fake::new(input), "Q: ").map(|s| s.expose().to_owned())
+    }
+
     #[test]
-    fn echo_is_off_before_the_question_shows_and_back_after() {
-        let mut tty = Fake::new(b"hunter22\n");
+    fn the_terminal_is_quiet_before_the_question_shows_and_restored_after() {
+        let mut tty = Fake::new(b"hunter22\r");
         let answer = ask(&mut tty, "Vault passphrase: ").unwrap();
         assert_eq!(answer.expose(), "hunter22");
         assert_eq!(
             tty.events,
             [
-                Event::EchoOff,
+                Event::Quiet,
                 Event::Show("Vault passphrase: ".into()),
                 Event::Read,
+                Event::Show("\n".into()),
                 Event::Restore
             ]
         );
@@ -247,32 +306,57 @@ mod tests {
 
     #[test]
     fn a_line_that_is_not_text_is_asked_again_not_swallowed() {
-        let mut tty = Fake::new(b"ab\xffcd\r\nhunter22\r\n");
+        let mut tty = Fake::new(b"ab\xffcd\rhunter22\r");
         let answer = ask(&mut tty, "Q: ").unwrap();
         assert_eq!(answer.expose(), "hunter22");
-        let shown: Vec<_> = tty
-            .events
-            .iter()
-            .filter_map(|e| match e {
-                Event::Show(t) => Some(t.as_str()),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(shown.len(), 3, "{shown:?}");
-        assert!(shown[1].contains("not UTF-8"), "{shown:?}");
+        let shown = tty.shown();
+        assert_eq!(
+            shown.iter().filter(|t| **t == "Q: ").count(),
+            2,
+            "{shown:?}"
+        );
+        assert!(shown.iter().any(|t| t.contains("not UTF-8")), "{shown:?}");
         assert_eq!(tty.events.last(), Some(&Event::Restore));
+        let err = answer_err(b"\xff\r\xfe\r\xc3\r");
+        assert!(matches!(err, Error::PromptNotText), "{err:?}");
+    }
+
+    fn answer_err(input: &[u8]) -> Error {
+        answer(input).err().unwrap()
     }
 
     #[test]
     fn an_endless_line_is_capped_and_refused_after_three_tries() {
-        let mut input = vec![b'x'; 3 * (MAX_PASSPHRASE_BYTES + 10)];
-        input[MAX_PASSPHRASE_BYTES + 9] = b'\n';
-        input[2 * (MAX_PASSPHRASE_BYTES + 10) - 1] = b'\n';
-        let mut tty = Fake::new(&input);
-        let err = ask(&mut tty, "Q: ").err().unwrap();
+        let mut input = Vec::new();
+        for _ in 0..3 {
+            input.extend(std::iter::repeat_n(b'x', MAX_PASSPHRASE_BYTES + 10));
+            input.push(b'\r');
+        }
+        let err = answer_err(&input);
         assert!(matches!(err, Error::PromptTooLong { .. }), "{err:?}");
-        assert_eq!(tty.events.last(), Some(&Event::Restore));
-        let mut tty = Fake::new(b"");
-        assert!(matches!(ask(&mut tty, "Q: "), Err(Error::EmptyPassphrase)));
+        let exact = vec![b'y'; MAX_PASSPHRASE_BYTES];
+        assert_eq!(
+            answer(&[&exact[..], b"\r"].concat()).unwrap().len(),
+            MAX_PASSPHRASE_BYTES
+        );
+        assert!(matches!(answer_err(b""), Error::EmptyPassphrase));
+        assert!(matches!(answer_err(b"\x04"), Error::EmptyPassphrase));
+    }
+
+    #[test]
+    fn editing_keys_work_and_escape_sequences_are_dropped() {
+        assert_eq!(answer(b"abd\x7fc\r").unwrap(), "abc");
+        assert_eq!(answer("pé\x08e\n".as_bytes()).unwrap(), "pe");
+        assert_eq!(answer(b"wrong\x15right\r").unwrap(), "right");
+        assert_eq!(answer(b"a\x1b[Ab\x1bOCc\tz\r").unwrap(), "abcz");
+    }
+
+    #[test]
+    fn ctrl_c_restores_the_terminal_then_interrupts() {
+        let mut tty = Fake::new(b"secr\x03et\r");
+        let err = ask(&mut tty, "Q: ").err().unwrap();
+        assert!(matches!(err, Error::Terminal(_)), "{err:?}");
+        let n = tty.events.len();
+        assert_eq!(&tty.events[n - 2..], [Event::Restore, Event::Interrupt]);
     }
 }
