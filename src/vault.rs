@@ -146,8 +146,9 @@ impl Vault {
         let vault_path = dir.join(VAULT_FILE);
         let json = format::encode(&data, &vault_path)?;
         let sealed = format::seal_data(&json, &identity.to_public(), &vault_path)?;
-        // Identity first: a crash between the two leaves a key without data, which unlocks as an
-        // empty vault, rather than data without its key.
+        // Identity first: a crash between the two leaves a key without data (reported as a missing
+        // vault.age; the message says to delete identity.age when a create was interrupted, and
+        // nothing is lost since a new vault holds nothing), rather than data without its key.
         store::write_atomic(dir, IDENTITY_FILE, &sealed_identity)?;
         store::write_atomic(dir, VAULT_FILE, &sealed)?;
         Ok(Vault {
