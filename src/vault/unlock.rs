@@ -173,24 +173,32 @@ fn too_long(variable: &'static str) -> VaultError {
 }
 
 /// The file's first line. Any kind of file is read (`<(pass show …)` is a pipe), but never more
-/// than [`MAX_PASSPHRASE_BYTES`] + 1 bytes: a first line longer than the limit is refused.
+/// than [`MAX_PASSPHRASE_BYTES`] + 1 bytes (a first line longer than the limit is refused), and
+/// not for longer than [`COMMAND_TIMEOUT`] (a FIFO nobody writes to blocks for ever).
 fn from_file(path: PathBuf) -> Result<Secret, VaultError> {
-    let unreadable = |path: PathBuf, e: &io::Error| {
+    from_file_within(path, COMMAND_TIMEOUT)
+}
+
+fn from_file_within(path: PathBuf, timeout: Duration) -> Result<Secret, VaultError> {
+    let unreadable = |path: PathBuf, detail: String| {
         problem(
             PASSPHRASE_FILE,
-            PassphraseProblem::FileUnreadable {
-                path,
-                detail: e.to_string(),
-            },
+            PassphraseProblem::FileUnreadable { path, detail },
         )
     };
-    let file = match File::open(&path) {
-        Ok(file) => file,
-        Err(e) => return Err(unreadable(path, &e)),
-    };
-    let bytes = match read_capped(file) {
-        Ok(bytes) => bytes,
-        Err(e) => return Err(unreadable(path, &e)),
+    // A thread opens and reads, so the wait can give up; it ends with the process at the latest.
+    let (tx, rx) = mpsc::channel();
+    let reading = path.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(File::open(&reading).and_then(read_capped));
+    });
+    let bytes = match rx.recv_timeout(timeout) {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(e)) => return Err(unreadable(path, e.to_string())),
+        Err(_) => {
+            let detail = format!("nothing came within {} s", timeout.as_secs());
+            return Err(unreadable(path, detail));
+        }
     };
     let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
     to_secret(PASSPHRASE_FILE, strip_newline(first_line))
@@ -354,5 +362,28 @@ mod tests {
         .unwrap();
         assert_eq!(got.expose(), "pw");
         assert_eq!(COMMAND_TIMEOUT, Duration::from_secs(30));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_nobody_writes_to_is_given_up_at_the_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success());
+        let start = std::time::Instant::now();
+        let err = from_file_within(fifo.clone(), Duration::from_millis(300)).unwrap_err();
+        let VaultError::PassphraseSource {
+            variable: PASSPHRASE_FILE,
+            problem: PassphraseProblem::FileUnreadable { path, detail },
+        } = &err
+        else {
+            panic!("{err:?}");
+        };
+        assert_eq!(path, &fifo);
+        assert!(detail.contains("nothing came within"), "{detail}");
+        assert!(start.elapsed() < Duration::from_secs(5));
+        // Let the reading thread go: open the FIFO for writing once, which unblocks its open.
+        drop(std::fs::OpenOptions::new().write(true).open(&fifo));
     }
 }
