@@ -93,7 +93,7 @@ impl Error {
             | Error::NotATerminal
             | Error::Exec { .. }
             | Error::NewPassphraseNeedsTerminal
-            // Not 1: that code means a token is not valid (DESIGN §4).
+            // Not 1: that code means a token is not valid (see the exit codes in the README).
             | Error::Terminal(_)
             | Error::Output(_) => EXIT_USAGE,
             Error::Api(_) => EXIT_NETWORK,
