@@ -1,11 +1,10 @@
 //! The top-level error, its exit code, and every user-facing message.
 //!
-//! Lower layers return typed errors that carry facts, never prose; their `Display` impls live in
-//! this module (`error/mastodon.rs`, `error/vault.rs`) so the wording of the whole tool can be
-//! read and changed in one place. Each message says what happened and what to do next.
+//! Lower layers return typed errors that carry facts; the vault's wording lives beside its type
+//! (`vault/error.rs`), the network's in `error/mastodon.rs`. Each message says what happened and
+//! what to do next.
 
 mod mastodon;
-mod vault;
 
 use std::fmt;
 use std::process::ExitCode;
@@ -53,6 +52,10 @@ pub enum Error {
     NewPassphraseNeedsTerminal,
     /// A new passphrase shorter than `min` characters.
     PassphraseTooShort { min: usize },
+    /// The passphrase typed at the prompt is not UTF-8 text.
+    PromptNotText,
+    /// The line typed at the prompt is longer than `max` bytes.
+    PromptTooLong { max: usize },
     /// Writing the command's output failed (not a closed pipe: that is silently fine).
     Output(std::io::Error),
 }
@@ -90,7 +93,7 @@ impl Error {
             | Error::NotATerminal
             | Error::Exec { .. }
             | Error::NewPassphraseNeedsTerminal
-            // Not 1: that code means a token is not valid (DESIGN §4).
+            // Not 1: that code means a token is not valid (see the exit codes in the README).
             | Error::Terminal(_)
             | Error::Output(_) => EXIT_USAGE,
             Error::Api(_) => EXIT_NETWORK,
@@ -98,7 +101,9 @@ impl Error {
             | Error::PassphraseMismatch
             | Error::EmptyPassphrase
             | Error::NoPassphraseSource
-            | Error::PassphraseTooShort { .. } => EXIT_VAULT,
+            | Error::PassphraseTooShort { .. }
+            | Error::PromptNotText
+            | Error::PromptTooLong { .. } => EXIT_VAULT,
         }
     }
 }
@@ -151,6 +156,13 @@ impl fmt::Display for Error {
             Error::PassphraseTooShort { min } => write!(
                 f,
                 "the new passphrase is shorter than {min} characters; nothing was changed. Choose a longer one."
+            ),
+            Error::PromptNotText => f.write_str(
+                "what was typed is not UTF-8 text (check the terminal's character set); nothing was changed. Try again.",
+            ),
+            Error::PromptTooLong { max } => write!(
+                f,
+                "what was typed is longer than {max} bytes, which is not a passphrase; nothing was changed. Try again."
             ),
             Error::Output(e) => write!(f, "the output could not be written: {e}. Check where it goes."),
         }

@@ -43,7 +43,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Error> 
 /// The wizard, with the real browser, clipboard and network.
 fn tui(start: Start, env: &commands::Env) -> Result<ExitCode, Error> {
     let dir = vault::config_dir(env)?;
-    let env_passphrase = if Vault::exists(&dir) {
+    // A vault that cannot be opened whatever the passphrase is reported before the terminal opens.
+    let env_passphrase = if Vault::inspect(&dir)? {
         vault::passphrase_from_env(env)?
     } else {
         None

@@ -18,8 +18,15 @@
 //! Saves are atomic (temp file, fsync, rename, fsync of the directory), keep the previous good
 //! file as `*.bak`, and run under an advisory lock on `vault.lock`, re-reading the file first,
 //! so concurrent mastokey processes lose nothing.
+//!
+//! The files must be regular files of at most [`MAX_FILE_BYTES`]: links, FIFOs and devices are
+//! refused before anything is read or written. A file missing while the other one or a backup is
+//! there is an error naming the backup, never an empty vault. Temp files and `identity.age.bak`
+//! left by a killed process are removed by the next unlock.
 
+mod error;
 mod format;
+mod layout;
 pub mod model;
 mod store;
 mod unlock;
@@ -28,80 +35,24 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use age::x25519;
+use sha2::{Digest, Sha256};
 
+pub use error::{PassphraseProblem, Restore, VaultError};
 pub use format::{DEFAULT_LOG_N, MAX_LOG_N};
 pub use model::{
     CheckStatus, FORMAT_VERSION, Resolve, StoredAccount, StoredApp, StoredServer, Upsert, VaultData,
 };
-pub use store::config_dir;
+pub use store::{MAX_FILE_BYTES, config_dir};
 pub use unlock::{
-    PASSPHRASE, PASSPHRASE_COMMAND, PASSPHRASE_FILE, PASSPHRASE_VARIABLES, passphrase_from_env,
+    COMMAND_TIMEOUT, MAX_PASSPHRASE_BYTES, PASSPHRASE, PASSPHRASE_COMMAND, PASSPHRASE_FILE,
+    PASSPHRASE_VARIABLES, passphrase_from_env,
 };
 
 use crate::secret::Secret;
 use store::{IDENTITY_FILE, LOCK_TIMEOUT, VAULT_FILE};
 
-/// Why the vault could not be opened, read or written. Facts only; the wording lives in
-/// `error/vault.rs`. No error path writes, truncates or deletes a vault file.
-#[derive(Debug)]
-pub enum VaultError {
-    /// The passphrase does not open `identity.age`.
-    WrongPassphrase,
-    /// There is no vault yet.
-    Missing,
-    /// `vault.age` exists but `identity.age`, the key to it, does not.
-    IdentityMissing,
-    /// A vault file is truncated, not age, not ours, or holds invalid JSON.
-    Corrupt {
-        file: PathBuf,
-        detail: String,
-    },
-    /// The vault was written by a newer mastokey.
-    NewerVersion {
-        found: u64,
-        supported: u64,
-    },
-    PermissionDenied {
-        path: PathBuf,
-    },
-    /// Another process held the lock for too long.
-    LockTimeout {
-        path: PathBuf,
-    },
-    /// `create` found a vault already there.
-    AlreadyExists,
-    /// No `MASTOKEY_CONFIG_DIR` and no home directory.
-    NoConfigDir,
-    /// An empty passphrase was offered for a new vault or a passphrase change.
-    EmptyPassphrase,
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    /// A passphrase variable (`MASTOKEY_PASSPHRASE_*`) did not give a usable passphrase.
-    PassphraseSource {
-        variable: &'static str,
-        problem: PassphraseProblem,
-    },
-}
-
-/// What went wrong with a passphrase source. Never carries the passphrase or command output.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PassphraseProblem {
-    CommandNotStarted {
-        detail: String,
-    },
-    /// The command exited unsuccessfully (`None`: killed by a signal).
-    CommandFailed {
-        status: Option<i32>,
-    },
-    FileUnreadable {
-        path: PathBuf,
-        detail: String,
-    },
-    NotUtf8,
-    Empty,
-}
+/// The shortest new passphrase accepted, in characters (both front ends ask for it).
+pub const MIN_PASSPHRASE_LEN: usize = 8;
 
 /// The scrypt work factor used when encrypting `identity.age`. Decryption always accepts up to
 /// the fixed [`MAX_LOG_N`], so files open the same in every build.
@@ -138,6 +89,8 @@ pub struct Vault {
     dir: PathBuf,
     /// Zeroized on drop (x25519-dalek's `StaticSecret`).
     identity: x25519::Identity,
+    /// SHA-256 of `identity.age` as last read or written, to notice another process's `passwd`.
+    sealed_identity: [u8; 32],
     data: VaultData,
 }
 
@@ -151,10 +104,24 @@ impl fmt::Debug for Vault {
 }
 
 impl Vault {
-    /// Whether a vault (or part of one) is in `dir`. When unsure (no permission to look), says
-    /// yes, so callers unlock and get the real error rather than create over it.
+    /// Whether a vault, part of one, or a backup of one is in `dir`. When unsure (no permission
+    /// to look), says yes, so callers unlock and get the real error rather than create over it.
     pub fn exists(dir: &Path) -> bool {
-        store::present(&dir.join(IDENTITY_FILE)) || store::present(&dir.join(VAULT_FILE))
+        [
+            IDENTITY_FILE,
+            VAULT_FILE,
+            store::IDENTITY_BACKUP,
+            store::VAULT_BACKUP,
+        ]
+        .iter()
+        .any(|name| store::present(&dir.join(name)))
+    }
+
+    /// Like [`Vault::exists`], but reports a vault that cannot be opened whatever the passphrase
+    /// (a file missing while another or a backup is there, a link, a FIFO), so callers can say
+    /// so before asking for a passphrase. `Ok(false)`: no vault at all.
+    pub fn inspect(dir: &Path) -> Result<bool, VaultError> {
+        layout::inspect(dir)
     }
 
     /// Creates an empty vault in `dir` (created 0700 if needed). Refuses to touch an existing
@@ -179,38 +146,38 @@ impl Vault {
         let vault_path = dir.join(VAULT_FILE);
         let json = format::encode(&data, &vault_path)?;
         let sealed = format::seal_data(&json, &identity.to_public(), &vault_path)?;
-        // Identity first: a crash between the two leaves a key without data, which unlocks as an
-        // empty vault, rather than data without its key.
+        // Identity first: a crash between the two leaves a key without data (reported as a missing
+        // vault.age; the message says to delete identity.age when a create was interrupted, and
+        // nothing is lost since a new vault holds nothing), rather than data without its key.
         store::write_atomic(dir, IDENTITY_FILE, &sealed_identity)?;
         store::write_atomic(dir, VAULT_FILE, &sealed)?;
         Ok(Vault {
             dir: dir.to_owned(),
             identity,
+            sealed_identity: digest(&sealed_identity),
             data,
         })
     }
 
-    /// Opens the vault in `dir`. Costs one key derivation; writes nothing.
+    /// Opens the vault in `dir`. Costs one key derivation (none when the files are missing,
+    /// links, not regular files, too large, or ask for an unusual work factor). Writes nothing
+    /// but removes what a killed save or `passwd` left behind (see `layout::remove_leftovers`).
     pub fn unlock(dir: &Path, passphrase: &Secret) -> Result<Vault, VaultError> {
+        if !layout::inspect(dir)? {
+            return Err(VaultError::Missing);
+        }
         let id_path = dir.join(IDENTITY_FILE);
-        let Some(sealed_identity) = store::read_file(&id_path)? else {
-            return Err(if store::present(&dir.join(VAULT_FILE)) {
-                VaultError::IdentityMissing
-            } else {
-                VaultError::Missing
-            });
-        };
-        let identity = format::open_identity(&sealed_identity, passphrase, &id_path)?;
-        let (data, _) = read_data(dir, &identity)?;
+        let sealed_identity = store::read_file(&id_path)?.ok_or_else(|| missing(dir))?;
+        let identity =
+            format::open_identity(&sealed_identity, passphrase, &id_path).map_err(with_backup)?;
+        let (data, _) = read_data(dir, &identity).map_err(with_backup)?;
+        layout::remove_leftovers(dir);
         Ok(Vault {
             dir: dir.to_owned(),
             identity,
+            sealed_identity: digest(&sealed_identity),
             data,
         })
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     /// The data as of the last unlock or update.
@@ -224,11 +191,14 @@ impl Vault {
     /// re-reading fails.
     pub fn update<T>(&mut self, change: impl FnOnce(&mut VaultData) -> T) -> Result<T, VaultError> {
         let _lock = store::lock(&self.dir, LOCK_TIMEOUT)?;
-        let (mut data, before) = read_data(&self.dir, &self.identity)?;
+        if !layout::inspect(&self.dir)? {
+            return Err(missing(&self.dir));
+        }
+        let (mut data, before) = read_data(&self.dir, &self.identity).map_err(with_backup)?;
         let result = change(&mut data);
         let path = self.dir.join(VAULT_FILE);
         let json = format::encode(&data, &path)?;
-        if before.as_ref().map(|b| b.as_slice()) != Some(json.as_slice()) {
+        if before.as_slice() != json.as_slice() {
             let sealed = format::seal_data(&json, &self.identity.to_public(), &path)?;
             store::secure(&self.dir)?;
             store::write_atomic(&self.dir, VAULT_FILE, &sealed)?;
@@ -241,24 +211,37 @@ impl Vault {
     /// `identity.age.bak`). The key itself stays, so `vault.age` is not touched and other
     /// running processes keep working. Costs one key derivation.
     ///
-    /// The backup still opens with the old passphrase: callers changing a passphrase because
-    /// it leaked should tell the user to delete `identity.age.bak` once the new one works.
-    pub fn change_passphrase(&self, new: &Secret, kdf: Kdf) -> Result<(), VaultError> {
+    /// Fails with [`VaultError::ChangedElsewhere`] when `identity.age` changed since this vault
+    /// was unlocked (another `passwd` won the race): both would report success, and only the last
+    /// passphrase would work.
+    ///
+    /// The backup still opens with the old passphrase: callers should delete it with
+    /// [`Vault::remove_identity_backup`] once this returns (the next unlock does it otherwise).
+    pub fn change_passphrase(&mut self, new: &Secret, kdf: Kdf) -> Result<(), VaultError> {
         if new.is_empty() {
             return Err(VaultError::EmptyPassphrase);
         }
         let _lock = store::lock(&self.dir, LOCK_TIMEOUT)?;
+        if !layout::inspect(&self.dir)? {
+            return Err(missing(&self.dir));
+        }
         let path = self.dir.join(IDENTITY_FILE);
+        let current = store::read_file(&path)?.ok_or_else(|| missing(&self.dir))?;
+        if digest(&current) != self.sealed_identity {
+            return Err(VaultError::ChangedElsewhere);
+        }
         let sealed = format::seal_identity(&self.identity, new, kdf.log_n, &path)?;
         store::secure(&self.dir)?;
-        store::write_atomic(&self.dir, IDENTITY_FILE, &sealed)
+        store::write_atomic(&self.dir, IDENTITY_FILE, &sealed)?;
+        self.sealed_identity = digest(&sealed);
+        Ok(())
     }
 
     /// Deletes `identity.age.bak`, the copy [`Vault::change_passphrase`] keeps, which still
     /// opens with the old passphrase. Nothing to delete is fine.
     pub fn remove_identity_backup(&self) -> Result<(), VaultError> {
         let _lock = store::lock(&self.dir, LOCK_TIMEOUT)?;
-        let path = self.dir.join(format!("{IDENTITY_FILE}.bak"));
+        let path = self.dir.join(store::IDENTITY_BACKUP);
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -270,20 +253,47 @@ impl Vault {
 /// Decrypted JSON, wiped on drop.
 type Json = zeroize::Zeroizing<Vec<u8>>;
 
-/// Reads and decrypts `vault.age`, with its JSON. A missing `vault.age` next to a good
-/// identity is a create that was interrupted between its two writes: an empty vault (`None`).
-fn read_data(
-    dir: &Path,
-    identity: &x25519::Identity,
-) -> Result<(VaultData, Option<Json>), VaultError> {
+/// Reads and decrypts `vault.age`, with its JSON. A missing `vault.age` is an error even next
+/// to a good identity: treating it as empty would let the next save replace `vault.age.bak`.
+fn read_data(dir: &Path, identity: &x25519::Identity) -> Result<(VaultData, Json), VaultError> {
     let path = dir.join(VAULT_FILE);
-    match store::read_file(&path)? {
-        Some(bytes) => {
-            format::open_data(&bytes, identity, &path).map(|(data, json)| (data, Some(json)))
-        }
-        None if store::present(&dir.join(IDENTITY_FILE)) => Ok((VaultData::default(), None)),
-        None => Err(VaultError::Missing),
+    let bytes = store::read_file(&path)?.ok_or_else(|| missing(dir))?;
+    format::open_data(&bytes, identity, &path)
+}
+
+/// The error for a file that vanished between [`layout::inspect`] and the read.
+fn missing(dir: &Path) -> VaultError {
+    match layout::inspect(dir) {
+        Err(e) => e,
+        Ok(_) => VaultError::Missing,
     }
+}
+
+/// Names `file.bak` in the error when that backup exists (hints name only files that exist).
+fn with_backup(error: VaultError) -> VaultError {
+    let bak = |file: &Path| {
+        let mut name = file.as_os_str().to_owned();
+        name.push(".bak");
+        let bak = PathBuf::from(name);
+        store::regular(&bak).unwrap_or(false).then_some(bak)
+    };
+    match error {
+        VaultError::Corrupt { file, detail, .. } => VaultError::Corrupt {
+            backup: bak(&file),
+            file,
+            detail,
+        },
+        VaultError::UnusualWorkFactor { file, found, .. } => VaultError::UnusualWorkFactor {
+            backup: bak(&file),
+            file,
+            found,
+        },
+        other => other,
+    }
+}
+
+fn digest(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
 }
 
 #[cfg(test)]
@@ -362,14 +372,17 @@ mod tests {
     }
 
     #[test]
-    fn identity_without_data_is_an_empty_vault() {
+    fn identity_without_data_is_an_error_not_an_empty_vault() {
         let dir = tempfile::tempdir().unwrap();
         Vault::create(dir.path(), &Secret::new("pw"), Kdf::insecure_for_tests(10)).unwrap();
         std::fs::rename(dir.path().join(VAULT_FILE), dir.path().join("elsewhere")).unwrap();
-        let mut vault = Vault::unlock(dir.path(), &Secret::new("pw")).unwrap();
-        assert!(vault.data().accounts.is_empty());
-        vault.update(|d| d.upsert_account(account(1))).unwrap();
-        assert!(dir.path().join(VAULT_FILE).exists());
+        let err = Vault::unlock(dir.path(), &Secret::new("pw")).unwrap_err();
+        assert!(
+            matches!(&err, VaultError::FileMissing { missing, restore }
+                if missing == &[dir.path().join(VAULT_FILE)] && restore.is_empty()),
+            "{err:?}"
+        );
+        assert!(!dir.path().join(VAULT_FILE).exists());
     }
 
     #[test]

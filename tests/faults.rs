@@ -412,3 +412,19 @@ fn vault_in_a_read_only_directory() {
     );
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
 }
+
+/// The wizard, too, refuses a vault whose `vault.age` is gone while its backup is there: before
+/// the fix it opened as an empty vault and the next save replaced the backup.
+#[test]
+fn vault_missing_with_its_backup_stops_the_wizard_before_anything_is_saved() {
+    let t = with_one_account();
+    let dir = t.config_dir();
+    std::fs::rename(dir.join("vault.age"), dir.join("vault.age.bak")).unwrap();
+    let before = t.vault_bytes();
+    let mut pty = t.spawn(&[], &[("MASTOKEY_PASSPHRASE", PASSPHRASE)]);
+    assert_eq!(pty.wait_exit(), 3, "{}", pty.screen());
+    pty.wait_for("mv ");
+    assert!(pty.screen().contains("vault.age.bak"), "{}", pty.screen());
+    assert_eq!(before, t.vault_bytes(), "the vault changed");
+    vault_refuses(&t, &["list"], PASSPHRASE, "is missing");
+}

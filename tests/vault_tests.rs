@@ -1,6 +1,9 @@
 //! The vault through its public API, on real files in temp directories, with a cheap KDF.
 #![allow(clippy::unwrap_used)]
 
+mod files;
+mod sources;
+
 use std::ffi::OsString;
 use std::fs;
 use std::io::Read;
@@ -10,8 +13,7 @@ use std::process::Command;
 use jiff::Timestamp;
 use mastokey::secret::Secret;
 use mastokey::vault::{
-    CheckStatus, Kdf, PassphraseProblem, StoredAccount, StoredApp, StoredServer, Vault, VaultError,
-    passphrase_from_env,
+    CheckStatus, Kdf, StoredAccount, StoredApp, StoredServer, Vault, VaultError,
 };
 
 const PASS: &str = "correct horse battery staple";
@@ -262,10 +264,14 @@ fn identity_missing_is_reported() {
     Vault::create(dir.path(), &pass(), kdf()).unwrap();
     fs::rename(dir.path().join("identity.age"), dir.path().join("moved")).unwrap();
     let before = snapshot(dir.path());
-    assert!(matches!(
-        Vault::unlock(dir.path(), &pass()),
-        Err(VaultError::IdentityMissing)
-    ));
+    let err = Vault::unlock(dir.path(), &pass()).unwrap_err();
+    assert!(
+        matches!(&err, VaultError::FileMissing { missing, restore }
+            if missing == &[dir.path().join("identity.age")] && restore.is_empty()),
+        "{err:?}"
+    );
+    // There is no identity.age.bak, so the message does not send the user looking for one.
+    assert!(!err.to_string().contains(".bak"), "{err}");
     assert_eq!(snapshot(dir.path()), before);
 }
 
@@ -434,126 +440,5 @@ fn two_processes_adding_accounts_lose_nothing() {
             accounts.iter().filter(|a| a.id.starts_with(prefix)).count(),
             50
         );
-    }
-}
-
-#[test]
-fn passphrase_sources_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("pass.txt");
-    fs::write(&file, "from-file\nignored\n").unwrap();
-    let file = file.into_os_string();
-    let env = |vars: Vec<(&'static str, OsString)>| {
-        move |name: &str| {
-            vars.iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.clone())
-        }
-    };
-    let read = |vars| passphrase_from_env(&env(vars)).map(|s| s.map(|s| s.expose().to_owned()));
-
-    assert_eq!(read(vec![]).unwrap(), None);
-    assert_eq!(
-        read(vec![("MASTOKEY_PASSPHRASE", "from-var".into())])
-            .unwrap()
-            .as_deref(),
-        Some("from-var")
-    );
-    assert_eq!(
-        read(vec![
-            ("MASTOKEY_PASSPHRASE", "from-var".into()),
-            ("MASTOKEY_PASSPHRASE_FILE", file.clone()),
-        ])
-        .unwrap()
-        .as_deref(),
-        Some("from-file")
-    );
-    assert_eq!(
-        read(vec![
-            ("MASTOKEY_PASSPHRASE", "from-var".into()),
-            ("MASTOKEY_PASSPHRASE_FILE", file.clone()),
-            ("MASTOKEY_PASSPHRASE_COMMAND", "echo from-command".into()),
-        ])
-        .unwrap()
-        .as_deref(),
-        Some("from-command")
-    );
-
-    let err = read(vec![(
-        "MASTOKEY_PASSPHRASE_COMMAND",
-        "echo s3cr3t-out; false".into(),
-    )])
-    .unwrap_err();
-    assert!(matches!(
-        err,
-        VaultError::PassphraseSource {
-            variable: "MASTOKEY_PASSPHRASE_COMMAND",
-            problem: PassphraseProblem::CommandFailed { status: Some(1) }
-        }
-    ));
-    let message = err.to_string();
-    assert!(message.contains("MASTOKEY_PASSPHRASE_COMMAND") && !message.contains("s3cr3t"));
-
-    let missing = dir.path().join("nope");
-    let err = read(vec![(
-        "MASTOKEY_PASSPHRASE_FILE",
-        missing.clone().into_os_string(),
-    )])
-    .unwrap_err();
-    assert!(
-        err.to_string().contains(&*missing.to_string_lossy()),
-        "{err}"
-    );
-
-    let err = read(vec![("MASTOKEY_PASSPHRASE_COMMAND", "printf ''".into())]).unwrap_err();
-    assert!(matches!(
-        err,
-        VaultError::PassphraseSource {
-            problem: PassphraseProblem::Empty,
-            ..
-        }
-    ));
-}
-
-#[test]
-fn empty_passphrase_cannot_create() {
-    let dir = tempfile::tempdir().unwrap();
-    assert!(matches!(
-        Vault::create(dir.path(), &Secret::new(""), kdf()),
-        Err(VaultError::EmptyPassphrase)
-    ));
-    assert!(!Vault::exists(dir.path()));
-}
-
-#[test]
-fn messages_are_lower_case_single_lines_without_secrets() {
-    let errors = [
-        VaultError::WrongPassphrase,
-        VaultError::Missing,
-        VaultError::IdentityMissing,
-        VaultError::Corrupt {
-            file: "/c/vault.age".into(),
-            detail: "it is truncated".into(),
-        },
-        VaultError::NewerVersion {
-            found: 2,
-            supported: 1,
-        },
-        VaultError::PermissionDenied { path: "/c".into() },
-        VaultError::LockTimeout {
-            path: "/c/vault.lock".into(),
-        },
-        VaultError::AlreadyExists,
-        VaultError::NoConfigDir,
-        VaultError::EmptyPassphrase,
-        VaultError::Io {
-            path: "/c".into(),
-            source: std::io::Error::other("disk full"),
-        },
-    ];
-    for e in errors {
-        let text = e.to_string();
-        assert!(text.starts_with(|c: char| c.is_lowercase()), "{text}");
-        assert!(!text.contains('\n') && !text.ends_with('\n'), "{text}");
     }
 }

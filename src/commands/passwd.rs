@@ -1,14 +1,18 @@
 //! `mastokey passwd`: changes the vault passphrase. The current one comes from a
 //! `MASTOKEY_PASSPHRASE_*` variable or the prompt; the new one is typed twice at the terminal.
+//!
+//! What it guarantees, even when killed at any moment: `vault.age` is never touched, and
+//! `identity.age` is replaced atomically, so it always opens with either the old or the new
+//! passphrase (until "changed" is printed, try both). The copy under the old passphrase
+//! (`identity.age.bak`) and temp files are deleted before it reports success, or by the next
+//! command that unlocks the vault. Two `passwd` at once: the second to finish fails (exit 3)
+//! and changes nothing.
 
 use std::io::{self, IsTerminal};
 
 use super::{Env, output, unlock};
 use crate::error::{Error, Warning};
-use crate::vault::{Kdf, VaultError};
-
-/// The shortest new passphrase accepted.
-pub const MIN_LENGTH: usize = 8;
+use crate::vault::{Kdf, MIN_PASSPHRASE_LEN, VaultError};
 
 pub fn run(env: &Env) -> Result<(), Error> {
     // Checked first, so no key derivation is spent on a change that cannot be typed.
@@ -19,10 +23,12 @@ pub fn run(env: &Env) -> Result<(), Error> {
     if !exists {
         return Err(VaultError::Missing.into());
     }
-    let vault = unlock::open_at(&dir, env)?;
+    let mut vault = unlock::open_at(&dir, env)?;
     let new = unlock::prompt("New passphrase: ")?;
-    if new.len() < MIN_LENGTH {
-        return Err(Error::PassphraseTooShort { min: MIN_LENGTH });
+    if new.expose().chars().count() < MIN_PASSPHRASE_LEN {
+        return Err(Error::PassphraseTooShort {
+            min: MIN_PASSPHRASE_LEN,
+        });
     }
     let again = unlock::prompt("New passphrase again: ")?;
     if !new.same_as(&again) {

@@ -1,5 +1,8 @@
-//! Getting the vault open for a command: a `MASTOKEY_PASSPHRASE_*` variable (DESIGN §5), else a
+//! Getting the vault open for a command: a `MASTOKEY_PASSPHRASE_*` variable, else a
 //! no-echo prompt when stdin is a terminal, else a clear error naming the variables.
+
+#[cfg(unix)]
+mod prompt;
 
 use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
@@ -13,10 +16,11 @@ use crate::vault::{self, Resolve, Vault, VaultError};
 /// Tries at the prompt before giving up, as sudo does; each costs one key derivation.
 const PROMPT_TRIES: usize = 3;
 
-/// The vault directory and whether a vault is there.
+/// The vault directory and whether a vault is there. A vault that cannot be opened whatever
+/// the passphrase (a file missing, a link) is reported here, before a passphrase is asked.
 pub fn locate(env: &Env) -> Result<(PathBuf, bool), Error> {
     let dir = vault::config_dir(env)?;
-    let exists = Vault::exists(&dir);
+    let exists = Vault::inspect(&dir)?;
     Ok((dir, exists))
 }
 
@@ -49,7 +53,16 @@ pub fn open_at(dir: &Path, env: &Env) -> Result<Vault, Error> {
     Err(VaultError::WrongPassphrase.into())
 }
 
-/// Asks on stderr and reads from the terminal without echo. An empty answer is refused.
+/// Asks on stderr and reads from the terminal without echo (see `prompt`). An empty answer is
+/// refused.
+#[cfg(unix)]
+pub fn prompt(question: &str) -> Result<Secret, Error> {
+    let mut tty = prompt::DevTty::open().map_err(Error::Terminal)?;
+    prompt::ask(&mut tty, question)
+}
+
+/// Asks on stderr and reads from the console without echo. An empty answer is refused.
+#[cfg(not(unix))]
 pub fn prompt(question: &str) -> Result<Secret, Error> {
     let config = rpassword::ConfigBuilder::new()
         .output_writer(io::stderr())

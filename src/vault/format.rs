@@ -24,12 +24,12 @@ use crate::secret::Secret;
 /// about 0.5 s and 128 MiB here.
 pub const DEFAULT_LOG_N: u8 = 17;
 
-/// The largest scrypt work factor accepted when decrypting `identity.age` (2^22: 4 GiB, about
-/// 16 s here). Fixed rather than calibrated, so a file opens the same in debug and release builds
-/// and on slower machines. High enough for a key a user re-encrypted with the `age` CLI, whose
-/// own ~1 s calibration lands at 2^18–2^21 on current hardware; capped there, as the age crate
-/// advises, so a damaged or planted file cannot demand hours of work and tens of GiB.
-pub const MAX_LOG_N: u8 = 22;
+/// The largest scrypt work factor accepted when decrypting `identity.age`: what mastokey writes
+/// plus a margin (2^20: 1 GiB, about 4 s here). Fixed rather than calibrated, so a file opens
+/// the same in debug and release builds and on slower machines; a file asking for more is
+/// refused before any derivation, so a damaged or planted file cannot demand minutes of work
+/// and gigabytes of memory.
+pub const MAX_LOG_N: u8 = 20;
 
 /// Encrypts the identity with the passphrase. Costs one scrypt derivation at `log_n`.
 pub(crate) fn seal_identity(
@@ -66,6 +66,13 @@ pub(crate) fn open_identity(
     let text = match decryptor.decrypt(iter::once(&key as &dyn age::Identity)) {
         Ok(reader) => read_all(reader, bytes.len(), file)?,
         Err(DecryptError::DecryptionFailed) => return Err(VaultError::WrongPassphrase),
+        Err(DecryptError::ExcessiveWork { required, .. }) => {
+            return Err(VaultError::UnusualWorkFactor {
+                file: file.to_owned(),
+                found: required,
+                backup: None,
+            });
+        }
         Err(e) => return Err(corrupt_from(file, &e)),
     };
     parse_identity(&text).ok_or_else(|| corrupt(file, "it does not hold exactly one age key"))
@@ -149,6 +156,7 @@ fn corrupt(file: &Path, detail: &str) -> VaultError {
     VaultError::Corrupt {
         file: file.to_owned(),
         detail: detail.to_owned(),
+        backup: None,
     }
 }
 
@@ -218,7 +226,7 @@ mod tests {
         forged[at + 1..at + 3].copy_from_slice(b"23");
         let err = open_identity(&forged, &Secret::new("pw"), file).err();
         assert!(
-            matches!(&err, Some(VaultError::Corrupt { detail, .. }) if detail.contains("2^23")),
+            matches!(&err, Some(VaultError::UnusualWorkFactor { found: 23, .. })),
             "{err:?}"
         );
     }

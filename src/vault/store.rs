@@ -3,7 +3,7 @@
 
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -12,13 +12,24 @@ use super::VaultError;
 pub(crate) const IDENTITY_FILE: &str = "identity.age";
 pub(crate) const VAULT_FILE: &str = "vault.age";
 pub(crate) const LOCK_FILE: &str = "vault.lock";
+pub(crate) const IDENTITY_BACKUP: &str = "identity.age.bak";
+pub(crate) const VAULT_BACKUP: &str = "vault.age.bak";
+
+/// The largest vault file read: far above any real vault (an account takes about 1 KiB), low
+/// enough that a wrong or planted file cannot exhaust memory.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Temp files are named `.mastokey-XXXXXX.tmp`, so leftovers of a killed process are recognised
+/// (see `layout::remove_leftovers`) without touching anything else in the directory.
+pub(crate) const TEMP_PREFIX: &str = ".mastokey-";
+pub(crate) const TEMP_SUFFIX: &str = ".tmp";
 
 /// Every file mastokey keeps in its directory; each gets mode 0600 on every write.
-const OWN_FILES: [&str; 5] = [
+pub(crate) const OWN_FILES: [&str; 5] = [
     IDENTITY_FILE,
-    "identity.age.bak",
+    IDENTITY_BACKUP,
     VAULT_FILE,
-    "vault.age.bak",
+    VAULT_BACKUP,
     LOCK_FILE,
 ];
 
@@ -51,19 +62,73 @@ pub(crate) fn io_error(path: &Path, source: io::Error) -> VaultError {
     }
 }
 
-/// The file's bytes, or `None` when it does not exist.
-pub(crate) fn read_file(path: &Path) -> Result<Option<Vec<u8>>, VaultError> {
-    match fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+/// Whether `path` is a regular file (`Ok(true)`) or absent (`Ok(false)`). Symbolic links and
+/// anything else (FIFO, device, directory) are errors, decided without opening the file, so a
+/// FIFO cannot block the read.
+pub(crate) fn regular(path: &Path) -> Result<bool, VaultError> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(VaultError::Symlink {
+            path: path.to_owned(),
+        }),
+        Ok(meta) if meta.is_file() => Ok(true),
+        Ok(_) => Err(VaultError::NotAFile {
+            path: path.to_owned(),
+        }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
         Err(e) => Err(io_error(path, e)),
     }
 }
 
-/// Whether `path` exists; an error (e.g. no permission to look) counts as "exists", so nothing
-/// is ever created over a file we cannot see.
+/// The file's bytes, or `None` when it does not exist. Refuses links, non-regular files and
+/// files over [`MAX_FILE_BYTES`], and never reads more than that.
+pub(crate) fn read_file(path: &Path) -> Result<Option<Vec<u8>>, VaultError> {
+    if !regular(path)? {
+        return Ok(None);
+    }
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_error(path, e)),
+    };
+    // Checked again on the open file: it may have been swapped since the look above.
+    let meta = file.metadata().map_err(|e| io_error(path, e))?;
+    if !meta.is_file() {
+        return Err(VaultError::NotAFile {
+            path: path.to_owned(),
+        });
+    }
+    let too_large = || VaultError::TooLarge {
+        path: path.to_owned(),
+        limit: MAX_FILE_BYTES,
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error(path, e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    Ok(Some(bytes))
+}
+
+/// Whether something is at `path` (a link counts, even a dangling one); an error (e.g. no
+/// permission to look) counts as "exists", so nothing is ever created over a file we cannot see.
 pub(crate) fn present(path: &Path) -> bool {
-    path.try_exists().unwrap_or(true)
+    match fs::symlink_metadata(path) {
+        Ok(_) => true,
+        Err(e) => e.kind() != io::ErrorKind::NotFound,
+    }
+}
+
+/// A new temp file in `dir`, named so leftovers can be recognised.
+fn temp_in(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
+        .tempfile_in(dir)
 }
 
 /// Creates the directory (0700 from the start) if needed, then secures it.
@@ -96,7 +161,7 @@ thread_local! {
 /// A crash at any point leaves either the old or the new file in place, never a mix.
 pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), VaultError> {
     let target = dir.join(name);
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| io_error(dir, e))?;
+    let mut tmp = temp_in(dir).map_err(|e| io_error(dir, e))?;
     let written = mode::set_file(tmp.as_file(), 0o600)
         .and_then(|()| tmp.write_all(bytes))
         .and_then(|()| tmp.as_file().sync_all());
@@ -111,6 +176,11 @@ pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), V
 
     tmp.persist(&target)
         .map_err(|e| io_error(&target, e.error))?;
+    sync_dir(dir)
+}
+
+/// Makes a rename or removal in `dir` durable.
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), VaultError> {
     mode::sync_dir(dir).map_err(|e| io_error(dir, e))
 }
 
@@ -121,13 +191,13 @@ fn backup(dir: &Path, name: &str, target: &Path) -> Result<(), VaultError> {
         return Ok(());
     }
     let bak = dir.join(format!("{name}.bak"));
-    let link = dir.join(format!("{name}.bak.tmp"));
+    let link = dir.join(format!("{name}.bak{TEMP_SUFFIX}"));
     // Left over from a save interrupted right here; only ever a link to a good file.
     let _ = fs::remove_file(&link);
     if fs::hard_link(target, &link).is_ok() {
         return fs::rename(&link, &bak).map_err(|e| io_error(&bak, e));
     }
-    let copy = tempfile::NamedTempFile::new_in(dir).map_err(|e| io_error(dir, e))?;
+    let copy = temp_in(dir).map_err(|e| io_error(dir, e))?;
     fs::copy(target, copy.path()).map_err(|e| io_error(&bak, e))?;
     mode::set_file(copy.as_file(), 0o600).map_err(|e| io_error(&bak, e))?;
     copy.as_file().sync_all().map_err(|e| io_error(&bak, e))?;
@@ -152,6 +222,8 @@ impl Drop for DirLock {
 /// A separate lock file, because `vault.age` itself is replaced by rename on every save.
 pub(crate) fn lock(dir: &Path, timeout: Duration) -> Result<DirLock, VaultError> {
     let path = dir.join(LOCK_FILE);
+    // A link here would create and chmod a file elsewhere.
+    regular(&path)?;
     let file = OpenOptions::new()
         .read(true)
         .write(true)
