@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use url::Url;
 
 use crate::mastodon::{
     ApiError, Capabilities, RegisteredApp, Software, TokenGrant, VerifiedAccount,
@@ -29,7 +28,7 @@ fn now() -> Timestamp {
 
 fn caps(modern: bool) -> Capabilities {
     Capabilities {
-        base: Url::parse(BASE).unwrap(),
+        base: crate::mastodon::BaseUrl::parse(BASE).unwrap(),
         domain: "social.example".into(),
         title: Some("Social Example".into()),
         software: Software {
@@ -180,6 +179,7 @@ fn app_ready(state: &mut State, stamp: u64, reused: bool) -> Vec<Effect> {
 /// A successful code exchange giving `token` (scope `profile`); returns the verify request's stamp.
 fn exchanged(state: &mut State, stamp: u64, token: &str) -> u64 {
     let grant = TokenGrant {
+        dropped: Vec::new(),
         access_token: Secret::new(token),
         scopes: vec!["profile".into()],
         created_at: None,
@@ -1202,6 +1202,7 @@ fn the_loopback_listener_takes_the_code_without_a_paste() {
         _ => unreachable!(),
     };
     let grant = TokenGrant {
+        dropped: Vec::new(),
         access_token: Secret::new("t"),
         scopes: vec!["profile".into()],
         created_at: None,
