@@ -49,8 +49,7 @@ pub fn parse_server_input(input: &str) -> Result<ServerInput, InputError> {
     // Split the authority from whatever follows: only trailing slashes may follow.
     let cut = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(cut);
-    let tail = tail.trim_end_matches('/');
-    if !tail.is_empty() {
+    if tail.bytes().any(|b| b != b'/') {
         return Err(InputError::Path { path: echo(tail) });
     }
 

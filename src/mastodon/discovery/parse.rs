@@ -82,12 +82,7 @@ pub(super) fn parse_instance(raw: &Raw, api: InstanceApi) -> Option<Instance> {
         InstanceApi::V2 => "domain",
         InstanceApi::V1 => "uri",
     };
-    let domain = text_field(&map, domain_field).map(|d| {
-        let d = d
-            .trim_start_matches("https://")
-            .trim_start_matches("http://");
-        d.trim_end_matches('/').to_ascii_lowercase()
-    });
+    let domain = text_field(&map, domain_field).and_then(|d| domain_label(&d));
     let version = text_field(&map, "version");
     if domain.is_none() && version.is_none() {
         return None;
@@ -97,6 +92,17 @@ pub(super) fn parse_instance(raw: &Raw, api: InstanceApi) -> Option<Instance> {
         title: text_field(&map, "title"),
         version,
     })
+}
+
+/// The handle domain a server claims, as `host[:port]` in lower case (v1 may send a whole URL),
+/// or nothing when it is not host-shaped. Only a label: it never decides where requests go.
+fn domain_label(claimed: &str) -> Option<String> {
+    let url = if claimed.contains("://") {
+        BaseUrl::parse(claimed)
+    } else {
+        BaseUrl::parse(&format!("https://{claimed}"))
+    };
+    url.ok().map(|base| base.host())
 }
 
 /// Both instance endpoints failed: say why, preferring a clear server-side problem on v2 over a
@@ -238,6 +244,38 @@ mod tests {
                 .as_deref(),
             Some("social.example")
         );
+        // A claimed domain is a label: host-shaped, or nothing (the API host is used then).
+        let domain =
+            |json: &str, api| parse_instance(&raw(200, &[], json), api).and_then(|i| i.domain);
+        assert_eq!(
+            domain(
+                r#"{"domain":"Localhost:3300","version":"4.7.0"}"#,
+                InstanceApi::V2
+            )
+            .as_deref(),
+            Some("localhost:3300")
+        );
+        assert_eq!(
+            domain(
+                r#"{"uri":"http://127.0.0.1:3000","version":"4.2.0"}"#,
+                InstanceApi::V1
+            )
+            .as_deref(),
+            Some("127.0.0.1:3000")
+        );
+        for hostile in [
+            r#"{"domain":"evil\u001b[2J.example","version":"4.7.0"}"#,
+            r#"{"domain":"a b.example","version":"4.7.0"}"#,
+            r#"{"domain":"x.example/@bob","version":"4.7.0"}"#,
+            r#"{"domain":"\u202eelpmaxe.live","version":"4.7.0"}"#,
+        ] {
+            let kept = domain(hostile, InstanceApi::V2);
+            assert!(
+                kept.as_deref()
+                    .is_none_or(|d| d.chars().all(|c| c.is_ascii_graphic())),
+                "{hostile}: {kept:?}"
+            );
+        }
         assert_eq!(parse_instance(&raw(404, &[], "{}"), InstanceApi::V2), None);
         assert_eq!(parse_instance(&raw(200, &[], "{}"), InstanceApi::V2), None);
         assert_eq!(
