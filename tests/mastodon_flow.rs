@@ -7,6 +7,7 @@ mod accounts;
 mod faults;
 mod flow;
 mod grants;
+mod hostile;
 mod secrets;
 
 use std::time::Duration;
