@@ -99,10 +99,10 @@ pub fn retry_wording(reset: Timestamp, now: &Zoned) -> String {
     } else if minutes < 48 * 60 {
         match minutes % 60 {
             0 => plural(minutes / 60, "hour"),
-            rest => format!(
+            odd => format!(
                 "{} {}",
                 plural(minutes / 60, "hour"),
-                plural(rest, "minute")
+                plural(odd, "minute")
             ),
         }
     } else {
