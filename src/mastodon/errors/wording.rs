@@ -99,11 +99,7 @@ pub fn retry_wording(reset: Timestamp, now: &Zoned) -> String {
     } else if minutes < 48 * 60 {
         match minutes % 60 {
             0 => plural(minutes / 60, "hour"),
-            odd => format!(
-                "{} {}",
-                plural(minutes / 60, "hour"),
-                plural(odd, "minute")
-            ),
+            odd => format!("{} {}", plural(minutes / 60, "hour"), plural(odd, "minute")),
         }
     } else {
         plural((minutes + 24 * 60 - 1) / (24 * 60), "day")
