@@ -294,4 +294,18 @@ mod tests {
         assert!(redirect_allowed(&local, &url("https://social.example/")));
         assert!(!redirect_allowed(&local, &url("http://10.0.0.1/")));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn the_canonical_form_parses_back_to_itself(
+            text in "(?i)(https?://)[a-z0-9.-]{1,20}(:[0-9]{1,5})?/{0,2}",
+        ) {
+            if let Ok(base) = BaseUrl::parse(&text) {
+                proptest::prop_assert!(!base.as_str().ends_with('/'));
+                proptest::prop_assert_eq!(BaseUrl::parse(base.as_str()), Ok(base.clone()));
+                proptest::prop_assert_eq!(BaseUrl::parse(base.url().as_str()), Ok(base.clone()));
+                proptest::prop_assert!(base.endpoint("/api").as_str().starts_with(base.as_str()));
+            }
+        }
+    }
 }

@@ -214,4 +214,13 @@ mod tests {
         let hint = hint_from_body(split.as_bytes(), false, &["abc123SECRET"]).unwrap();
         assert_eq!(hint, "code [redacted] is bad");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn for_terminal_leaves_nothing_unsafe_and_is_idempotent(text in proptest::prelude::any::<String>()) {
+            let once = for_terminal(&text);
+            proptest::prop_assert!(once.chars().all(|c| matches!(c, '\n' | '\t') || !is_unsafe_char(c)));
+            proptest::prop_assert_eq!(for_terminal(&once), once.clone());
+        }
+    }
 }
