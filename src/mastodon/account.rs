@@ -41,7 +41,7 @@ impl Client {
     }
 }
 
-/// Reference §9, plus 4.2 and snac (a bad token gives 422 with an empty body there).
+/// Mastodon's answers, plus 4.2's and snac's (a bad token gives 422 with an empty body there).
 pub(super) fn classify_verify(raw: &Raw, secrets: &[&str]) -> Result<VerifiedAccount, ApiError> {
     let error_text = raw.json_error();
     let error = error_text.as_deref().unwrap_or_default();
@@ -147,7 +147,7 @@ mod tests {
     }
 
     #[test]
-    fn reference_section_9_rows() {
+    fn verify_credentials_answers() {
         let www_invalid = (
             "www-authenticate",
             "Bearer realm=\"Doorkeeper\", error=\"invalid_token\", error_description=\"The access token is invalid\"",

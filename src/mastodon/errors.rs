@@ -33,8 +33,7 @@ pub enum InputError {
 
 /// Why a server answer or a request failed.
 ///
-/// Variants named in `interfaces.md` keep their exact fields; transport variants carry the host
-/// (and the timeout) because the message names them.
+/// Transport variants carry the host (and the timeout) because the message names them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
     /// The HTTP client could not be built (the TLS setup failed).

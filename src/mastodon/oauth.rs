@@ -2,7 +2,7 @@
 //! a token, revoke a token. Every POST goes through the client that never follows redirects.
 //!
 //! Each call is a thin request plus a pure classifier (`Raw` → value or `ApiError`) so every row
-//! of the reference's tables is tested without a network.
+//! answer real servers were seen to give is tested without a network.
 
 mod authorize;
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! A stateful fake Mastodon server for tests (and `examples/fake-server.rs`), faithful to
-//! `reference/mastodon-oauth.md` §12: apps, one-time codes that expire, client authentication,
+//! A stateful fake Mastodon server for tests (and `examples/fake-server.rs`), faithful to what
+//! real servers were seen to do: apps, one-time codes that expire, client authentication,
 //! exact scope subsets, the loopback port rule, PKCE S256, token reuse, revoke, error bodies.
 //!
 //! Each server runs on its own thread with its own tokio runtime, so sync tests, async tests and
@@ -50,7 +50,7 @@ pub enum Mode {
     Mastodon47,
     /// Mastodon 4.2.x: no metadata, no `profile`, array `redirect_uris` dropped, PKCE ignored.
     Mastodon42,
-    /// snac 2.94 (reference §15).
+    /// snac 2.94, as observed: no OAuth metadata, no v2 instance answer.
     Snac,
 }
 

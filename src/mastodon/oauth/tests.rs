@@ -186,7 +186,7 @@ fn oauth_body(error: &str, description: &str) -> String {
 }
 
 #[test]
-fn token_errors_reference_section_4() {
+fn token_error_answers() {
     let www = (
         "www-authenticate",
         "Bearer realm=\"Doorkeeper\", error=\"invalid_client\"",
@@ -250,7 +250,7 @@ fn token_errors_reference_section_4() {
 }
 
 #[test]
-fn revoke_reference_section_5() {
+fn revoke_answers() {
     assert_eq!(classify_revoke(&raw(200, &[], "{}"), &[]), Ok(()));
     assert_eq!(classify_revoke(&raw(200, &[], ""), &[]), Ok(()));
     let forbidden = oauth_body(
