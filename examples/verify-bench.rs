@@ -21,10 +21,10 @@ use std::time::{Duration, Instant};
 use fake_server::{Config, FakeServer, Fault, Mode};
 use futures_util::future::join_all;
 use jiff::Timestamp;
+use mastokey::mastodon::BaseUrl;
 use mastokey::mastodon::Client;
 use mastokey::secret::Secret;
 use mastokey::vault::{Kdf, StoredAccount, StoredApp, StoredServer, Vault};
-use url::Url;
 
 const ACCOUNTS: usize = 200;
 const SERVERS: usize = 3;
@@ -182,9 +182,9 @@ fn main() -> Result<()> {
 /// The fake assigns account ids; `verify` compares them, so ask the server once, without latency.
 fn account_ids(servers: &[FakeServer], tokens: &mut [Issued]) -> Result<()> {
     let client = Client::new()?;
-    let bases: Vec<Url> = servers
+    let bases: Vec<BaseUrl> = servers
         .iter()
-        .map(|s| Url::parse(&s.base_url()))
+        .map(|s| BaseUrl::parse(&s.base_url()))
         .collect::<std::result::Result<_, _>>()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

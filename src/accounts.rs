@@ -5,9 +5,8 @@
 pub mod check;
 
 use jiff::Timestamp;
-use url::Url;
 
-use crate::mastodon::{AppCredentials, Capabilities, RegisteredApp, VerifiedAccount};
+use crate::mastodon::{AppCredentials, BaseUrl, Capabilities, RegisteredApp, VerifiedAccount};
 use crate::secret::Secret;
 use crate::vault::model::{CheckStatus, StoredAccount, StoredApp, VaultData, same_base};
 use crate::vault::{Vault, VaultError};
@@ -17,7 +16,7 @@ use check::{CheckItem, CheckOutcome};
 /// The server as the vault should remember it.
 #[derive(Debug, Clone)]
 pub struct ServerRecord {
-    pub base: Url,
+    pub base: BaseUrl,
     pub domain: String,
     pub software: String,
     pub version: Option<String>,
@@ -59,7 +58,7 @@ pub use crate::vault::model::same_set;
 /// The app registered for this server with exactly these scopes and redirect URIs.
 pub fn find_app(
     data: &VaultData,
-    base: &Url,
+    base: &BaseUrl,
     scopes: &[String],
     redirect_uris: &[String],
 ) -> Option<RegisteredApp> {
@@ -138,7 +137,7 @@ pub fn check_items(data: &VaultData, handles: &[String]) -> Vec<CheckItem> {
         .filter_map(|a| {
             Some(CheckItem {
                 handle: a.handle(),
-                base: Url::parse(&a.server).ok()?,
+                base: BaseUrl::parse(&a.server).ok()?,
                 token: a.token.duplicate(),
                 id: a.id.clone(),
             })
@@ -150,7 +149,7 @@ pub fn check_items(data: &VaultData, handles: &[String]) -> Vec<CheckItem> {
 /// is not a URL, so a check of them never passes as done.
 pub fn unparsable_accounts(data: &VaultData, handles: &[String]) -> Vec<CheckOutcome> {
     selected(data, handles)
-        .filter(|a| Url::parse(&a.server).is_err())
+        .filter(|a| BaseUrl::parse(&a.server).is_err())
         .map(|a| CheckOutcome {
             handle: a.handle(),
             status: CheckStatus::ServerError,
@@ -177,7 +176,10 @@ pub fn token_of(data: &VaultData, handle: &str) -> Option<Secret> {
 }
 
 /// What revoking this account's token needs: its server, the app that owns it, the token.
-pub fn revoke_material(data: &VaultData, handle: &str) -> Option<(Url, AppCredentials, Secret)> {
+pub fn revoke_material(
+    data: &VaultData,
+    handle: &str,
+) -> Option<(BaseUrl, AppCredentials, Secret)> {
     let account = data.find_account(handle)?;
     let server = data.find_server(&account.server)?;
     let app = server
@@ -185,7 +187,7 @@ pub fn revoke_material(data: &VaultData, handle: &str) -> Option<(Url, AppCreden
         .iter()
         .find(|a| a.client_id == account.client_id)?;
     Some((
-        Url::parse(&account.server).ok()?,
+        BaseUrl::parse(&account.server).ok()?,
         AppCredentials {
             client_id: app.client_id.clone(),
             client_secret: app.client_secret.duplicate(),

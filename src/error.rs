@@ -1,10 +1,8 @@
 //! The top-level error, its exit code, and every user-facing message.
 //!
-//! Lower layers return typed errors that carry facts; the vault's wording lives beside its type
-//! (`vault/error.rs`), the network's in `error/mastodon.rs`. Each message says what happened and
-//! what to do next.
-
-mod mastodon;
+//! Lower layers return typed errors that carry facts, never prose. Their `Display` impls live
+//! next to their types (`mastodon/errors/wording.rs`, `vault/error.rs`, `platform.rs`). Each
+//! message says what happened and what to do next.
 
 use std::fmt;
 use std::process::ExitCode;
@@ -217,26 +215,6 @@ impl From<crate::vault::VaultError> for Error {
         Error::Vault(e)
     }
 }
-
-impl fmt::Display for crate::platform::PlatformError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use crate::platform::PlatformError;
-        match self {
-            PlatformError::BrowserCommand { command, detail } => write!(
-                f,
-                "the browser command from $BROWSER (\"{command}\") could not start: {detail}. Copy the link instead (c)."
-            ),
-            PlatformError::NoBrowser { .. } => f.write_str(
-                "no browser could be opened here. Copy the link (c) and open it in a browser where you can sign in.",
-            ),
-            PlatformError::NoClipboard { detail } => {
-                write!(f, "nothing could be copied: no clipboard is reachable ({detail}). Select the text with the mouse instead.")
-            }
-        }
-    }
-}
-
-impl std::error::Error for crate::platform::PlatformError {}
 
 #[cfg(test)]
 mod tests {

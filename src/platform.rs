@@ -9,8 +9,9 @@ pub use browser::{Browser, SystemBrowser};
 pub use clipboard::{Clipboard, ClipboardKind, SystemClipboard};
 
 use std::ffi::OsString;
+use std::fmt;
 
-/// What went wrong talking to the desktop. Worded in `error.rs`.
+/// What went wrong talking to the desktop.
 #[derive(Debug)]
 pub enum PlatformError {
     /// `$BROWSER` is set but could not be started.
@@ -20,6 +21,25 @@ pub enum PlatformError {
     /// Neither a desktop clipboard nor the terminal (OSC 52) could take the text.
     NoClipboard { detail: String },
 }
+
+impl fmt::Display for PlatformError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlatformError::BrowserCommand { command, detail } => write!(
+                f,
+                "the browser command from $BROWSER (\"{command}\") could not start: {detail}. Copy the link instead (c)."
+            ),
+            PlatformError::NoBrowser { .. } => f.write_str(
+                "no browser could be opened here. Copy the link (c) and open it in a browser where you can sign in.",
+            ),
+            PlatformError::NoClipboard { detail } => {
+                write!(f, "nothing could be copied: no clipboard is reachable ({detail}). Select the text with the mouse instead.")
+            }
+        }
+    }
+}
+
+impl std::error::Error for PlatformError {}
 
 /// True when this process runs inside an SSH session: a browser opened "here" would open on the
 /// remote machine, not in front of the user.

@@ -14,7 +14,6 @@ use jiff::Timestamp;
 use mastokey::mastodon::{AppCredentials, AppRegistration, AuthorizeParams, Client, authorize_url};
 use mastokey::secret::Secret;
 use mastokey::vault::{Kdf, StoredAccount, StoredApp, StoredServer, Vault};
-use url::Url;
 
 use crate::support::fake_server::{FakeServer, Mode};
 
@@ -86,7 +85,7 @@ impl Cli {
 /// code, verify) and stores the account with its app, so `remove --revoke` can revoke it.
 pub fn add(vault: &mut Vault, server: &FakeServer, user: &str) -> Added {
     server.add_user(user);
-    let base = Url::parse(&server.base_url()).unwrap();
+    let base = mastokey::mastodon::BaseUrl::parse(&server.base_url()).unwrap();
     let scopes = vec!["profile".to_string()];
     let client = Client::new().unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()

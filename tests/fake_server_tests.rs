@@ -13,7 +13,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::fake_server::{FakeServer, Fault, Mode};
+use crate::support::fake_server::{ESCAPES, FakeServer, Fault, Mode};
 
 const REDIRECT: &str = "http://127.0.0.1/callback";
 const INVALID_GRANT: &str = "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.";
@@ -312,8 +312,49 @@ fn usable_from_sync_code() {
         b"GET /api/v2/instance HTTP/1.1\r\nHost: x\r\n\r\n",
     )
     .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while server.requests().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the hanging request never reached the server"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     drop(server);
+}
+
+#[tokio::test]
+async fn the_escapes_option_taints_every_text_field_but_what_must_echo() {
+    let server = FakeServer::start(Mode::Mastodon47).with_escapes();
+    let http = client();
+    let instance: Value = http
+        .get(format!("{}/api/v2/instance", server.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for field in ["domain", "title", "version"] {
+        assert!(
+            instance[field].as_str().unwrap().ends_with(ESCAPES),
+            "{field}: {instance}"
+        );
+    }
+    let (app, token) = token_for(&http, &server, "profile").await;
+    assert!(!app.0.contains('\u{1b}') && !token.contains('\u{1b}'));
+    let account: Value = verify(&http, &server, &token).await.json().await.unwrap();
+    assert_eq!(account["username"], format!("alice {ESCAPES}"));
+    assert!(!account["id"].as_str().unwrap().contains('\u{1b}'));
+    // The token answer's scope is one of the tainted fields.
+    let app = register(&http, &server, "profile", REDIRECT).await;
+    let approval = server
+        .approve(
+            &authorize_url(&server, &app.0, REDIRECT, "profile", &[]),
+            "alice",
+        )
+        .unwrap();
+    let (_, body) = exchange(&http, &server, &app, &approval.code, REDIRECT, &[]).await;
+    assert_eq!(body["scope"], format!("profile {ESCAPES}"));
+    assert_eq!(body["token_type"], "Bearer");
 }

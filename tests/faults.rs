@@ -117,7 +117,7 @@ fn bad_gateway_502() {
 
 #[test]
 fn rate_limited_429_says_when() {
-    registration_fails(Fault::RateLimited, "Try again after");
+    registration_fails(Fault::RateLimited, "Try again in");
 }
 
 #[test]

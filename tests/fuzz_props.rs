@@ -13,10 +13,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
-use mastokey::mastodon::http::{
-    HINT_MAX, Raw, common_error, fallback_error, hint_from_body, parse_rate_limit_reset,
-    sanitize_hint, success_json,
+use mastokey::mastodon::classify::{
+    Raw, common_error, fallback_error, parse_rate_limit_reset, success_json,
 };
+use mastokey::mastodon::sanitize::{HINT_MAX, hint_from_body, sanitize_hint};
 use mastokey::mastodon::{
     ApiError, AppCredentials, AppRegistration, Client, CodeInputError, parse_pasted_code,
     parse_server_input,
@@ -50,7 +50,7 @@ proptest! {
         ]
     ) {
         if let Ok(parsed) = parse_server_input(&input) {
-            let base = &parsed.base;
+            let base = parsed.base.url();
             prop_assert_eq!(base.path(), "/");
             prop_assert!(base.query().is_none() && base.fragment().is_none());
             prop_assert!(base.username().is_empty() && base.password().is_none());
@@ -384,7 +384,7 @@ struct Canned {
 }
 
 struct Loopback {
-    base: Url,
+    base: mastokey::mastodon::BaseUrl,
     canned: Arc<Mutex<Canned>>,
     /// One runtime and client for every case: building a client costs tens of milliseconds.
     /// Every answer closes its connection, so nothing pooled outlives a case.
@@ -398,7 +398,11 @@ fn loopback() -> &'static Loopback {
     static SERVER: OnceLock<Loopback> = OnceLock::new();
     SERVER.get_or_init(|| {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+        let base = mastokey::mastodon::BaseUrl::parse(&format!(
+            "http://{}",
+            listener.local_addr().unwrap()
+        ))
+        .unwrap();
         let canned = Arc::new(Mutex::new(Canned {
             status: 200,
             content_type: None,
@@ -472,7 +476,10 @@ fn serve_one(mut stream: TcpStream, canned: &Canned) {
 }
 
 /// Runs `call` against the loopback server answering with `canned`.
-fn with_answer<T>(canned: Canned, call: impl AsyncFnOnce(&Client, &Url) -> T) -> T {
+fn with_answer<T>(
+    canned: Canned,
+    call: impl AsyncFnOnce(&Client, &mastokey::mastodon::BaseUrl) -> T,
+) -> T {
     let _case = LOOPBACK_CASE.lock().unwrap_or_else(PoisonError::into_inner);
     let server = loopback();
     *server.canned.lock().unwrap_or_else(PoisonError::into_inner) = canned;

@@ -4,9 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod downgrade;
 mod faults;
 mod flow;
 mod grants;
+mod hostile;
 mod secrets;
 
 use std::time::Duration;

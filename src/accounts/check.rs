@@ -3,9 +3,8 @@
 
 use futures_util::StreamExt;
 use futures_util::stream;
-use url::Url;
 
-use crate::mastodon::{ApiError, Client, VerifiedAccount};
+use crate::mastodon::{ApiError, BaseUrl, Client, VerifiedAccount};
 use crate::secret::Secret;
 use crate::vault::model::CheckStatus;
 
@@ -16,7 +15,7 @@ pub const PER_SERVER: usize = 16;
 /// One token to check.
 pub struct CheckItem {
     pub handle: String,
-    pub base: Url,
+    pub base: BaseUrl,
     pub token: Secret,
     /// The account id the token belonged to when stored; another id means a different account.
     pub id: String,
@@ -73,7 +72,7 @@ pub async fn check_all(
 ) {
     let mut by_server: Vec<(String, Vec<CheckItem>)> = Vec::new();
     for item in items {
-        let origin = item.base.origin().ascii_serialization();
+        let origin = item.base.as_str().to_owned();
         match by_server.iter_mut().find(|(o, _)| *o == origin) {
             Some((_, group)) => group.push(item),
             None => by_server.push((origin, vec![item])),

@@ -1,10 +1,12 @@
 //! `GET /api/v1/accounts/verify_credentials`: whose token is this, and does it still work?
 
 use serde_json::Value;
-use url::Url;
 
+use super::base_url::BaseUrl;
+use super::classify::{Raw, fallback_error, success_json};
+use super::client::Client;
 use super::errors::ApiError;
-use super::http::{Client, Raw, endpoint, fallback_error, host_of, sanitize_hint, success_json};
+use super::sanitize::sanitize_hint;
 use crate::secret::Secret;
 
 /// Longest account field kept (display names can be long and decorated).
@@ -27,20 +29,19 @@ impl Client {
     /// redirects, so it cannot reach another origin.
     pub async fn verify_credentials(
         &self,
-        base: &Url,
+        base: &BaseUrl,
         token: &Secret,
     ) -> Result<VerifiedAccount, ApiError> {
-        let mut url = endpoint(base, "/api/v1/accounts/verify_credentials");
         // `lang` outranks the user's own locale (Accept-Language does not), so the error texts
         // the classifier matches come back in English.
-        url.set_query(Some("lang=en"));
+        let url = base.endpoint("/api/v1/accounts/verify_credentials?lang=en");
         let request = self.direct.get(url).bearer_auth(token.expose());
-        let raw = self.send(request, &host_of(base)).await?;
+        let raw = self.send(request, &base.host()).await?;
         classify_verify(&raw, &[token.expose()])
     }
 }
 
-/// Reference §9, plus 4.2 and snac (a bad token gives 422 with an empty body there).
+/// Mastodon's answers, plus 4.2's and snac's (a bad token gives 422 with an empty body there).
 pub(super) fn classify_verify(raw: &Raw, secrets: &[&str]) -> Result<VerifiedAccount, ApiError> {
     let error_text = raw.json_error();
     let error = error_text.as_deref().unwrap_or_default();
@@ -111,8 +112,8 @@ fn parse_account(raw: &Raw) -> Result<VerifiedAccount, ApiError> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
-    use super::super::http::tests::raw;
     use super::*;
+    use crate::mastodon::classify::tests::raw;
 
     fn error_body(text: &str) -> String {
         serde_json::json!({ "error": text }).to_string()
@@ -146,7 +147,7 @@ mod tests {
     }
 
     #[test]
-    fn reference_section_9_rows() {
+    fn verify_credentials_answers() {
         let www_invalid = (
             "www-authenticate",
             "Bearer realm=\"Doorkeeper\", error=\"invalid_token\", error_description=\"The access token is invalid\"",

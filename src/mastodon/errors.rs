@@ -1,10 +1,16 @@
-//! The protocol layer's error types: facts only. Their wording lives in `src/error/mastodon.rs`.
+//! The protocol layer's error types, and (in `errors/wording.rs`) their wording.
 //!
 //! No value here ever holds a token, client secret or authorization code: server text is kept
-//! only as a sanitised, truncated `hint` (see `http::hint_from_body`), with any secret the request
-//! carried scrubbed out.
+//! only as a sanitised, truncated `hint` (see `sanitize::hint_from_body`), with any secret the
+//! request carried scrubbed out.
+
+mod wording;
 
 use jiff::Timestamp;
+
+pub use wording::retry_wording;
+#[cfg(test)]
+pub(crate) use wording::tests::check_shape;
 
 /// Why a typed server name cannot be used. Strings are sanitised copies of the user's input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,8 +33,7 @@ pub enum InputError {
 
 /// Why a server answer or a request failed.
 ///
-/// Variants named in `interfaces.md` keep their exact fields; transport variants carry the host
-/// (and the timeout) because the message names them.
+/// Transport variants carry the host (and the timeout) because the message names them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
     /// The HTTP client could not be built (the TLS setup failed).
@@ -59,6 +64,8 @@ pub enum ApiError {
     InvalidRequest,
     /// `unsupported_grant_type`.
     UnsupportedGrantType,
+    /// The token answer's `token_type` is not `Bearer` (sanitised, possibly empty).
+    TokenType { token_type: String },
     /// 422 validation failure (app registration): the server's reason as a hint.
     Rejected { status: u16, hint: Option<String> },
     /// The token is unknown or not valid (401; 422 with an empty body on snac).

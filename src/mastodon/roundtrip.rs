@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::*;
+use crate::secret::Secret;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
@@ -14,19 +16,15 @@ use axum::{Form, Json, Router};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use url::Url;
 
-use super::*;
-use crate::secret::Secret;
-
-async fn serve(router: Router) -> Url {
+async fn serve(router: Router) -> BaseUrl {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    Url::parse(&format!("http://{addr}/")).unwrap()
+    BaseUrl::parse(&format!("http://{addr}")).unwrap()
 }
 
-fn input(base: &Url) -> ServerInput {
+fn input(base: &BaseUrl) -> ServerInput {
     parse_server_input(base.as_str()).unwrap()
 }
 
@@ -132,7 +130,7 @@ async fn discovery_follows_redirects_to_the_final_origin() {
     let to = target.clone();
     let router = Router::new().fallback(move |uri: axum::http::Uri| {
         let to = to.clone();
-        async move { Redirect::permanent(to.join(uri.path()).unwrap().as_str()) }
+        async move { Redirect::permanent(to.join(uri.path()).as_str()) }
     });
     let start = serve(router).await;
     let caps = Client::new()
@@ -170,9 +168,7 @@ async fn the_bearer_token_never_follows_a_redirect() {
         async { "{}" }
     }))
     .await;
-    let to = elsewhere
-        .join("/api/v1/accounts/verify_credentials")
-        .unwrap();
+    let to = elsewhere.join("/api/v1/accounts/verify_credentials");
     let start = serve(Router::new().fallback(move || {
         let to = to.clone();
         async move { Redirect::temporary(to.as_str()) }
@@ -202,7 +198,7 @@ async fn slow_servers_time_out() {
     assert_eq!(
         error,
         ApiError::Timeout {
-            host: super::http::host_of(&base),
+            host: base.host(),
             seconds: 1
         }
     );
@@ -213,7 +209,7 @@ async fn refused_and_reset_connections() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let closed = Url::parse(&format!("http://{addr}/")).unwrap();
+    let closed = BaseUrl::parse(&format!("http://{addr}")).unwrap();
     let error = Client::new()
         .unwrap()
         .discover(&input(&closed))
@@ -234,7 +230,7 @@ async fn refused_and_reset_connections() {
                 .await;
         }
     });
-    let base = Url::parse(&format!("http://{addr}/")).unwrap();
+    let base = BaseUrl::parse(&format!("http://{addr}")).unwrap();
     let error = Client::new()
         .unwrap()
         .verify_credentials(&base, &Secret::new("tok"))
@@ -246,7 +242,7 @@ async fn refused_and_reset_connections() {
 #[tokio::test]
 async fn https_to_a_plain_http_port_is_a_tls_error() {
     let base = serve(mastodon_47()).await;
-    let https = Url::parse(&base.as_str().replace("http://", "https://")).unwrap();
+    let https = BaseUrl::parse(&base.as_str().replace("http://", "https://")).unwrap();
     let error = Client::new()
         .unwrap()
         .verify_credentials(&https, &Secret::new("tok"))
@@ -401,7 +397,7 @@ async fn verify_sends_the_bearer_and_reads_the_account() {
 #[tokio::test]
 async fn a_handle_on_a_local_domain_is_resolved_with_webfinger() {
     let api = serve(mastodon_47()).await;
-    let actor = api.join("/users/alice").unwrap();
+    let actor = api.join("/users/alice");
     let router = Router::new()
         .route(
             "/.well-known/webfinger",
@@ -421,7 +417,7 @@ async fn a_handle_on_a_local_domain_is_resolved_with_webfinger() {
         )
         .fallback(|| async { StatusCode::NOT_FOUND });
     let local = serve(router).await;
-    let handle = format!("@alice@{}", super::http::host_of(&local));
+    let handle = format!("@alice@{}", local.host());
     let caps = Client::new()
         .unwrap()
         .discover(&parse_server_input(&handle).unwrap())

@@ -1,5 +1,6 @@
 //! The scope catalogue (`assets/scopes.json`) and scope negotiation against a server.
 
+use std::fmt;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -131,12 +132,19 @@ pub fn negotiate(wanted: &[String], caps: &Capabilities) -> Negotiated {
     out
 }
 
+impl fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unavailable::NotSupported => f.write_str("not offered by this server"),
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::mastodon::discovery::Software;
-    use url::Url;
 
     #[test]
     fn catalogue_parses() {
@@ -195,7 +203,7 @@ mod tests {
         let scopes_supported: Option<Vec<String>> =
             metadata.map(|list| list.into_iter().map(str::to_owned).collect());
         Capabilities {
-            base: Url::parse("https://social.example/").unwrap(),
+            base: crate::mastodon::BaseUrl::parse("https://social.example/").unwrap(),
             domain: "social.example".into(),
             title: None,
             software: Software {
@@ -257,6 +265,14 @@ mod tests {
                 ("read:accounts".to_owned(), Unavailable::NotSupported),
                 ("read:collections".to_owned(), Unavailable::NotSupported)
             ]
+        );
+    }
+
+    #[test]
+    fn unavailable_wording() {
+        assert_eq!(
+            Unavailable::NotSupported.to_string(),
+            "not offered by this server"
         );
     }
 }

@@ -4,18 +4,17 @@
 //! slashes, IDN names (turned into punycode by `url`) and ports. A loopback host without a scheme
 //! gets plain http: that is what local test and development servers speak.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
 use url::{Host, Url};
 
+use super::base_url::{BaseUrl, is_loopback_host};
 use super::errors::InputError;
-use super::http::sanitize_hint;
+use super::sanitize::sanitize_hint;
 
 /// A parsed server input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerInput {
-    /// Origin only, e.g. `https://mastodon.social/` (the `url` crate always keeps the root `/`).
-    pub base: Url,
+    /// Origin only, e.g. `https://mastodon.social`.
+    pub base: BaseUrl,
     /// The `user` of `@user@host`, if one was typed.
     pub user: Option<String>,
     /// Plain http, allowed only because the host is loopback.
@@ -50,8 +49,7 @@ pub fn parse_server_input(input: &str) -> Result<ServerInput, InputError> {
     // Split the authority from whatever follows: only trailing slashes may follow.
     let cut = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(cut);
-    let tail = tail.trim_end_matches('/');
-    if !tail.is_empty() {
+    if tail.bytes().any(|b| b != b'/') {
         return Err(InputError::Path { path: echo(tail) });
     }
 
@@ -112,42 +110,12 @@ pub fn parse_server_input(input: &str) -> Result<ServerInput, InputError> {
     }
 
     // Rebuild from the parts so nothing but the origin survives.
-    let base = Url::parse(&url.origin().ascii_serialization()).map_err(|_| invalid())?;
+    let base = BaseUrl::from_origin(&url).ok_or_else(invalid)?;
     Ok(ServerInput {
-        loopback_http: base.scheme() == "http",
+        loopback_http: !base.is_https(),
         base,
         user,
     })
-}
-
-/// Loopback: 127.0.0.0/8, `::1` (also as an IPv4-mapped address), and the name `localhost`.
-pub fn is_loopback_host<S: AsRef<str>>(host: &Host<S>) -> bool {
-    match host {
-        Host::Domain(d) => d.as_ref().eq_ignore_ascii_case("localhost"),
-        Host::Ipv4(ip) => ip.is_loopback(),
-        Host::Ipv6(ip) => is_loopback_ip(IpAddr::V6(*ip)),
-    }
-}
-
-fn is_loopback_ip(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => v4.is_loopback(),
-        IpAddr::V6(v6) => {
-            v6 == Ipv6Addr::LOCALHOST
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| Ipv4Addr::is_loopback(&v4))
-        }
-    }
-}
-
-/// Whether a URL may be reached over its scheme: https anywhere, http only on loopback.
-pub fn is_secure_or_loopback(url: &Url) -> bool {
-    match url.scheme() {
-        "https" => true,
-        "http" => url.host().is_some_and(|h| is_loopback_host(&h)),
-        _ => false,
-    }
 }
 
 /// DNS-shaped after IDNA: labels of letters, digits, `-` and `_`, 1–63 long, 253 in all.
@@ -186,14 +154,14 @@ mod tests {
 
     fn base(input: &str) -> String {
         match parse_server_input(input) {
-            Ok(parsed) => parsed.base.to_string(),
+            Ok(parsed) => parsed.base.url().to_string(),
             Err(e) => panic!("{input:?} was rejected: {e:?}"),
         }
     }
 
     fn err(input: &str) -> InputError {
         match parse_server_input(input) {
-            Ok(parsed) => panic!("{input:?} was accepted as {}", parsed.base),
+            Ok(parsed) => panic!("{input:?} was accepted as {}", parsed.base.as_str()),
             Err(e) => e,
         }
     }
@@ -223,7 +191,7 @@ mod tests {
             "@alice@Mastodon.Social.",
         ] {
             let parsed = parse_server_input(input).unwrap();
-            assert_eq!(parsed.base.as_str(), "https://mastodon.social/");
+            assert_eq!(parsed.base.as_str(), "https://mastodon.social");
             assert_eq!(parsed.user.as_deref(), Some("alice"));
             assert!(!parsed.loopback_http);
         }
@@ -247,7 +215,7 @@ mod tests {
             ("localhost", "http://localhost/"),
         ] {
             let parsed = parse_server_input(input).unwrap();
-            assert_eq!(parsed.base.as_str(), expected, "{input:?}");
+            assert_eq!(parsed.base.url().as_str(), expected, "{input:?}");
             assert!(parsed.loopback_http, "{input:?}");
         }
         let https = parse_server_input("https://localhost:8443").unwrap();

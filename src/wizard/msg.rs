@@ -2,11 +2,9 @@
 //! work for the runner to carry out). Results carry the stamp of the request that caused them,
 //! so a stale result (the user went back, or asked twice) is recognised and dropped.
 
-use url::Url;
-
 use crate::mastodon::{
-    ApiError, AppCredentials, CallbackError, Capabilities, RegisteredApp, ServerInput, TokenGrant,
-    VerifiedAccount,
+    ApiError, AppCredentials, BaseUrl, CallbackError, Capabilities, RegisteredApp, ServerInput,
+    TokenGrant, VerifiedAccount,
 };
 use crate::platform::{ClipboardKind, PlatformError};
 use crate::secret::Secret;
@@ -171,7 +169,7 @@ pub enum Effect {
     /// Reuse the vault's app for this server, scopes and redirect URIs, or register one.
     PrepareApp {
         stamp: Stamp,
-        base: Url,
+        base: BaseUrl,
         scopes: Vec<String>,
         force_new: bool,
     },
@@ -189,7 +187,7 @@ pub enum Effect {
     },
     Exchange {
         stamp: Stamp,
-        base: Url,
+        base: BaseUrl,
         app: AppCredentials,
         code: Secret,
         redirect_uri: String,
@@ -197,7 +195,7 @@ pub enum Effect {
     },
     Verify {
         stamp: Stamp,
-        base: Url,
+        base: BaseUrl,
         token: Secret,
     },
     /// Verify stored accounts concurrently; one `AccountChecked` per account, then `ChecksRecorded`.

@@ -47,7 +47,6 @@ pub fn qr_lines(text: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
-    use url::Url;
 
     use super::*;
     use crate::mastodon::{AuthorizeParams, authorize_url};
@@ -91,7 +90,7 @@ mod tests {
     }
 
     fn long_authorize_url() -> String {
-        let base = Url::parse("https://mastodon.example.social/").unwrap();
+        let base = crate::mastodon::BaseUrl::parse("https://mastodon.example.social/").unwrap();
         let params = AuthorizeParams {
             client_id: "kDhQ3vJ6m0w9bEr1WfXyLz8NcTuA2sPqGiHo7lYe5Rk".into(),
             redirect_uri: "http://127.0.0.1:54321/callback".into(),

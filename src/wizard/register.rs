@@ -118,7 +118,7 @@ impl Screen for RegisterScreen {
         );
         let working = self
             .busy
-            .map(|_| format!("Talking to {}…", self.server.caps.base));
+            .map(|_| format!("Talking to {}…", self.server.caps.base.url()));
         frame.render_widget(status_line(ctx, working, self.error.as_ref()), status);
     }
 }

@@ -344,7 +344,7 @@ impl Runner {
                     // Kept in memory until the account is saved: quitting before then must
                     // leave the vault exactly as it was.
                     if let Ok(app) = &result {
-                        lock(&fresh).push((base.to_string(), duplicate_app(app)));
+                        lock(&fresh).push((base.as_str().to_owned(), duplicate_app(app)));
                     }
                     let result = result.map(|app| PreparedApp { app, reused: false });
                     Self::send(&tx, Msg::AppReady { stamp, result });

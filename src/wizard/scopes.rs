@@ -235,7 +235,7 @@ impl Screen for ScopesScreen {
         let title = caps.title.clone().unwrap_or_else(|| caps.domain.clone());
         let mut first = vec![
             Span::styled(title, theme.bold()),
-            Span::raw(format!(" · {} · {}", caps.software, caps.base)),
+            Span::raw(format!(" · {} · {}", caps.software, caps.base.url())),
         ];
         if caps.loopback_http {
             first.push(Span::styled(" · plain http (loopback only)", theme.warn()));

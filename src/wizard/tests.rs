@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use url::Url;
 
 use crate::mastodon::{
     ApiError, Capabilities, RegisteredApp, Software, TokenGrant, VerifiedAccount,
@@ -29,7 +28,7 @@ fn now() -> Timestamp {
 
 fn caps(modern: bool) -> Capabilities {
     Capabilities {
-        base: Url::parse(BASE).unwrap(),
+        base: crate::mastodon::BaseUrl::parse(BASE).unwrap(),
         domain: "social.example".into(),
         title: Some("Social Example".into()),
         software: Software {
@@ -180,6 +179,7 @@ fn app_ready(state: &mut State, stamp: u64, reused: bool) -> Vec<Effect> {
 /// A successful code exchange giving `token` (scope `profile`); returns the verify request's stamp.
 fn exchanged(state: &mut State, stamp: u64, token: &str) -> u64 {
     let grant = TokenGrant {
+        dropped: Vec::new(),
         access_token: Secret::new(token),
         scopes: vec!["profile".into()],
         created_at: None,
@@ -409,7 +409,8 @@ fn scopes_toggle_presets_and_require_one() {
 fn registration_rate_limit_says_when_and_enter_retries() {
     let mut state = at_scopes(true);
     let stamp = stamp_of(&key(&mut state, Key::Enter));
-    let reset: Timestamp = "2026-11-28T12:40:00Z".parse().unwrap();
+    // The wording is relative to the clock (mastodon::retry_wording): a reset 9½ minutes ahead.
+    let reset = Timestamp::now() + jiff::SignedDuration::from_secs(9 * 60 + 30);
     send(
         &mut state,
         Msg::AppReady {
@@ -418,7 +419,7 @@ fn registration_rate_limit_says_when_and_enter_retries() {
         },
     );
     let s = screen(&state);
-    assert!(s.contains("12:40"), "{s}");
+    assert!(s.contains("10 minutes."), "{s}");
     assert!(s.contains("3/5 Register"), "{s}");
     snap("register_rate_limited", &state);
     let effects = key(&mut state, Key::Enter);
@@ -1202,6 +1203,7 @@ fn the_loopback_listener_takes_the_code_without_a_paste() {
         _ => unreachable!(),
     };
     let grant = TokenGrant {
+        dropped: Vec::new(),
         access_token: Secret::new("t"),
         scopes: vec!["profile".into()],
         created_at: None,

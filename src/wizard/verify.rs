@@ -351,7 +351,9 @@ impl VerifyScreen {
                 match result {
                     Ok(view) => {
                         session.vault = VaultStatus::Unlocked(view);
-                        session.added_on.push(self.server.caps.base.to_string());
+                        session
+                            .added_on
+                            .push(self.server.caps.base.as_str().to_owned());
                         let saved = if replacing {
                             Saved::Replaced
                         } else {

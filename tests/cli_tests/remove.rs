@@ -2,14 +2,13 @@
 
 use mastokey::mastodon::{ApiError, Client};
 use mastokey::secret::Secret;
-use url::Url;
 
 use super::World;
 use crate::support::fake_server::FakeServer;
 
 fn check(server_base: &str, token: &str) -> Result<(), ApiError> {
     let client = Client::new().unwrap();
-    let base = Url::parse(server_base).unwrap();
+    let base = mastokey::mastodon::BaseUrl::parse(server_base).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -7,23 +7,22 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
 use mastokey::mastodon::{ApiError, NotMastodonReason, parse_server_input};
 use mastokey::secret::Secret;
-use url::Url;
 
 use super::{OOB, Session, impatient_client};
 use crate::support::fake_server::{FakeServer, Fault, Mode};
 
 /// A plain web server on a free loopback port answering every request with `answer`; it stops
 /// with the test's runtime.
-async fn web_server(answer: (StatusCode, &'static str)) -> Url {
+async fn web_server(answer: (StatusCode, &'static str)) -> mastokey::mastodon::BaseUrl {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app =
         Router::new().fallback(move || async move { (answer.0, Html(answer.1)).into_response() });
     tokio::spawn(async move { axum::serve(listener, app).await });
-    Url::parse(&format!("http://{addr}/")).unwrap()
+    mastokey::mastodon::BaseUrl::parse(&format!("http://{addr}")).unwrap()
 }
 
-fn assert_host(error: &ApiError, base: &Url) {
+fn assert_host(error: &ApiError, base: &mastokey::mastodon::BaseUrl) {
     let host = format!("127.0.0.1:{}", base.port().unwrap());
     match error {
         ApiError::Timeout { host: h, .. } | ApiError::Connect { host: h } => assert_eq!(*h, host),

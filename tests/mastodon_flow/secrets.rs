@@ -10,7 +10,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use mastokey::mastodon::{ApiError, AppCredentials, Client};
 use mastokey::secret::Secret;
-use url::Url;
 
 use super::{CALLBACK, Session, credentials, impatient_client};
 use crate::support::fake_server::{Fault, Mode, RecordedRequest};
@@ -188,7 +187,11 @@ async fn a_full_flow_keeps_its_secrets() {
 
 /// A server (or proxy) that repeats one thing the client sent in its error answer: the hint the
 /// client keeps from it must have the secret scrubbed out.
-async fn echo_server(status: StatusCode, echoed: &'static str, json: bool) -> Url {
+async fn echo_server(
+    status: StatusCode,
+    echoed: &'static str,
+    json: bool,
+) -> mastokey::mastodon::BaseUrl {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let handler = move |headers: HeaderMap, body: Bytes| async move {
@@ -219,7 +222,7 @@ async fn echo_server(status: StatusCode, echoed: &'static str, json: bool) -> Ur
     };
     let app = Router::new().fallback(handler);
     tokio::spawn(async move { axum::serve(listener, app).await });
-    Url::parse(&format!("http://{addr}/")).unwrap()
+    mastokey::mastodon::BaseUrl::parse(&format!("http://{addr}")).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]

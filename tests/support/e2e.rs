@@ -145,7 +145,7 @@ pub fn seed_vault(t: &E2e, users: &[&str]) -> Vec<String> {
     let mut tokens = Vec::new();
     for user in users {
         let (client_id, token) = t.server.create_token(user, &["profile"]);
-        let url = url::Url::parse(&base).unwrap();
+        let url = mastokey::mastodon::BaseUrl::parse(&base).unwrap();
         let account = runtime
             .block_on(client.verify_credentials(&url, &Secret::new(token.clone())))
             .unwrap();

@@ -1,5 +1,5 @@
-//! A stateful fake Mastodon server for tests (and `examples/fake-server.rs`), faithful to
-//! `reference/mastodon-oauth.md` §12: apps, one-time codes that expire, client authentication,
+//! A stateful fake Mastodon server for tests (and `examples/fake-server.rs`), faithful to what
+//! real servers were seen to do: apps, one-time codes that expire, client authentication,
 //! exact scope subsets, the loopback port rule, PKCE S256, token reuse, revoke, error bodies.
 //!
 //! Each server runs on its own thread with its own tokio runtime, so sync tests, async tests and
@@ -17,6 +17,8 @@ mod authorize;
 mod common;
 #[path = "fake_server/discovery.rs"]
 mod discovery;
+#[path = "fake_server/escapes.rs"]
+mod escapes;
 #[path = "fake_server/faults.rs"]
 mod faults;
 #[path = "fake_server/html.rs"]
@@ -36,6 +38,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::{get, post};
 
+pub use escapes::ESCAPES;
 pub use html::error_description;
 
 /// Which server the fake imitates.
@@ -47,7 +50,7 @@ pub enum Mode {
     Mastodon47,
     /// Mastodon 4.2.x: no metadata, no `profile`, array `redirect_uris` dropped, PKCE ignored.
     Mastodon42,
-    /// snac 2.94 (reference §15).
+    /// snac 2.94, as observed: no OAuth metadata, no v2 instance answer.
     Snac,
 }
 
@@ -238,6 +241,14 @@ impl FakeServer {
         self.shared.lock().domain.clone()
     }
 
+    /// A hostile server: every text field of every JSON answer (the token's `scope` included)
+    /// carries terminal escape sequences and bidi controls (`escapes::ESCAPES`).
+    #[must_use]
+    pub fn with_escapes(self) -> FakeServer {
+        self.shared.lock().escapes = true;
+        self
+    }
+
     /// Adds an active user (or makes an existing one active).
     pub fn add_user(&self, name: &str) {
         self.shared.lock().add_user(name, UserState::Active);
@@ -396,6 +407,10 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/.well-known/nodeinfo", get(discovery::nodeinfo_links))
         .route("/nodeinfo/2.0", get(discovery::nodeinfo))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            escapes::layer,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             faults::layer,

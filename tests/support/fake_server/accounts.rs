@@ -1,4 +1,4 @@
-//! `GET /api/v1/accounts/verify_credentials` (reference §9).
+//! `GET /api/v1/accounts/verify_credentials`, with Mastodon's answers for each account state.
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! `POST /api/v1/apps` (reference §2) and `GET /api/v1/apps/verify_credentials` (§10).
+//! `POST /api/v1/apps` and `GET /api/v1/apps/verify_credentials`.
 
 use std::sync::Arc;
 

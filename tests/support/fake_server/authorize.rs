@@ -1,4 +1,4 @@
-//! `GET|POST|DELETE /oauth/authorize` and `/oauth/authorize/native` (reference §3).
+//! `GET|POST|DELETE /oauth/authorize` and `/oauth/authorize/native`.
 
 use std::sync::Arc;
 

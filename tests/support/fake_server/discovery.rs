@@ -1,4 +1,4 @@
-//! Discovery: OAuth metadata (reference §7), instance v1/v2 and `NodeInfo` (§8).
+//! Discovery: OAuth metadata, instance v1/v2 and `NodeInfo`.
 
 use std::sync::Arc;
 

@@ -155,6 +155,8 @@ pub struct State {
     pub mode: Mode,
     pub domain: String,
     pub base_url: String,
+    /// Escape sequences in every JSON text field (`FakeServer::with_escapes`).
+    pub escapes: bool,
     /// The user a browser is "signed in" as when it opens the authorize page.
     pub browser_user: String,
     clock_offset: Duration,
@@ -185,6 +187,7 @@ impl State {
             mode,
             domain,
             base_url,
+            escapes: false,
             browser_user: "alice".into(),
             clock_offset: Duration::ZERO,
             next_id: 100,

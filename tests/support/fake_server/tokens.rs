@@ -1,4 +1,4 @@
-//! `POST /oauth/token` (reference §4), `POST /oauth/revoke` (§5), and bearer-token checks.
+//! `POST /oauth/token`, `POST /oauth/revoke`, and bearer-token checks.
 
 use std::sync::Arc;
 

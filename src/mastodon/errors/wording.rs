@@ -1,12 +1,14 @@
-//! Wording of the protocol layer's errors: what happened, then what to do next.
+//! Wording of the protocol layer's errors, next to their types: what happened, then what to do
+//! next.
 //!
 //! Values inside these errors are already sanitised (no control characters, bounded length) and
 //! never hold a token, client secret or code, so they can be shown as they are.
 
 use std::fmt;
 
-use crate::mastodon::scopes::Unavailable;
-use crate::mastodon::{ApiError, CallbackError, CodeInputError, InputError, NotMastodonReason};
+use jiff::{Timestamp, Zoned};
+
+use super::{ApiError, CodeInputError, InputError, NotMastodonReason};
 
 const EXAMPLE: &str = "for example mastodon.social";
 
@@ -74,6 +76,42 @@ fn status_and_hint(status: u16, hint: Option<&String>) -> String {
     }
 }
 
+/// When a rate limit ends, relative to `now`: "in 9 minutes", "in 2 hours 5 minutes", and the
+/// local date and time as well when that is not today: "in 3 days (on 2027-01-02 at 00:00)".
+/// A pure function of its arguments, so it is tested at any fixed moment.
+pub fn retry_wording(reset: Timestamp, now: &Zoned) -> String {
+    let seconds = reset.as_second() - now.timestamp().as_second();
+    if seconds <= 0 {
+        return "now".to_owned();
+    }
+    let plural = |n: i64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit}")
+        } else {
+            format!("{n} {unit}s")
+        }
+    };
+    let minutes = (seconds + 59) / 60;
+    let relative = if seconds < 60 {
+        plural(seconds, "second")
+    } else if minutes < 60 {
+        plural(minutes, "minute")
+    } else if minutes < 48 * 60 {
+        match minutes % 60 {
+            0 => plural(minutes / 60, "hour"),
+            odd => format!("{} {}", plural(minutes / 60, "hour"), plural(odd, "minute")),
+        }
+    } else {
+        plural((minutes + 24 * 60 - 1) / (24 * 60), "day")
+    };
+    let at = reset.to_zoned(now.time_zone().clone());
+    if at.date() == now.date() {
+        format!("in {relative}")
+    } else {
+        format!("in {relative} (on {})", at.strftime("%Y-%m-%d at %H:%M"))
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -109,18 +147,11 @@ impl fmt::Display for ApiError {
                 f,
                 "this does not look like a Mastodon server: {reason}. Check that the name is the Mastodon server itself, not a website about it."
             ),
-            ApiError::RateLimited { reset: Some(reset) } => {
-                let format = if reset.as_second() % 60 == 0 {
-                    "%H:%M UTC"
-                } else {
-                    "%H:%M:%S UTC"
-                };
-                write!(
-                    f,
-                    "the server refused because of too many requests in a short time. Try again after {}.",
-                    reset.strftime(format)
-                )
-            }
+            ApiError::RateLimited { reset: Some(reset) } => write!(
+                f,
+                "the server refused because of too many requests in a short time. Try again {}.",
+                retry_wording(*reset, &Zoned::now())
+            ),
             ApiError::RateLimited { reset: None } => f.write_str(
                 "the server refused because of too many requests in a short time. Wait a few minutes, then try again.",
             ),
@@ -138,6 +169,13 @@ impl fmt::Display for ApiError {
             ),
             ApiError::UnsupportedGrantType => f.write_str(
                 "the server does not hand out tokens this way, so it is not fully Mastodon-compatible. Use a token created on the server's website instead.",
+            ),
+            ApiError::TokenType { token_type } if token_type.is_empty() => f.write_str(
+                "the server handed out a token of an unknown type, which mastokey cannot use. Use a token created on the server's website instead.",
+            ),
+            ApiError::TokenType { token_type } => write!(
+                f,
+                "the server handed out a \"{token_type}\" token, but mastokey can only use bearer tokens. Use a token created on the server's website instead."
             ),
             ApiError::Rejected { status, hint } => write!(
                 f,
@@ -210,44 +248,9 @@ impl fmt::Display for CodeInputError {
 }
 impl std::error::Error for CodeInputError {}
 
-impl fmt::Display for CallbackError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CallbackError::Bind { detail } => write!(
-                f,
-                "mastokey could not listen on 127.0.0.1 for the browser's answer ({detail}). Paste the code from the browser instead."
-            ),
-            CallbackError::StateMismatch => f.write_str(
-                "the browser sent an answer that belongs to another sign-in attempt, so it was ignored. Finish signing in on the latest authorize page, or paste the code.",
-            ),
-            CallbackError::Denied => f.write_str(
-                "the authorization was denied in the browser. Open the authorize page again and choose Authorize.",
-            ),
-            CallbackError::MissingCode => f.write_str(
-                "the browser's answer held no authorization code. Open the authorize page again, or paste the code.",
-            ),
-            CallbackError::InvalidCode => f.write_str(
-                "the browser's answer held something that is not an authorization code. Open the authorize page again, or paste the code.",
-            ),
-            CallbackError::Closed => f.write_str(
-                "mastokey stopped waiting for the browser's answer. Open the authorize page again, or paste the code.",
-            ),
-        }
-    }
-}
-impl std::error::Error for CallbackError {}
-
-impl fmt::Display for Unavailable {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Unavailable::NotSupported => f.write_str("not offered by this server"),
-        }
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn all_api_errors() -> Vec<ApiError> {
@@ -281,6 +284,12 @@ mod tests {
             ApiError::InvalidScope,
             ApiError::InvalidRequest,
             ApiError::UnsupportedGrantType,
+            ApiError::TokenType {
+                token_type: "mac".into(),
+            },
+            ApiError::TokenType {
+                token_type: String::new(),
+            },
             ApiError::Rejected {
                 status: 422,
                 hint: Some("Validation failed".into()),
@@ -309,7 +318,7 @@ mod tests {
         ]
     }
 
-    fn check_shape(message: &str) {
+    pub(crate) fn check_shape(message: &str) {
         let first = message.chars().next().unwrap();
         assert!(
             !first.is_uppercase() || message.starts_with('"'),
@@ -336,13 +345,6 @@ mod tests {
             }
             .to_string(),
             "mastodon.example did not answer within 30 s. Check the name, or try again later."
-        );
-        assert!(
-            ApiError::RateLimited {
-                reset: Some("2026-08-21T12:40:00.000000Z".parse().unwrap())
-            }
-            .to_string()
-            .ends_with("Try again after 12:40 UTC.")
         );
         assert!(
             ApiError::Server {
@@ -388,21 +390,53 @@ mod tests {
         ] {
             check_shape(&error.to_string());
         }
-        for error in [
-            CallbackError::Bind {
-                detail: "permission denied".into(),
-            },
-            CallbackError::StateMismatch,
-            CallbackError::Denied,
-            CallbackError::MissingCode,
-            CallbackError::InvalidCode,
-            CallbackError::Closed,
-        ] {
-            check_shape(&error.to_string());
-        }
+    }
+
+    fn at(text: &str) -> Zoned {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn rate_limit_reset_is_relative_with_the_date_when_not_today() {
+        let now = at("2026-08-21T12:31:00+00:00[UTC]");
+        let reset = |text: &str| -> Timestamp { text.parse().unwrap() };
         assert_eq!(
-            Unavailable::NotSupported.to_string(),
-            "not offered by this server"
+            retry_wording(reset("2026-08-21T12:40:00Z"), &now),
+            "in 9 minutes"
         );
+        assert_eq!(
+            retry_wording(reset("2026-08-21T12:31:30Z"), &now),
+            "in 30 seconds"
+        );
+        assert_eq!(
+            retry_wording(reset("2026-08-21T12:32:00Z"), &now),
+            "in 1 minute"
+        );
+        assert_eq!(
+            retry_wording(reset("2026-08-21T14:36:00Z"), &now),
+            "in 2 hours 5 minutes"
+        );
+        assert_eq!(retry_wording(reset("2026-08-21T12:00:00Z"), &now), "now");
+        // Tomorrow, and another year: the date comes along (the old wording dropped it).
+        assert_eq!(
+            retry_wording(reset("2026-08-22T00:10:00Z"), &now),
+            "in 11 hours 39 minutes (on 2026-08-22 at 00:10)"
+        );
+        assert_eq!(
+            retry_wording(reset("2027-01-01T00:00:00Z"), &now),
+            "in 133 days (on 2027-01-01 at 00:00)"
+        );
+        // "Today" is the user's day, not UTC's.
+        let berlin = at("2026-08-21T23:50:00+02:00[Europe/Berlin]");
+        assert_eq!(
+            retry_wording(reset("2026-08-21T22:05:00Z"), &berlin),
+            "in 15 minutes (on 2026-08-22 at 00:05)"
+        );
+        let message = ApiError::RateLimited {
+            reset: Some(Timestamp::now() + jiff::SignedDuration::from_secs(9 * 60)),
+        }
+        .to_string();
+        assert!(message.contains("Try again in 9 minutes"), "{message}");
+        assert!(!message.contains("UTC"), "{message}");
     }
 }

@@ -1,0 +1,205 @@
+//! The HTTP client and the rustls provider: two reqwest clients (one that follows safe redirects
+//! for discovery, one that never does), a bounded body reader, and transport failures mapped to
+//! `ApiError` (the classification itself is in `classify`).
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Once;
+use std::time::Duration;
+
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::redirect;
+
+use super::base_url::redirect_allowed;
+use super::classify::{Raw, TransportFacts, classify_transport};
+use super::errors::ApiError;
+use super::sanitize::{HINT_MAX, sanitize_hint};
+
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Discovery may follow www → apex and http → https, not an endless chain.
+const MAX_REDIRECTS: usize = 5;
+/// Nothing the protocol needs is bigger; a larger body is cut rather than buffered.
+const MAX_BODY: usize = 1024 * 1024;
+
+static PROVIDER: Once = Once::new();
+
+/// Installs rustls's ring provider as the process default, once. reqwest is built with
+/// `rustls-no-provider` (ring builds faster and smaller than aws-lc-rs) and panics if no
+/// provider is installed when a client is built. Tests building their own clients call this too.
+pub fn install_crypto_provider() {
+    PROVIDER.call_once(|| {
+        // Err only means another provider is already installed, which serves just as well.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// The two HTTP clients. Cheap to clone (reqwest clients are reference-counted).
+#[derive(Clone, Debug)]
+pub struct Client {
+    /// Follows redirects (https→https; http→http(s) on loopback; never https→http):
+    /// discovery GETs only.
+    pub(super) follow: reqwest::Client,
+    /// Never follows redirects: every POST, and every request that carries a token, so a
+    /// secret never reaches another origin.
+    pub(super) direct: reqwest::Client,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+}
+
+impl Client {
+    pub fn new() -> Result<Client, ApiError> {
+        Client::with_timeouts(CONNECT_TIMEOUT, REQUEST_TIMEOUT)
+    }
+
+    pub fn with_timeouts(connect: Duration, request: Duration) -> Result<Client, ApiError> {
+        install_crypto_provider();
+        let policy = redirect::Policy::custom(|attempt| {
+            if attempt.previous().len() > MAX_REDIRECTS {
+                attempt.error(TooManyRedirects)
+            } else if attempt
+                .previous()
+                .last()
+                .is_some_and(|from| redirect_allowed(from, attempt.url()))
+            {
+                attempt.follow()
+            } else {
+                let to = attempt.url().host_str().unwrap_or("?").to_owned();
+                attempt.error(InsecureRedirect(to))
+            }
+        });
+        let follow = builder(connect, request).redirect(policy).build();
+        let direct = builder(connect, request)
+            .redirect(redirect::Policy::none())
+            .build();
+        match (follow, direct) {
+            (Ok(follow), Ok(direct)) => Ok(Client {
+                follow,
+                direct,
+                connect_timeout: connect,
+                request_timeout: request,
+            }),
+            (Err(e), _) | (_, Err(e)) => Err(ApiError::Setup {
+                detail: sanitize_hint(&e.to_string(), HINT_MAX),
+            }),
+        }
+    }
+
+    /// Sends a request and reads its body, mapping transport failures to `ApiError`.
+    pub(super) async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        host: &str,
+    ) -> Result<Raw, ApiError> {
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&e, host))?;
+        let status = response.status().as_u16();
+        let url = response.url().clone();
+        let headers = response.headers().clone();
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(&e, host))?
+        {
+            let room = MAX_BODY.saturating_sub(body.len());
+            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if room <= chunk.len() {
+                break;
+            }
+        }
+        Ok(Raw {
+            status,
+            headers,
+            body,
+            url,
+        })
+    }
+
+    fn transport_error(&self, error: &reqwest::Error, host: &str) -> ApiError {
+        let limit = if error.is_connect() {
+            self.connect_timeout
+        } else {
+            self.request_timeout
+        };
+        // Rounded up, so a sub-second test timeout never reads "within 0 s".
+        let seconds = limit
+            .as_millis()
+            .div_ceil(1000)
+            .try_into()
+            .unwrap_or(u64::MAX);
+        let mut chain = String::new();
+        let mut redirect_to = None;
+        let mut too_many = false;
+        let mut source: Option<&(dyn StdError + 'static)> = Some(error);
+        while let Some(err) = source {
+            if let Some(InsecureRedirect(to)) = err.downcast_ref::<InsecureRedirect>() {
+                redirect_to = Some(to.clone());
+            }
+            too_many |= err.is::<TooManyRedirects>();
+            chain.push_str(&err.to_string());
+            chain.push('\n');
+            source = err.source();
+        }
+        // The URL and host are in the messages; a host like `dns.example` must not look like a
+        // DNS failure.
+        if let Some(url) = error.url() {
+            chain = chain.replace(url.as_str(), "");
+        }
+        let chain = chain.replace(host, "");
+        let facts = TransportFacts {
+            timeout: error.is_timeout(),
+            dns: error.is_dns(),
+            redirect_to,
+            too_many_redirects: too_many,
+            chain: &chain,
+        };
+        classify_transport(&facts, host, seconds)
+    }
+}
+
+fn builder(connect: Duration, request: Duration) -> reqwest::ClientBuilder {
+    let mut headers = HeaderMap::new();
+    headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+    // Error texts on /api are localised by Accept-Language; the wording layer expects English.
+    headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static("en"));
+    reqwest::Client::builder()
+        .user_agent(concat!("mastokey/", env!("CARGO_PKG_VERSION")))
+        .default_headers(headers)
+        .connect_timeout(connect)
+        .timeout(request)
+}
+
+#[derive(Debug)]
+struct InsecureRedirect(String);
+impl fmt::Display for InsecureRedirect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "redirect to an insecure location on {}", self.0)
+    }
+}
+impl StdError for InsecureRedirect {}
+
+#[derive(Debug)]
+struct TooManyRedirects;
+impl fmt::Display for TooManyRedirects {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("too many redirects")
+    }
+}
+impl StdError for TooManyRedirects {}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_installs_idempotently() {
+        install_crypto_provider();
+        install_crypto_provider();
+        assert!(rustls::crypto::CryptoProvider::get_default().is_some());
+        assert!(Client::new().is_ok());
+    }
+}
