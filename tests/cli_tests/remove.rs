@@ -1,4 +1,5 @@
-//! remove, with and without --revoke, against a live and a dead server.
+//! remove, with and without --revoke, against a live and a dead server: a revoke that fails
+//! keeps the account.
 
 use mastokey::mastodon::{ApiError, Client};
 use mastokey::secret::Secret;
@@ -66,20 +67,58 @@ fn remove_revoke_revokes_on_a_live_server() {
 }
 
 #[test]
-fn remove_revoke_on_a_dead_server_warns_and_still_removes() {
+fn remove_revoke_on_a_dead_server_keeps_the_account_and_exits_4() {
     let World {
         cli, other, bob, ..
     } = World::new();
     drop::<FakeServer>(other);
     let out = cli.run(&["remove", "bob", "--revoke"]);
-    out.code(0);
-    assert!(out.stderr.contains("warning"), "{out:?}");
+    out.code(4);
+    assert_eq!(out.stdout, "", "{out:?}");
     assert!(out.stderr.contains("was not revoked"), "{out:?}");
-    assert!(out.stderr.contains("Authorized apps"), "{out:?}");
+    assert!(out.stderr.contains("still in the vault"), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("`mastokey remove bob@other.example` (without --revoke)"),
+        "{out:?}"
+    );
     assert!(!out.stderr.contains(&bob.token));
     let vault = cli.unlock();
-    assert!(vault.data().find_account("bob@other.example").is_none());
-    assert_eq!(vault.data().accounts.len(), 2);
+    assert_eq!(
+        vault.data().accounts_with_handle("bob@other.example").len(),
+        1
+    );
+    assert_eq!(vault.data().accounts.len(), 3);
+    // The way out the message names: remove it here only.
+    cli.run(&["remove", "bob@other.example"]).code(0);
+    assert!(
+        cli.unlock()
+            .data()
+            .accounts_with_handle("bob@other.example")
+            .is_empty()
+    );
+}
+
+#[test]
+fn remove_revoke_without_the_app_in_the_vault_keeps_the_account_and_exits_3() {
+    let w = World::new();
+    w.cli
+        .unlock()
+        .update(|d| d.servers.retain(|s| s.domain != "other.example"))
+        .unwrap();
+    let out = w.cli.run(&["remove", "bob", "--revoke"]);
+    out.code(3);
+    assert!(
+        out.stderr.contains("cannot be revoked from here"),
+        "{out:?}"
+    );
+    assert!(out.stderr.contains("Nothing was removed"), "{out:?}");
+    assert!(
+        out.stderr.contains("`mastokey remove bob@other.example`"),
+        "{out:?}"
+    );
+    assert_eq!(handles(&w).len(), 3);
+    check(&w.other.base_url(), &w.bob.token).unwrap();
 }
 
 #[test]
