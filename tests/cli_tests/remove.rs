@@ -1,24 +1,10 @@
 //! remove, with and without --revoke, against a live and a dead server: a revoke that fails
 //! keeps the account.
 
-use mastokey::mastodon::{ApiError, Client};
-use mastokey::secret::Secret;
-use url::Url;
+use mastokey::mastodon::ApiError;
 
-use super::World;
+use super::{World, check_token};
 use crate::support::fake_server::FakeServer;
-
-fn check(server_base: &str, token: &str) -> Result<(), ApiError> {
-    let client = Client::new().unwrap();
-    let base = Url::parse(server_base).unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime
-        .block_on(client.verify_credentials(&base, &Secret::new(token)))
-        .map(|_| ())
-}
 
 fn handles(w: &World) -> Vec<String> {
     w.cli
@@ -41,7 +27,7 @@ fn remove_without_revoke_keeps_the_token_alive_on_the_server() {
         "{out:?}"
     );
     assert_eq!(handles(&w), ["alan@social.example", "bob@other.example"]);
-    check(&w.social.base_url(), &w.alice.token).unwrap();
+    check_token(&w.social.base_url(), &w.alice.token).unwrap();
 }
 
 #[test]
@@ -53,7 +39,7 @@ fn remove_revoke_revokes_on_a_live_server() {
     w.assert_no_token_in(&out.stdout);
     assert_eq!(handles(&w), ["alice@social.example", "bob@other.example"]);
     assert!(matches!(
-        check(&w.social.base_url(), &w.alan.token),
+        check_token(&w.social.base_url(), &w.alan.token),
         Err(ApiError::TokenRevoked | ApiError::TokenInvalid)
     ));
     let revoke = w
@@ -63,7 +49,7 @@ fn remove_revoke_revokes_on_a_live_server() {
         .find(|r| r.path == "/oauth/revoke")
         .unwrap();
     assert_eq!(revoke.method, "POST");
-    check(&w.social.base_url(), &w.alice.token).unwrap();
+    check_token(&w.social.base_url(), &w.alice.token).unwrap();
 }
 
 #[test]
@@ -118,7 +104,7 @@ fn remove_revoke_without_the_app_in_the_vault_keeps_the_account_and_exits_3() {
         "{out:?}"
     );
     assert_eq!(handles(&w).len(), 3);
-    check(&w.other.base_url(), &w.bob.token).unwrap();
+    check_token(&w.other.base_url(), &w.bob.token).unwrap();
 }
 
 #[test]
