@@ -66,8 +66,13 @@ pub struct ExistingEntry {
 /// The stored entry, on another base URL, whose handle equals the new account's: the same
 /// account reached under another address, or a server claiming another's domain. The handle is
 /// only a label, so [`save`] keeps both entries apart either way; the caller asks the user
-/// which they meant.
+/// which they meant. A new sign-in of an entry already stored (same key) is no clash: that was
+/// settled when it was first saved.
 pub fn handle_clash(data: &VaultData, new: &NewAccount) -> Option<ExistingEntry> {
+    let key = AccountKey::new(new.server.base.as_str(), &new.account.id);
+    if data.find_account(&key).is_some() {
+        return None;
+    }
     let handle = format!("{}@{}", new.account.username, new.server.domain);
     data.accounts_with_handle(&handle)
         .into_iter()
