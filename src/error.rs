@@ -123,7 +123,8 @@ impl fmt::Display for Error {
             ),
             Error::AmbiguousAccount { query, candidates } => write!(
                 f,
-                "\"{query}\" matches several accounts: {}. Type more of the name.",
+                "\"{query}\" matches several accounts: {}. Type more of the name, or one of these names \
+                 (quoted) or user@domain@SERVER to pick an entry that shares its handle.",
                 candidates.join(", ")
             ),
             Error::NoAccounts => {

@@ -132,17 +132,25 @@ impl VaultData {
         self.labels().into_iter().nth(index)
     }
 
-    /// A name for the account that the command line accepts without quoting: its label when
-    /// that is the bare handle, else `user@domain@server`.
+    /// A name for the account that the command line accepts: its label when that is the bare
+    /// handle, else `user@domain@host[:port]`, else `user@domain@URL`, else (two ids of one
+    /// username on one server) the label in single quotes.
     pub fn argument_name(&self, key: &AccountKey) -> Option<String> {
         let account = self.find_account(key)?;
         let label = self.label(key)?;
         let handle = account.handle();
-        Some(if label == handle {
-            handle
-        } else {
-            format!("{handle}@{}", server_name(&account.server))
-        })
+        if label == handle {
+            return Some(handle);
+        }
+        let picks = |name: &String| self.resolve(name).is_ok_and(|a| a.is(key));
+        let short = format!("{handle}@{}", server_name(&account.server));
+        let long = format!("{handle}@{}", account.server.trim_end_matches('/'));
+        Some(
+            [short, long]
+                .into_iter()
+                .find(picks)
+                .unwrap_or_else(|| format!("'{label}'")),
+        )
     }
 
     /// What a user typed as ACCOUNT, in this order: an exact label (`bob@s.example`,

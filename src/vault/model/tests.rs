@@ -271,6 +271,16 @@ fn shared_handles_get_their_server_in_the_label() {
     for (i, label) in data.labels().iter().enumerate() {
         assert_eq!(data.resolve(label).unwrap().key(), data.accounts[i].key());
     }
+    assert_eq!(
+        data.argument_name(&AccountKey::new("https://127.0.0.1:1", "2"))
+            .as_deref(),
+        Some("'bob@b.example (127.0.0.1:1, id 2)'")
+    );
+    assert_eq!(
+        data.argument_name(&AccountKey::new("http://127.0.0.1:1", "1"))
+            .as_deref(),
+        Some("bob@b.example@http://127.0.0.1:1")
+    );
 }
 
 #[test]
