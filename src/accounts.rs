@@ -1,17 +1,26 @@
 //! Account operations shared by the wizard and the commands (between them and the vault and
-//! protocol layers): storing a verified
-//! account with its app, finding apps to reuse, recording checks, removing.
+//! protocol layers): storing a verified account with its app, choosing an app to reuse or
+//! register, recording checks, removing. Every action addresses an entry by its
+//! [`AccountKey`], never by the handle a server chose.
 
+pub mod apps;
 pub mod check;
+pub mod remove;
 
 use jiff::Timestamp;
 
-use crate::mastodon::{AppCredentials, BaseUrl, Capabilities, RegisteredApp, VerifiedAccount};
+
+use crate::mastodon::BaseUrl;
+use crate::mastodon::{Capabilities, RegisteredApp, VerifiedAccount};
 use crate::secret::Secret;
-use crate::vault::model::{CheckStatus, StoredAccount, StoredApp, VaultData, same_base};
+use crate::vault::model::{AccountKey, CheckStatus, StoredAccount, VaultData, same_base};
 use crate::vault::{Vault, VaultError};
 
+pub use apps::{PendingApps, duplicate_app, register, reusable_app, stored_app};
 use check::{CheckItem, CheckOutcome};
+pub use remove::{
+    NotRevoked, Removal, RevokeMaterial, SharedVault, revoke_material, revoke_then_remove,
+};
 
 /// The server as the vault should remember it.
 #[derive(Debug, Clone)]
@@ -43,54 +52,51 @@ pub struct NewAccount {
     pub granted: Vec<String>,
 }
 
-pub fn duplicate_app(app: &RegisteredApp) -> RegisteredApp {
-    RegisteredApp {
-        client_id: app.client_id.clone(),
-        client_secret: app.client_secret.duplicate(),
-        scopes: app.scopes.clone(),
-        redirect_uris: app.redirect_uris.clone(),
-    }
-}
-
 // The wizard compares scope lists through this module.
 pub use crate::vault::model::same_set;
 
-/// The app registered for this server with exactly these scopes and redirect URIs.
-pub fn find_app(
-    data: &VaultData,
-    base: &BaseUrl,
-    scopes: &[String],
-    redirect_uris: &[String],
-) -> Option<RegisteredApp> {
-    data.find_app(base.as_str(), scopes, redirect_uris)
-        .map(|a| RegisteredApp {
-            client_id: a.client_id.clone(),
-            client_secret: a.client_secret.duplicate(),
-            scopes: a.scopes.clone(),
-            redirect_uris: a.redirect_uris.clone(),
+/// A stored entry that a new account's handle clashes with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingEntry {
+    pub key: AccountKey,
+    /// The stored entry's server (base URL, no trailing slash).
+    pub server: String,
+    pub handle: String,
+}
+
+/// The stored entry, on another base URL, whose handle equals the new account's: the same
+/// account reached under another address, or a server claiming another's domain. The handle is
+/// only a label, so [`save`] keeps both entries apart either way; the caller asks the user
+/// which they meant. A new sign-in of an entry already stored (same key) is no clash: that was
+/// settled when it was first saved.
+pub fn handle_clash(data: &VaultData, new: &NewAccount) -> Option<ExistingEntry> {
+    let key = AccountKey::new(new.server.base.as_str(), &new.account.id);
+    if data.find_account(&key).is_some() {
+        return None;
+    }
+    let handle = format!("{}@{}", new.account.username, new.server.domain);
+    data.accounts_with_handle(&handle)
+        .into_iter()
+        .find(|a| !same_base(&a.server, new.server.base.as_str()))
+        .map(|a| ExistingEntry {
+            key: a.key(),
+            server: a.server.trim_end_matches('/').to_owned(),
+            handle: a.handle(),
         })
 }
 
-fn stored_app(app: &RegisteredApp, now: Timestamp) -> StoredApp {
-    StoredApp {
-        client_id: app.client_id.clone(),
-        client_secret: app.client_secret.duplicate(),
-        scopes: app.scopes.clone(),
-        redirect_uris: app.redirect_uris.clone(),
-        created_at: now,
-    }
-}
-
-/// Stores the account (replacing the same account's old token) with its server and app, plus
-/// any apps registered before the vault existed.
+/// Stores the account (replacing the entry with the same key: same server, same account id)
+/// with its server and app, plus the apps in `pending`, which are forgotten once stored. An
+/// entry with the same handle on another server stays a separate entry. Returns the key.
 pub fn save(
     vault: &mut Vault,
     new: NewAccount,
-    fresh_apps: Vec<(String, RegisteredApp)>,
+    pending: &PendingApps,
     now: Timestamp,
-) -> Result<(), VaultError> {
-    vault.update(move |data| {
-        for (base, app) in &fresh_apps {
+) -> Result<AccountKey, VaultError> {
+    let fresh = pending.snapshot();
+    let key = vault.update(|data| {
+        for (base, app) in &fresh {
             data.add_app(base, stored_app(app, now));
         }
         let base = new.server.base.as_str().trim_end_matches('/').to_owned();
@@ -98,11 +104,8 @@ pub fn save(
         server.domain.clone_from(&new.server.domain);
         server.software = Some(new.server.software.clone());
         server.version.clone_from(&new.server.version);
-        let created_at = data
-            .accounts
-            .iter()
-            .find(|a| same_base(&a.server, &base) && a.id == new.account.id)
-            .map_or(now, |a| a.created_at);
+        let key = AccountKey::new(&base, &new.account.id);
+        let created_at = data.find_account(&key).map_or(now, |a| a.created_at);
         data.upsert_account(StoredAccount {
             id: new.account.id.clone(),
             username: new.account.username.clone(),
@@ -117,29 +120,34 @@ pub fn save(
             last_status: Some(CheckStatus::Valid),
             last_detail: Some("verified when added".into()),
         });
-    })
+        key
+    })?;
+    pending.forget(&fresh);
+    Ok(key)
 }
 
-/// The accounts with these handles (all accounts when `handles` is empty), in vault order.
+/// The accounts with these keys (all accounts when `keys` is empty), in vault order, with
+/// their labels.
 fn selected<'a>(
     data: &'a VaultData,
-    handles: &'a [String],
-) -> impl Iterator<Item = &'a StoredAccount> + 'a {
+    keys: &'a [AccountKey],
+) -> impl Iterator<Item = (&'a StoredAccount, String)> + 'a {
     data.accounts
         .iter()
-        .filter(|a| handles.is_empty() || handles.contains(&a.handle()))
+        .zip(data.labels())
+        .filter(|(a, _)| keys.is_empty() || keys.contains(&a.key()))
 }
 
-/// The tokens to check for these handles (all accounts when `handles` is empty). Accounts whose
+/// The tokens to check for these keys (all accounts when `keys` is empty). Accounts whose
 /// stored server address does not parse cannot be checked: see [`unparsable_accounts`].
-pub fn check_items(data: &VaultData, handles: &[String]) -> Vec<CheckItem> {
-    selected(data, handles)
-        .filter_map(|a| {
+pub fn check_items(data: &VaultData, keys: &[AccountKey]) -> Vec<CheckItem> {
+    selected(data, keys)
+        .filter_map(|(a, label)| {
             Some(CheckItem {
-                handle: a.handle(),
+                key: a.key(),
+                label,
                 base: BaseUrl::parse(&a.server).ok()?,
                 token: a.token.duplicate(),
-                id: a.id.clone(),
             })
         })
         .collect()
@@ -147,18 +155,20 @@ pub fn check_items(data: &VaultData, handles: &[String]) -> Vec<CheckItem> {
 
 /// Ready outcomes for the accounts [`check_items`] leaves out because their stored server address
 /// is not a URL, so a check of them never passes as done.
-pub fn unparsable_accounts(data: &VaultData, handles: &[String]) -> Vec<CheckOutcome> {
-    selected(data, handles)
-        .filter(|a| BaseUrl::parse(&a.server).is_err())
-        .map(|a| CheckOutcome {
-            handle: a.handle(),
+pub fn unparsable_accounts(data: &VaultData, keys: &[AccountKey]) -> Vec<CheckOutcome> {
+    selected(data, keys)
+        .filter(|(a, _)| BaseUrl::parse(&a.server).is_err())
+        .map(|(a, label)| CheckOutcome {
+            key: a.key(),
+            label,
             status: CheckStatus::ServerError,
             detail: "the stored server address is not a valid URL".into(),
         })
         .collect()
 }
 
-/// Records check results (under the vault lock, merged into what is on disk now).
+/// Records check results, each on the entry it checked (under the vault lock, merged into
+/// what is on disk now).
 pub fn record_checks(
     vault: &mut Vault,
     outcomes: Vec<CheckOutcome>,
@@ -166,38 +176,17 @@ pub fn record_checks(
 ) -> Result<(), VaultError> {
     vault.update(move |data| {
         for outcome in outcomes {
-            data.record_check(&outcome.handle, outcome.status, Some(outcome.detail), now);
+            data.record_check(&outcome.key, outcome.status, Some(outcome.detail), now);
         }
     })
 }
 
-pub fn token_of(data: &VaultData, handle: &str) -> Option<Secret> {
-    data.find_account(handle).map(|a| a.token.duplicate())
+pub fn token_of(data: &VaultData, key: &AccountKey) -> Option<Secret> {
+    data.find_account(key).map(|a| a.token.duplicate())
 }
 
-/// What revoking this account's token needs: its server, the app that owns it, the token.
-pub fn revoke_material(
-    data: &VaultData,
-    handle: &str,
-) -> Option<(BaseUrl, AppCredentials, Secret)> {
-    let account = data.find_account(handle)?;
-    let server = data.find_server(&account.server)?;
-    let app = server
-        .apps
-        .iter()
-        .find(|a| a.client_id == account.client_id)?;
-    Some((
-        BaseUrl::parse(&account.server).ok()?,
-        AppCredentials {
-            client_id: app.client_id.clone(),
-            client_secret: app.client_secret.duplicate(),
-        },
-        account.token.duplicate(),
-    ))
-}
-
-pub fn remove(vault: &mut Vault, handle: &str) -> Result<(), VaultError> {
-    vault.update(|data| {
-        data.remove_account(handle);
-    })
+/// The first entry with this handle. Only for the wizard's Home screen, which still names rows
+/// by handle: everything new addresses entries by [`AccountKey`].
+pub fn key_of_handle(data: &VaultData, handle: &str) -> Option<AccountKey> {
+    data.accounts_with_handle(handle).first().map(|a| a.key())
 }

@@ -16,7 +16,12 @@ use crate::error::EXIT_USAGE;
     long_about = "Create Mastodon access tokens in a guided terminal wizard, keep them in an encrypted \
 vault, and re-verify them.\n\nRun without arguments for the full-screen wizard: it opens your accounts, or \
 walks you through adding the first one.",
-    after_help = "ACCOUNT is user@domain, or any unambiguous prefix of it (\"alice\", \"alice@soc\").\n\n\
+    after_help = "ACCOUNT is user@domain, or any unambiguous prefix of it (\"alice\", \"alice@soc\"). \
+The domain is what the server claims, so two entries can share one handle (the same account \
+reached under two addresses, or a server claiming another's domain): `mastokey list` then shows \
+each with its server, as in \"bob@social.example (127.0.0.1:3308)\", and either that name or \
+user@domain@SERVER (SERVER as host[:port] or URL, e.g. bob@social.example@127.0.0.1:3308) picks \
+one.\n\n\
 Exit codes: 0 success, 1 a token is not valid, 2 usage error, 3 vault error, 4 network or server error.\n\n\
 Environment: MASTOKEY_CONFIG_DIR (vault location), MASTOKEY_PASSPHRASE_COMMAND, MASTOKEY_PASSPHRASE_FILE, \
 MASTOKEY_PASSPHRASE (unlock without a prompt, tried in this order), BROWSER, NO_COLOR."
@@ -47,7 +52,7 @@ failed for network reasons; otherwise 4 when any server could not be reached or 
 error. Results are recorded in the vault either way."
     )]
     Verify {
-        /// Accounts to check: user@domain or an unambiguous prefix.
+        /// Accounts to check: user@domain, an unambiguous prefix, or user@domain@SERVER.
         accounts: Vec<String>,
         /// Print JSON (see the README for the shape).
         #[arg(long)]
@@ -55,7 +60,7 @@ error. Results are recorded in the vault either way."
     },
     /// Print an account's bare token on stdout, for piping into a secret store.
     Token {
-        /// user@domain or an unambiguous prefix.
+        /// user@domain, an unambiguous prefix, or user@domain@SERVER.
         account: String,
     },
     /// Run a command with `MASTODON_ACCESS_TOKEN` and `MASTODON_API_BASE_URL` set for it alone.
@@ -65,7 +70,7 @@ On Unix mastokey replaces itself with the command, so its exit status (a signal 
 the command's own."
     )]
     Exec {
-        /// user@domain or an unambiguous prefix.
+        /// user@domain, an unambiguous prefix, or user@domain@SERVER.
         account: String,
         /// The command and its arguments, after `--`.
         #[arg(last = true, required = true, num_args = 1..)]
@@ -74,13 +79,15 @@ the command's own."
     /// Remove an account from the vault.
     #[command(
         after_help = "Asks for confirmation only when stdin is a terminal and --yes is not \
-given. With --revoke, a server that cannot be reached or refuses to revoke does not stop the local \
-removal: a warning is printed on stderr and the exit code stays 0."
+given. With --revoke, the token is revoked on the server first, and only a revoke that worked \
+removes the account: when the server cannot be reached or refuses, the account stays in the vault \
+(its token still works), the error says why, and the exit code is 4 (3 when the vault lacks the \
+app that issued the token). Run `mastokey remove ACCOUNT` without --revoke to remove it here only."
     )]
     Remove {
-        /// user@domain or an unambiguous prefix.
+        /// user@domain, an unambiguous prefix, or user@domain@SERVER.
         account: String,
-        /// Revoke the token on the server first (the account is removed locally even if that fails).
+        /// Revoke the token on the server first (if that fails, nothing is removed).
         #[arg(long)]
         revoke: bool,
         /// Do not ask for confirmation.

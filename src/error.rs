@@ -31,6 +31,15 @@ pub enum Error {
     },
     /// The vault holds no accounts yet.
     NoAccounts,
+    /// `remove --revoke`: the server did not revoke the token, so the account was kept.
+    NotRevoked {
+        /// How to name the account on the command line.
+        account: String,
+        error: crate::mastodon::ApiError,
+    },
+    /// `remove --revoke`: the app that issued the token is not in the vault, so it cannot be
+    /// revoked from here; the account was kept.
+    CannotRevoke { account: String },
     /// The wizard needs a terminal on stdin and stdout.
     NotATerminal,
     /// The terminal could not be set up or drawn to.
@@ -62,13 +71,6 @@ pub enum Error {
 /// unchanged.
 #[derive(Debug)]
 pub enum Warning {
-    /// `remove --revoke`: the server did not revoke the token; it was removed locally anyway.
-    RevokeFailed {
-        account: String,
-        error: crate::mastodon::ApiError,
-    },
-    /// `remove --revoke`: the app that issued the token is not in the vault, so it cannot be revoked.
-    RevokeImpossible { account: String },
     /// A wrong passphrase at the prompt; another try follows.
     WrongPassphraseRetry,
     /// `passwd`: the old identity backup could not be deleted.
@@ -94,8 +96,9 @@ impl Error {
             // Not 1: that code means a token is not valid (see the exit codes in the README).
             | Error::Terminal(_)
             | Error::Output(_) => EXIT_USAGE,
-            Error::Api(_) => EXIT_NETWORK,
+            Error::Api(_) | Error::NotRevoked { .. } => EXIT_NETWORK,
             Error::Vault(_)
+            | Error::CannotRevoke { .. }
             | Error::PassphraseMismatch
             | Error::EmptyPassphrase
             | Error::NoPassphraseSource
@@ -123,12 +126,27 @@ impl fmt::Display for Error {
             ),
             Error::AmbiguousAccount { query, candidates } => write!(
                 f,
-                "\"{query}\" matches several accounts: {}. Type more of the name.",
+                "\"{query}\" matches several accounts: {}. Type more of the name, or one of these names \
+                 (quoted) or user@domain@SERVER to pick an entry that shares its handle.",
                 candidates.join(", ")
             ),
             Error::NoAccounts => {
                 f.write_str("the vault holds no accounts yet. Add one with `mastokey add`.")
             }
+            Error::NotRevoked { account, error } => write!(
+                f,
+                "the token of {account} was not revoked: {error} The account is still in the vault, \
+                 so its token is not lost. Try again later, or revoke the token on the server's website \
+                 under Authorized apps and run `mastokey remove {account}` (without --revoke) to remove \
+                 it here only."
+            ),
+            Error::CannotRevoke { account } => write!(
+                f,
+                "the token of {account} cannot be revoked from here: the app that issued it is not in \
+                 the vault. Nothing was removed. Revoke the token on the server's website under \
+                 Authorized apps, then run `mastokey remove {account}` (without --revoke) to remove it \
+                 here only."
+            ),
             Error::NotATerminal => f.write_str(
                 "the wizard needs an interactive terminal. For scripts, use the commands: `mastokey --help`.",
             ),
@@ -170,17 +188,6 @@ impl fmt::Display for Error {
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Warning::RevokeFailed { account, error } => write!(
-                f,
-                "warning: the token of {account} was not revoked on the server: {error} It was removed \
-                 from the vault anyway; revoke it on the server's website under Authorized apps."
-            ),
-            Warning::RevokeImpossible { account } => write!(
-                f,
-                "warning: the token of {account} cannot be revoked from here: the app that issued it is \
-                 not in the vault. It was removed from the vault anyway; revoke it on the server's website \
-                 under Authorized apps."
-            ),
             Warning::WrongPassphraseRetry => f.write_str("wrong passphrase. Try again."),
             Warning::BackupNotRemoved { error } => write!(
                 f,

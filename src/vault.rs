@@ -392,7 +392,12 @@ mod tests {
             Vault::create(dir.path(), &Secret::new("pw"), Kdf::insecure_for_tests(10)).unwrap();
         let before = std::fs::read(dir.path().join(VAULT_FILE)).unwrap();
         let removed = vault
-            .update(|d| d.remove_account("nobody@nowhere"))
+            .update(|d| {
+                d.remove_account(&crate::vault::model::AccountKey::new(
+                    "https://nowhere",
+                    "0",
+                ))
+            })
             .unwrap();
         assert!(removed.is_none());
         assert_eq!(std::fs::read(dir.path().join(VAULT_FILE)).unwrap(), before);

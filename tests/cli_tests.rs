@@ -3,6 +3,7 @@
 
 mod accounts;
 mod hardening;
+mod identity;
 mod passphrase;
 mod remove;
 mod verify;
@@ -84,8 +85,13 @@ impl Cli {
 /// Signs `user` in on `server` as the wizard would (register an app, authorize, exchange the
 /// code, verify) and stores the account with its app, so `remove --revoke` can revoke it.
 pub fn add(vault: &mut Vault, server: &FakeServer, user: &str) -> Added {
+    add_at(vault, server, user, &server.base_url())
+}
+
+/// Like [`add`], reaching the server under `base_url` (`http://localhost:PORT`, say).
+pub fn add_at(vault: &mut Vault, server: &FakeServer, user: &str, base_url: &str) -> Added {
     server.add_user(user);
-    let base = mastokey::mastodon::BaseUrl::parse(&server.base_url()).unwrap();
+    let base = mastokey::mastodon::BaseUrl::parse(base_url).unwrap();
     let scopes = vec!["profile".to_string()];
     let client = Client::new().unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -131,7 +137,7 @@ pub fn add(vault: &mut Vault, server: &FakeServer, user: &str) -> Added {
         (app, grant.access_token, account)
     });
     let domain = server.domain();
-    let base_url = server.base_url();
+    let base_url = base_url.to_owned();
     let token_text = token.expose().to_owned();
     let handle = format!("{}@{domain}", account.username);
     vault
@@ -196,6 +202,19 @@ impl Cli {
     pub fn run(&self, args: &[&str]) -> Run {
         run(&mut self.command(args))
     }
+}
+
+/// Whether `token` still works on the server at `server_base`.
+pub fn check_token(server_base: &str, token: &str) -> Result<(), mastokey::mastodon::ApiError> {
+    let client = Client::new().unwrap();
+    let base = mastokey::mastodon::BaseUrl::parse(server_base).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime
+        .block_on(client.verify_credentials(&base, &Secret::new(token)))
+        .map(|_| ())
 }
 
 pub fn run(command: &mut Command) -> Run {

@@ -96,12 +96,8 @@ fn round_trip_of_200_accounts() {
     let at = Timestamp::from_second(1_800_000_000).unwrap();
     vault
         .update(|d| {
-            d.record_check(
-                "auser7@social.example",
-                CheckStatus::Revoked,
-                Some("gone".into()),
-                at,
-            )
+            let key = d.accounts_with_handle("auser7@social.example")[0].key();
+            d.record_check(&key, CheckStatus::Revoked, Some("gone".into()), at)
         })
         .unwrap();
 
@@ -116,7 +112,7 @@ fn round_trip_of_200_accounts() {
         assert_eq!(a.created_at, want.created_at);
         assert_eq!(a.scopes, want.scopes);
     }
-    let checked = data.find_account("auser7@social.example").unwrap();
+    let checked = data.accounts_with_handle("auser7@social.example")[0];
     assert_eq!(checked.last_status, Some(CheckStatus::Revoked));
     assert_eq!(checked.last_checked_at, Some(at));
     assert_eq!(checked.last_detail.as_deref(), Some("gone"));

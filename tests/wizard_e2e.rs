@@ -43,7 +43,7 @@ fn first_account_posting_bot_then_reopen_with_the_passphrase() {
     assert_eq!(pty.wait_exit(), 0);
 
     let vault = t.unlock();
-    let account = vault.data().find_account("alice@social.example").unwrap();
+    let account = vault.data().accounts_with_handle("alice@social.example")[0];
     assert_eq!(account.scopes, ["profile", "write:media", "write:statuses"]);
     // The token never reached the screen.
     let token = account.token.expose().to_owned();
@@ -183,7 +183,7 @@ fn home_verifies_every_account_and_records_the_results() {
     pty.send("q");
     assert_eq!(pty.wait_exit(), 0);
     let vault = t.unlock();
-    let bob = vault.data().find_account("bob@social.example").unwrap();
+    let bob = vault.data().accounts_with_handle("bob@social.example")[0];
     assert_eq!(bob.last_status, Some(mastokey::vault::CheckStatus::Revoked));
     for token in &tokens {
         assert!(!String::from_utf8_lossy(&pty.raw_output()).contains(token.as_str()));

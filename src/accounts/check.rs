@@ -4,9 +4,11 @@
 use futures_util::StreamExt;
 use futures_util::stream;
 
-use crate::mastodon::{ApiError, BaseUrl, Client, VerifiedAccount};
+
+use crate::mastodon::BaseUrl;
+use crate::mastodon::{ApiError, Client, VerifiedAccount};
 use crate::secret::Secret;
-use crate::vault::model::CheckStatus;
+use crate::vault::model::{AccountKey, CheckStatus};
 
 /// At most this many checks in flight per server: enough to hide latency, few enough to stay
 /// polite. Servers are checked side by side, each with its own allowance.
@@ -14,16 +16,20 @@ pub const PER_SERVER: usize = 16;
 
 /// One token to check.
 pub struct CheckItem {
-    pub handle: String,
+    /// The entry checked; its id is the account the token belonged to when stored (another id
+    /// in the answer means a different account).
+    pub key: AccountKey,
+    /// The entry's name for people (see `VaultData::labels`).
+    pub label: String,
     pub base: BaseUrl,
     pub token: Secret,
-    /// The account id the token belonged to when stored; another id means a different account.
-    pub id: String,
 }
 
+/// The result of one check, for the entry it was made on.
 #[derive(Debug, Clone)]
 pub struct CheckOutcome {
-    pub handle: String,
+    pub key: AccountKey,
+    pub label: String,
     pub status: CheckStatus,
     pub detail: String,
 }
@@ -84,9 +90,10 @@ pub async fn check_all(
             let client = client.clone();
             async move {
                 let result = client.verify_credentials(&item.base, &item.token).await;
-                let (status, detail) = classify(&result, &item.id);
+                let (status, detail) = classify(&result, &item.key.id);
                 CheckOutcome {
-                    handle: item.handle,
+                    key: item.key,
+                    label: item.label,
                     status,
                     detail,
                 }

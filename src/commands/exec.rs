@@ -19,14 +19,14 @@ pub const TOKEN_VARIABLE: &str = "MASTODON_ACCESS_TOKEN";
 pub const BASE_URL_VARIABLE: &str = "MASTODON_API_BASE_URL";
 
 pub fn run(query: &str, command: &[OsString], env: &Env) -> Result<ExitCode, Error> {
-    let (vault, handle) = unlock::open_for_account(query, env)?;
+    let (vault, key) = unlock::open_for_account(query, env)?;
     let unknown = || Error::UnknownAccount {
         query: query.to_owned(),
         known: Vec::new(),
     };
-    let account = vault.data().find_account(&handle).ok_or_else(unknown)?;
+    let account = vault.data().find_account(&key).ok_or_else(unknown)?;
     let base = account.server.trim_end_matches('/').to_owned();
-    let token = accounts::token_of(vault.data(), &handle).ok_or_else(unknown)?;
+    let token = accounts::token_of(vault.data(), &key).ok_or_else(unknown)?;
     drop(vault);
 
     // clap requires at least one word after `--`.

@@ -31,7 +31,13 @@ pub fn run(json: bool, env: &Env) -> Result<(), Error> {
     if json {
         print_json(accounts)
     } else {
-        print_table(accounts, Style::for_stdout(env), Timestamp::now())
+        // Handles that several entries share get their server in the name (see
+        // `VaultData::labels`), so every row names one entry.
+        let labels = vault
+            .as_ref()
+            .map(|v| v.data().labels())
+            .unwrap_or_default();
+        print_table(accounts, &labels, Style::for_stdout(env), Timestamp::now())
     }
 }
 
@@ -54,7 +60,12 @@ fn print_json(accounts: &[StoredAccount]) -> Result<(), Error> {
     output::println(&text)
 }
 
-fn print_table(accounts: &[StoredAccount], style: Style, now: Timestamp) -> Result<(), Error> {
+fn print_table(
+    accounts: &[StoredAccount],
+    labels: &[String],
+    style: Style,
+    now: Timestamp,
+) -> Result<(), Error> {
     if accounts.is_empty() {
         return output::println("No accounts yet. Add one with `mastokey add`.");
     }
@@ -62,7 +73,11 @@ fn print_table(accounts: &[StoredAccount], style: Style, now: Timestamp) -> Resu
         .into_iter()
         .map(|h| (h.to_owned(), Tone::Header))
         .collect();
-    let rows: Vec<Vec<Cell>> = accounts.iter().map(|a| row(a, now)).collect();
+    let rows: Vec<Vec<Cell>> = accounts
+        .iter()
+        .zip(labels)
+        .map(|(a, label)| row(a, label, now))
+        .collect();
     let columns = Columns::fit(
         std::iter::once(header.as_slice()).chain(rows.iter().map(Vec::as_slice)),
         style,
@@ -76,7 +91,7 @@ fn print_table(accounts: &[StoredAccount], style: Style, now: Timestamp) -> Resu
     output::print(&text)
 }
 
-fn row(account: &StoredAccount, now: Timestamp) -> Vec<Cell> {
+fn row(account: &StoredAccount, label: &str, now: Timestamp) -> Vec<Cell> {
     let (status, when) = match (account.last_status, account.last_checked_at) {
         (Some(status), Some(at)) => (
             (
@@ -91,7 +106,7 @@ fn row(account: &StoredAccount, now: Timestamp) -> Vec<Cell> {
         ),
     };
     vec![
-        (account.handle(), Tone::Plain),
+        (label.to_owned(), Tone::Plain),
         (account.server.trim_end_matches('/').to_owned(), Tone::Plain),
         (account.scopes.join(" "), Tone::Plain),
         status,

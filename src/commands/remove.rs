@@ -1,46 +1,49 @@
 //! `mastokey remove ACCOUNT [--revoke] [--yes]`: removes an account from the vault, optionally
-//! revoking its token on the server first.
+//! revoking its token on the server first (the policy is `accounts::remove`'s, shared with the
+//! wizard).
 //!
 //! Asks for confirmation only when stdin is a terminal and `--yes` is absent; in scripts it just
-//! does it. With `--revoke`, a server that cannot be reached or refuses does not stop the local
-//! removal the user asked for: a warning on stderr says to revoke on the website, and the exit
-//! code is 0.
+//! does it. With `--revoke`, a revoke that fails keeps the account in the vault (its token still
+//! works and would otherwise be lost): the error names `mastokey remove ACCOUNT` without
+//! `--revoke` to remove it here only, and the exit code is 4 (3 when the vault lacks the app
+//! that issued the token).
 
 use std::io::{self, BufRead, IsTerminal, Write};
+use std::sync::{Arc, Mutex};
 
 use super::verify::block_on;
 use super::{Env, output, unlock};
-use crate::accounts;
-use crate::error::{Error, Warning};
+use crate::accounts::{self, NotRevoked, Removal};
+use crate::error::Error;
 use crate::mastodon::Client;
 
 pub fn run(query: &str, revoke: bool, yes: bool, env: &Env) -> Result<(), Error> {
-    let (mut vault, handle) = unlock::open_for_account(query, env)?;
-    if !yes && io::stdin().is_terminal() && !confirm(&handle, revoke)? {
+    let (vault, key) = unlock::open_for_account(query, env)?;
+    let data = vault.data();
+    let unknown = || Error::UnknownAccount {
+        query: query.to_owned(),
+        known: Vec::new(),
+    };
+    let label = data.label(&key).ok_or_else(unknown)?;
+    let argument = data.argument_name(&key).ok_or_else(unknown)?;
+    if !yes && io::stdin().is_terminal() && !confirm(&label, revoke)? {
         return output::println("Nothing was removed.");
     }
-    if revoke {
-        match accounts::revoke_material(vault.data(), &handle) {
-            Some((base, app, token)) => {
-                let client = Client::new()?;
-                if let Err(error) = block_on(client.revoke(&base, &app, &token))? {
-                    output::warn(&Warning::RevokeFailed {
-                        account: handle.clone(),
-                        error,
-                    });
-                }
-            }
-            None => output::warn(&Warning::RevokeImpossible {
-                account: handle.clone(),
-            }),
-        }
+    let client = Client::new()?;
+    let shared = Arc::new(Mutex::new(Some(vault)));
+    match block_on(accounts::revoke_then_remove(&client, &shared, &key, revoke))?? {
+        Removal::Removed { .. } => output::println(&format!("Removed {label} from the vault.")),
+        Removal::Kept(NotRevoked::Failed(error)) => Err(Error::NotRevoked {
+            account: argument,
+            error,
+        }),
+        Removal::Kept(NotRevoked::NoCredentials) => Err(Error::CannotRevoke { account: argument }),
+        Removal::Missing => Err(unknown()),
     }
-    accounts::remove(&mut vault, &handle)?;
-    output::println(&format!("Removed {handle} from the vault."))
 }
 
 /// "Remove alice@social.example …? [y/N]" on stderr; yes only for an explicit y or yes.
-fn confirm(handle: &str, revoke: bool) -> Result<bool, Error> {
+fn confirm(label: &str, revoke: bool) -> Result<bool, Error> {
     let what = if revoke {
         "Revoke the token of"
     } else {
@@ -49,7 +52,7 @@ fn confirm(handle: &str, revoke: bool) -> Result<bool, Error> {
     let mut err = io::stderr();
     let _ = write!(
         err,
-        "{what} {handle}{}? [y/N] ",
+        "{what} {label}{}? [y/N] ",
         if revoke {
             " and remove it from the vault"
         } else {

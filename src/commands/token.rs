@@ -6,8 +6,8 @@ use crate::accounts;
 use crate::error::Error;
 
 pub fn run(query: &str, env: &Env) -> Result<(), Error> {
-    let (vault, handle) = unlock::open_for_account(query, env)?;
-    let token = accounts::token_of(vault.data(), &handle).ok_or_else(|| Error::UnknownAccount {
+    let (vault, key) = unlock::open_for_account(query, env)?;
+    let token = accounts::token_of(vault.data(), &key).ok_or_else(|| Error::UnknownAccount {
         query: query.to_owned(),
         known: Vec::new(),
     })?;

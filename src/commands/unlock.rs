@@ -11,6 +11,7 @@ use super::Env;
 use super::output;
 use crate::error::{Error, Warning};
 use crate::secret::Secret;
+use crate::vault::model::AccountKey;
 use crate::vault::{self, Resolve, Vault, VaultError};
 
 /// Tries at the prompt before giving up, as sudo does; each costs one key derivation.
@@ -76,11 +77,10 @@ pub fn prompt(question: &str) -> Result<Secret, Error> {
     Ok(answer)
 }
 
-/// The handle (`user@domain`) of the one stored account `query` names: exact, or an
-/// unambiguous prefix.
-pub fn resolve(vault: &Vault, query: &str) -> Result<String, Error> {
+/// The key of the one stored account `query` names (see `VaultData::resolve` for the forms).
+pub fn resolve(vault: &Vault, query: &str) -> Result<AccountKey, Error> {
     match vault.data().resolve(query) {
-        Ok(account) => Ok(account.handle()),
+        Ok(account) => Ok(account.key()),
         Err(Resolve::Unknown { known }) => Err(Error::UnknownAccount {
             query: query.to_owned(),
             known,
@@ -94,13 +94,13 @@ pub fn resolve(vault: &Vault, query: &str) -> Result<String, Error> {
 
 /// Opens the vault for a command about one account and resolves it. Without a vault the account
 /// is simply unknown (and nothing is asked).
-pub fn open_for_account(query: &str, env: &Env) -> Result<(Vault, String), Error> {
+pub fn open_for_account(query: &str, env: &Env) -> Result<(Vault, AccountKey), Error> {
     let Some(vault) = open_if_present(env)? else {
         return Err(Error::UnknownAccount {
             query: query.to_owned(),
             known: Vec::new(),
         });
     };
-    let handle = resolve(&vault, query)?;
-    Ok((vault, handle))
+    let key = resolve(&vault, query)?;
+    Ok((vault, key))
 }

@@ -18,6 +18,7 @@ use crate::accounts::check::{CheckOutcome, check_all};
 use crate::error::{EXIT_INVALID, EXIT_NETWORK, Error, Warning};
 use crate::mastodon::Client;
 use crate::vault::CheckStatus;
+use crate::vault::model::AccountKey;
 
 #[derive(Serialize)]
 struct JsonResult<'a> {
@@ -26,6 +27,13 @@ struct JsonResult<'a> {
     status: CheckStatus,
     detail: &'a str,
     checked_at: Timestamp,
+}
+
+/// A checked entry, in vault order.
+struct Row {
+    key: AccountKey,
+    handle: String,
+    server: String,
 }
 
 #[derive(Serialize)]
@@ -40,36 +48,33 @@ pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error>
     if vault.data().accounts.is_empty() {
         return Err(Error::NoAccounts);
     }
-    let mut handles: Vec<String> = Vec::new();
+    let mut keys: Vec<AccountKey> = Vec::new();
     for query in queries {
-        let handle = unlock::resolve(&vault, query)?;
-        if !handles.contains(&handle) {
-            handles.push(handle);
+        let key = unlock::resolve(&vault, query)?;
+        if !keys.contains(&key) {
+            keys.push(key);
         }
     }
-    let items = accounts::check_items(vault.data(), &handles);
+    let items = accounts::check_items(vault.data(), &keys);
     // Accounts whose stored server address is broken: not checked, but not passed over either.
-    let unparsable = accounts::unparsable_accounts(vault.data(), &handles);
-    // Vault order, for the JSON and for the server column.
+    let unparsable = accounts::unparsable_accounts(vault.data(), &keys);
+    // Each checked entry in vault order, with its handle and server: for the JSON, the server
+    // column, and the order of the JSON results.
     let data = vault.data();
-    let mut order: Vec<(String, String)> = items
+    let order: Vec<Row> = data
+        .accounts
         .iter()
-        .map(|item| {
-            let server = item.base.as_str().trim_end_matches('/').to_owned();
-            (item.handle.clone(), server)
+        .map(|a| Row {
+            key: a.key(),
+            handle: a.handle(),
+            server: a.server.trim_end_matches('/').to_owned(),
         })
-        .chain(unparsable.iter().map(|o| {
-            let server = data.find_account(&o.handle).map(|a| a.server.clone());
-            (o.handle.clone(), server.unwrap_or_default())
-        }))
+        .filter(|row| {
+            items.iter().any(|i| i.key == row.key) || unparsable.iter().any(|o| o.key == row.key)
+        })
         .collect();
-    order.sort_by_key(|(h, _)| data.accounts.iter().position(|a| a.handle() == *h));
-    let server_of = |handle: &str| -> &str {
-        order
-            .iter()
-            .find(|(h, _)| h == handle)
-            .map_or("", |(_, s)| s.as_str())
-    };
+    let row_of = |key: &AccountKey| order.iter().find(|row| row.key == *key);
+    let server_of = |key: &AccountKey| row_of(key).map_or("", |row| row.server.as_str());
 
     let style = Style::for_stdout(env);
     let widest_status = [
@@ -84,9 +89,13 @@ pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error>
         CheckStatus::ServerError,
     ]
     .map(|s| (output::status_label(s).to_owned(), Tone::Plain));
-    let sizing: Vec<Vec<Cell>> = order
+    let labels = items
         .iter()
-        .map(|(h, s)| vec![(h.clone(), Tone::Plain), (s.clone(), Tone::Plain)])
+        .map(|i| &i.label)
+        .chain(unparsable.iter().map(|o| &o.label));
+    let sizing: Vec<Vec<Cell>> = labels
+        .zip(order.iter())
+        .map(|(l, row)| vec![(l.clone(), Tone::Plain), (row.server.clone(), Tone::Plain)])
         .chain(widest_status.iter().map(|s| {
             vec![
                 (String::new(), Tone::Plain),
@@ -102,7 +111,7 @@ pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error>
     let mut print_error = None;
     let mut on_result = |outcome: CheckOutcome| {
         if !json && print_error.is_none() {
-            let line = columns.line(&human_row(&outcome, server_of(&outcome.handle)));
+            let line = columns.line(&human_row(&outcome, server_of(&outcome.key)));
             print_error = output::println(&line).err();
         }
         outcomes.push(outcome);
@@ -112,13 +121,13 @@ pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error>
     let checked_at = Timestamp::now();
 
     if json {
-        outcomes.sort_by_key(|o| order.iter().position(|(h, _)| *h == o.handle));
+        outcomes.sort_by_key(|o| order.iter().position(|row| row.key == o.key));
         let results = JsonResults {
             results: outcomes
                 .iter()
                 .map(|o| JsonResult {
-                    account: &o.handle,
-                    server: server_of(&o.handle),
+                    account: row_of(&o.key).map_or("", |row| row.handle.as_str()),
+                    server: server_of(&o.key),
                     status: o.status,
                     detail: &o.detail,
                     checked_at,
@@ -141,7 +150,7 @@ pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error>
 
 fn human_row(outcome: &CheckOutcome, server: &str) -> Vec<Cell> {
     vec![
-        (outcome.handle.clone(), Tone::Plain),
+        (outcome.label.clone(), Tone::Plain),
         (server.to_owned(), Tone::Dim),
         (
             output::status_label(outcome.status).to_owned(),

@@ -19,7 +19,7 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use crate::accounts as vault_ops;
 use crate::accounts::check::{CheckItem, CheckOutcome, check_all};
 use crate::error::Error;
-use crate::mastodon::{AppRegistration, CallbackListener, Client, RegisteredApp};
+use crate::mastodon::{CallbackListener, Client};
 use crate::platform::{Browser, Clipboard};
 use crate::secret::Secret;
 use crate::vault::{Kdf, Vault, VaultError};
@@ -30,7 +30,6 @@ use super::state::{Session, Start, State, VaultStatus, update};
 use super::theme::Theme;
 use super::view;
 use super::view_model::VaultView;
-use crate::accounts::duplicate_app;
 
 /// How long a copied token stays on the clipboard.
 const CLIPBOARD_TTL: Duration = Duration::from_secs(45);
@@ -174,7 +173,7 @@ struct Runner {
     env_passphrase: Option<Secret>,
     vault: Arc<Mutex<Option<Vault>>>,
     /// Apps registered before the vault existed, kept until the first save stores them.
-    fresh_apps: Arc<Mutex<Vec<(String, RegisteredApp)>>>,
+    fresh_apps: Arc<vault_ops::PendingApps>,
     copied: Option<(u64, Secret)>,
     /// The loopback listener of the Authorize step, with the stamp it answers to; dropping it
     /// closes the port.
@@ -206,7 +205,7 @@ impl Runner {
             dir: deps.dir,
             env_passphrase: deps.env_passphrase,
             vault: Arc::new(Mutex::new(None)),
-            fresh_apps: Arc::new(Mutex::new(Vec::new())),
+            fresh_apps: Arc::new(vault_ops::PendingApps::new()),
             copied: None,
             callback: Arc::new(Mutex::new(CallbackSlot::default())),
             callback_wait: None,
@@ -306,19 +305,9 @@ impl Runner {
                             uris.clone(),
                         );
                         tokio::task::spawn_blocking(move || {
-                            let stored = lock(&slot)
-                                .as_ref()
-                                .and_then(|v| vault_ops::find_app(v.data(), &base, &scopes, &uris));
-                            stored.or_else(|| {
-                                lock(&fresh)
-                                    .iter()
-                                    .rev()
-                                    .find(|(b, app)| {
-                                        *b == base.as_str()
-                                            && vault_ops::same_set(&app.scopes, &scopes)
-                                    })
-                                    .map(|(_, app)| duplicate_app(app))
-                            })
+                            let vault = lock(&slot);
+                            let data = vault.as_ref().map(Vault::data);
+                            vault_ops::reusable_app(data, &fresh, &base, &scopes, &uris)
                         })
                         .await
                         .ok()
@@ -334,17 +323,11 @@ impl Runner {
                         );
                         return;
                     }
-                    let registration = AppRegistration {
-                        client_name: "mastokey".into(),
-                        website: None,
-                        redirect_uris: uris,
-                        scopes,
-                    };
-                    let result = client.register_app(&base, &registration).await;
+                    let result = vault_ops::register(&client, &base, scopes, uris).await;
                     // Kept in memory until the account is saved: quitting before then must
                     // leave the vault exactly as it was.
                     if let Ok(app) = &result {
-                        lock(&fresh).push((base.as_str().to_owned(), duplicate_app(app)));
+                        fresh.add(&base, app);
                     }
                     let result = result.map(|app| PreparedApp { app, reused: false });
                     Self::send(&tx, Msg::AppReady { stamp, result });
@@ -432,9 +415,16 @@ impl Runner {
                     // Accounts whose stored server is not a URL are answered at once, not skipped.
                     let (items, broken): (Vec<CheckItem>, Vec<CheckOutcome>) =
                         with_vault_blocking(&slot, move |v| {
+                            let keys: Vec<_> = handles
+                                .iter()
+                                .filter_map(|h| vault_ops::key_of_handle(v.data(), h))
+                                .collect();
+                            if !handles.is_empty() && keys.is_empty() {
+                                return (Vec::new(), Vec::new());
+                            }
                             (
-                                vault_ops::check_items(v.data(), &handles),
-                                vault_ops::unparsable_accounts(v.data(), &handles),
+                                vault_ops::check_items(v.data(), &keys),
+                                vault_ops::unparsable_accounts(v.data(), &keys),
                             )
                         })
                         .await
@@ -445,7 +435,7 @@ impl Runner {
                             &tx,
                             Msg::AccountChecked {
                                 stamp,
-                                handle: outcome.handle.clone(),
+                                handle: outcome.label.clone(),
                                 status: outcome.status,
                                 detail: outcome.detail.clone(),
                             },
@@ -468,10 +458,9 @@ impl Runner {
             Effect::CopyStoredToken { handle, generation } => {
                 let slot = Arc::clone(&self.vault);
                 tokio::spawn(async move {
-                    let token =
-                        with_vault_blocking(&slot, move |v| vault_ops::token_of(v.data(), &handle))
-                            .await
-                            .flatten();
+                    let token = with_vault_blocking(&slot, move |v| stored_token(v, &handle))
+                        .await
+                        .flatten();
                     if let Some(token) = token {
                         Self::send(&tx, Msg::CopyFetched { generation, token });
                     }
@@ -482,7 +471,7 @@ impl Runner {
                 tokio::spawn(async move {
                     let token = with_vault_blocking(&slot, {
                         let handle = handle.clone();
-                        move |v| vault_ops::token_of(v.data(), &handle)
+                        move |v| stored_token(v, &handle)
                     })
                     .await
                     .flatten();
@@ -499,47 +488,46 @@ impl Runner {
                 let client = self.client.clone();
                 let slot = Arc::clone(&self.vault);
                 tokio::spawn(async move {
-                    let requested = revoke;
-                    let revoke = if requested {
-                        let material = tokio::task::spawn_blocking({
-                            let (slot, handle) = (Arc::clone(&slot), handle.clone());
-                            move || {
-                                lock(&slot)
-                                    .as_ref()
-                                    .and_then(|v| vault_ops::revoke_material(v.data(), &handle))
-                            }
-                        })
-                        .await
-                        .ok()
-                        .flatten();
-                        match material {
-                            Some((base, app, token)) => {
-                                Some(client.revoke(&base, &app, &token).await)
-                            }
-                            None => None,
-                        }
-                    } else {
-                        None
-                    };
-                    // Only a revoke that worked (or was not asked for) lets the account go:
-                    // otherwise its live token would be lost from the vault.
-                    let removed = !requested || matches!(revoke, Some(Ok(())));
-                    let result = tokio::task::spawn_blocking(move || {
-                        with_vault(&slot, |vault| {
-                            if removed {
-                                vault_ops::remove(vault, &handle)?;
-                            }
-                            Ok((Self::view_of(vault), handle))
-                        })
+                    let key = with_vault_blocking(&slot, {
+                        let handle = handle.clone();
+                        move |v| vault_ops::key_of_handle(v.data(), &handle)
                     })
                     .await
-                    .unwrap_or(Err(VaultError::Missing))
-                    .map(|(view, handle)| Removal {
-                        view,
-                        handle,
-                        revoke,
-                        removed,
-                    });
+                    .flatten();
+                    let removal = match &key {
+                        Some(key) => {
+                            vault_ops::revoke_then_remove(&client, &slot, key, revoke).await
+                        }
+                        None => Ok(vault_ops::Removal::Missing),
+                    };
+                    let result = match removal {
+                        Ok(removal) => {
+                            let (revoke, removed) = match removal {
+                                vault_ops::Removal::Removed { revoked } => {
+                                    (revoked.then_some(Ok(())), true)
+                                }
+                                vault_ops::Removal::Kept(vault_ops::NotRevoked::Failed(e)) => {
+                                    (Some(Err(e)), false)
+                                }
+                                vault_ops::Removal::Kept(vault_ops::NotRevoked::NoCredentials) => {
+                                    (None, false)
+                                }
+                                vault_ops::Removal::Missing => (None, !revoke),
+                            };
+                            tokio::task::spawn_blocking(move || {
+                                with_vault(&slot, |vault| Ok(Self::view_of(vault)))
+                            })
+                            .await
+                            .unwrap_or(Err(VaultError::Missing))
+                            .map(|view| Removal {
+                                view,
+                                handle,
+                                revoke,
+                                removed,
+                            })
+                        }
+                        Err(error) => Err(error),
+                    };
                     Self::send(&tx, Msg::Removed { stamp, result });
                 });
             }
@@ -578,15 +566,15 @@ impl Runner {
 fn save_with_fresh_apps(
     vault: &mut Vault,
     save: crate::accounts::NewAccount,
-    fresh: &Mutex<Vec<(String, RegisteredApp)>>,
+    fresh: &vault_ops::PendingApps,
 ) -> Result<(), VaultError> {
-    let apps = lock(fresh)
-        .iter()
-        .map(|(base, app)| (base.clone(), duplicate_app(app)))
-        .collect();
-    vault_ops::save(vault, save, apps, Timestamp::now())?;
-    lock(fresh).clear();
-    Ok(())
+    vault_ops::save(vault, save, fresh, Timestamp::now()).map(drop)
+}
+
+/// The token of the first entry with this handle (Home still names rows by handle).
+fn stored_token(vault: &Vault, handle: &str) -> Option<Secret> {
+    let key = vault_ops::key_of_handle(vault.data(), handle)?;
+    vault_ops::token_of(vault.data(), &key)
 }
 
 /// Reads the unlocked vault on the blocking pool (its lock may be held by a save that waits on

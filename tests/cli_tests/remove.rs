@@ -1,22 +1,10 @@
-//! remove, with and without --revoke, against a live and a dead server.
+//! remove, with and without --revoke, against a live and a dead server: a revoke that fails
+//! keeps the account.
 
-use mastokey::mastodon::{ApiError, Client};
-use mastokey::secret::Secret;
+use mastokey::mastodon::ApiError;
 
-use super::World;
+use super::{World, check_token};
 use crate::support::fake_server::FakeServer;
-
-fn check(server_base: &str, token: &str) -> Result<(), ApiError> {
-    let client = Client::new().unwrap();
-    let base = mastokey::mastodon::BaseUrl::parse(server_base).unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime
-        .block_on(client.verify_credentials(&base, &Secret::new(token)))
-        .map(|_| ())
-}
 
 fn handles(w: &World) -> Vec<String> {
     w.cli
@@ -39,7 +27,7 @@ fn remove_without_revoke_keeps_the_token_alive_on_the_server() {
         "{out:?}"
     );
     assert_eq!(handles(&w), ["alan@social.example", "bob@other.example"]);
-    check(&w.social.base_url(), &w.alice.token).unwrap();
+    check_token(&w.social.base_url(), &w.alice.token).unwrap();
 }
 
 #[test]
@@ -51,7 +39,7 @@ fn remove_revoke_revokes_on_a_live_server() {
     w.assert_no_token_in(&out.stdout);
     assert_eq!(handles(&w), ["alice@social.example", "bob@other.example"]);
     assert!(matches!(
-        check(&w.social.base_url(), &w.alan.token),
+        check_token(&w.social.base_url(), &w.alan.token),
         Err(ApiError::TokenRevoked | ApiError::TokenInvalid)
     ));
     let revoke = w
@@ -61,24 +49,62 @@ fn remove_revoke_revokes_on_a_live_server() {
         .find(|r| r.path == "/oauth/revoke")
         .unwrap();
     assert_eq!(revoke.method, "POST");
-    check(&w.social.base_url(), &w.alice.token).unwrap();
+    check_token(&w.social.base_url(), &w.alice.token).unwrap();
 }
 
 #[test]
-fn remove_revoke_on_a_dead_server_warns_and_still_removes() {
+fn remove_revoke_on_a_dead_server_keeps_the_account_and_exits_4() {
     let World {
         cli, other, bob, ..
     } = World::new();
     drop::<FakeServer>(other);
     let out = cli.run(&["remove", "bob", "--revoke"]);
-    out.code(0);
-    assert!(out.stderr.contains("warning"), "{out:?}");
+    out.code(4);
+    assert_eq!(out.stdout, "", "{out:?}");
     assert!(out.stderr.contains("was not revoked"), "{out:?}");
-    assert!(out.stderr.contains("Authorized apps"), "{out:?}");
+    assert!(out.stderr.contains("still in the vault"), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("`mastokey remove bob@other.example` (without --revoke)"),
+        "{out:?}"
+    );
     assert!(!out.stderr.contains(&bob.token));
     let vault = cli.unlock();
-    assert!(vault.data().find_account("bob@other.example").is_none());
-    assert_eq!(vault.data().accounts.len(), 2);
+    assert_eq!(
+        vault.data().accounts_with_handle("bob@other.example").len(),
+        1
+    );
+    assert_eq!(vault.data().accounts.len(), 3);
+    // The way out the message names: remove it here only.
+    cli.run(&["remove", "bob@other.example"]).code(0);
+    assert!(
+        cli.unlock()
+            .data()
+            .accounts_with_handle("bob@other.example")
+            .is_empty()
+    );
+}
+
+#[test]
+fn remove_revoke_without_the_app_in_the_vault_keeps_the_account_and_exits_3() {
+    let w = World::new();
+    w.cli
+        .unlock()
+        .update(|d| d.servers.retain(|s| s.domain != "other.example"))
+        .unwrap();
+    let out = w.cli.run(&["remove", "bob", "--revoke"]);
+    out.code(3);
+    assert!(
+        out.stderr.contains("cannot be revoked from here"),
+        "{out:?}"
+    );
+    assert!(out.stderr.contains("Nothing was removed"), "{out:?}");
+    assert!(
+        out.stderr.contains("`mastokey remove bob@other.example`"),
+        "{out:?}"
+    );
+    assert_eq!(handles(&w).len(), 3);
+    check_token(&w.other.base_url(), &w.bob.token).unwrap();
 }
 
 #[test]

@@ -91,9 +91,9 @@ fn a_revoked_token_shows_as_revoked_with_exit_1() {
     assert!(lines.iter().all(|l| at(l) == at(alice)), "{}", out.stdout);
 
     let vault = w.cli.unlock();
-    let stored = vault.data().find_account("alice@social.example").unwrap();
+    let stored = vault.data().accounts_with_handle("alice@social.example")[0];
     assert_eq!(stored.last_status, Some(CheckStatus::Revoked));
-    let stored = vault.data().find_account("bob@other.example").unwrap();
+    let stored = vault.data().accounts_with_handle("bob@other.example")[0];
     assert_eq!(stored.last_status, Some(CheckStatus::Valid));
 }
 
@@ -126,7 +126,7 @@ fn results_that_cannot_be_recorded_are_a_warning_and_keep_the_verify_code() {
         "{out:?}"
     );
     let vault = w.cli.unlock();
-    let stored = vault.data().find_account("alice@social.example").unwrap();
+    let stored = vault.data().accounts_with_handle("alice@social.example")[0];
     assert_ne!(stored.last_status, Some(CheckStatus::Revoked));
 }
 
@@ -162,7 +162,7 @@ fn an_account_whose_stored_server_is_not_a_url_is_a_server_error_not_skipped() {
     assert!(out.stdout.starts_with("alan@social.example"), "{out:?}");
     assert!(out.stdout.contains("not a valid URL"), "{out:?}");
     let vault = w.cli.unlock();
-    let stored = vault.data().find_account("alan@social.example").unwrap();
+    let stored = vault.data().accounts_with_handle("alan@social.example")[0];
     assert_eq!(stored.last_status, Some(CheckStatus::ServerError));
 }
 
@@ -212,6 +212,6 @@ fn a_server_error_exits_4_and_only_named_accounts_are_checked() {
     out.code(0);
     assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
     let vault = w.cli.unlock();
-    let alan = vault.data().find_account("alan@social.example").unwrap();
+    let alan = vault.data().accounts_with_handle("alan@social.example")[0];
     assert_eq!(alan.last_status, None, "alan was not named");
 }

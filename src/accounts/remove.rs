@@ -1,0 +1,130 @@
+//! The one remove policy, for `mastokey remove` and the wizard's Home screen alike:
+//!
+//! - Without revoking, the entry is removed from the vault; its token stays valid on the server.
+//! - With revoking, the token is revoked on the server first. Only a revoke that worked removes
+//!   the entry: when it fails (or cannot be tried because the vault lacks the app that issued
+//!   the token), the entry stays, since removing it would lose a token that still works. The
+//!   caller says why, and the user can remove it without revoking.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+
+
+use crate::mastodon::BaseUrl;
+use crate::mastodon::{ApiError, AppCredentials, Client};
+use crate::secret::Secret;
+use crate::vault::model::{AccountKey, VaultData};
+use crate::vault::{Vault, VaultError};
+
+/// The unlocked vault as the wizard holds it (`None` while locked), shared with blocking tasks.
+pub type SharedVault = Arc<Mutex<Option<Vault>>>;
+
+/// What [`revoke_then_remove`] did.
+#[derive(Debug)]
+pub enum Removal {
+    /// The entry is gone from the vault; `revoked` says whether its token was revoked first.
+    Removed { revoked: bool },
+    /// The entry is still in the vault: the revoke that was asked for did not happen.
+    Kept(NotRevoked),
+    /// No entry has this key (removed meanwhile, perhaps by another mastokey).
+    Missing,
+}
+
+/// Why a token was not revoked.
+#[derive(Debug)]
+pub enum NotRevoked {
+    /// The server could not be reached or refused.
+    Failed(ApiError),
+    /// The vault does not hold the app that issued the token (or the server address is broken),
+    /// so mastokey cannot ask the server.
+    NoCredentials,
+}
+
+/// What revoking a token needs: the server, the app that owns the token, the token.
+pub struct RevokeMaterial {
+    pub base: BaseUrl,
+    pub app: AppCredentials,
+    pub token: Secret,
+}
+
+/// The revoke material of the account with this key; `None` when the account, its server's
+/// app or a parsable server address is missing.
+pub fn revoke_material(data: &VaultData, key: &AccountKey) -> Option<RevokeMaterial> {
+    let account = data.find_account(key)?;
+    let server = data.find_server(&account.server)?;
+    let app = server
+        .apps
+        .iter()
+        .find(|a| a.client_id == account.client_id)?;
+    Some(RevokeMaterial {
+        base: BaseUrl::parse(&account.server).ok()?,
+        app: AppCredentials::from(app),
+        token: account.token.duplicate(),
+    })
+}
+
+fn lock(vault: &SharedVault) -> std::sync::MutexGuard<'_, Option<Vault>> {
+    // Every change to the vault goes through its own atomic save: a panic elsewhere cannot
+    // leave the data half-changed.
+    vault.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs `work` on the open vault on the blocking pool (its file lock may wait on another
+/// process). [`VaultError::Missing`] when no vault is open.
+async fn on_vault<T: Send + 'static>(
+    vault: &SharedVault,
+    work: impl FnOnce(&mut Vault) -> Result<T, VaultError> + Send + 'static,
+) -> Result<T, VaultError> {
+    let vault = Arc::clone(vault);
+    tokio::task::spawn_blocking(move || match lock(&vault).as_mut() {
+        Some(vault) => work(vault),
+        None => Err(VaultError::Missing),
+    })
+    .await
+    // The closure panicked; the vault itself is untouched.
+    .unwrap_or(Err(VaultError::Missing))
+}
+
+/// Removes the account with this key, revoking its token first when `revoke` is set (see the
+/// module documentation for the policy). Vault work runs on the blocking pool; the network
+/// call does not hold the vault.
+pub async fn revoke_then_remove(
+    client: &Client,
+    vault: &SharedVault,
+    key: &AccountKey,
+    revoke: bool,
+) -> Result<Removal, VaultError> {
+    if revoke {
+        let wanted = key.clone();
+        let (exists, material) = on_vault(vault, move |v| {
+            let data = v.data();
+            Ok((
+                data.find_account(&wanted).is_some(),
+                revoke_material(data, &wanted),
+            ))
+        })
+        .await?;
+        if !exists {
+            return Ok(Removal::Missing);
+        }
+        let Some(material) = material else {
+            return Ok(Removal::Kept(NotRevoked::NoCredentials));
+        };
+        if let Err(error) = client
+            .revoke(&material.base, &material.app, &material.token)
+            .await
+        {
+            return Ok(Removal::Kept(NotRevoked::Failed(error)));
+        }
+    }
+    let wanted = key.clone();
+    let removed = on_vault(vault, move |v| {
+        v.update(|data| data.remove_account(&wanted).is_some())
+    })
+    .await?;
+    Ok(if removed {
+        Removal::Removed { revoked: revoke }
+    } else {
+        Removal::Missing
+    })
+}
