@@ -1,22 +1,24 @@
 //! Step 4, Authorize: the sign-in link in full, "Open in browser" (focused first), "Copy link",
 //! and the masked code field below. A paste anywhere on this screen fills the field.
 
-use std::collections::BTreeSet;
-
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
+use url::Url;
 
-use crate::mastodon::oauth::{AuthorizeParams, AuthorizeRequest, authorize_url, parse_pasted_code};
+use crate::mastodon::oauth::{
+    AuthorizeParams, AuthorizeRequest, authorize_url, parse_pasted_code, pkce_challenge,
+};
 use crate::mastodon::{ApiError, AppCredentials, CallbackError, RegisteredApp};
 use crate::secret::Secret;
 
-use super::msg::{Copied, Effect, Key, Msg, PreparedApp, Stamp};
-use super::scopes::ScopesScreen;
-use super::state::{Next, NoticeKind, ServerPick, Session, Step};
+use super::msg::{CallbackHandle, Copied, Effect, Key, Msg, PreparedApp, Stamp};
+use super::outcome::{Exit, Granted, Outcome};
+use super::qr::render_qr;
+use super::random::token;
+use super::state::{NoticeKind, ServerPick, Session};
 use super::text_field::TextField;
-use super::verify::VerifyScreen;
 use super::view::{Screen, ViewCtx, buttons, sentence, spinner};
 
 /// The out-of-band redirect: the server shows the code on a page for the user to paste.
@@ -37,12 +39,30 @@ enum Focus {
 }
 
 /// Where the server sends the browser after approval.
-#[derive(Debug, Clone, PartialEq, Eq)]
 enum Redirect {
     /// The server shows the code; the user pastes it.
     Oob,
-    /// A listener on 127.0.0.1 takes the code; `uri` is set once it listens.
-    Loopback { stamp: Stamp, uri: Option<String> },
+    /// A listener on 127.0.0.1 takes the code; `handle` is set once it listens, and dropping it
+    /// (with this screen, or on a switch to `Oob`) closes the port.
+    Loopback {
+        stamp: Stamp,
+        handle: Option<CallbackHandle>,
+    },
+}
+
+/// The per-link secrets: the `state` the answer must carry and the PKCE verifier. Drawn from
+/// the session's generator, so `update` stays a pure function of its inputs.
+struct LinkSecrets {
+    state: String,
+    verifier: Option<Secret>,
+}
+
+impl LinkSecrets {
+    fn draw(session: &mut Session, pkce: bool) -> Self {
+        let state = token(session.random.as_mut(), 24);
+        let verifier = pkce.then(|| Secret::new(token(session.random.as_mut(), 32)));
+        Self { state, verifier }
+    }
 }
 
 // Independent facts about one screen, each read on its own: flags, not a state machine.
@@ -51,6 +71,7 @@ pub struct AuthorizeScreen {
     server: ServerPick,
     scopes: Vec<String>,
     app: RegisteredApp,
+    secrets: LinkSecrets,
     request: AuthorizeRequest,
     redirect: Redirect,
     force_login: bool,
@@ -75,23 +96,61 @@ pub fn credentials(app: &RegisteredApp) -> AppCredentials {
     }
 }
 
+/// The authorize link with the given `state` and verifier.
+// Moves to mastodon::oauth at merge (an `authorize_url` that takes the state and verifier): the
+// mastodon layer is being split in parallel. Until then the link is built without PKCE and its
+// state is swapped for ours, keeping the parameters in the same order.
 fn build_request(
-    server: &ServerPick,
-    app: &RegisteredApp,
-    scopes: &[String],
-    force_login: bool,
-    redirect_uri: &str,
+    base: &Url,
+    params: &AuthorizeParams,
+    secrets: &LinkSecrets,
 ) -> AuthorizeRequest {
-    authorize_url(
-        &server.caps.base,
+    let plain = authorize_url(
+        base,
         &AuthorizeParams {
-            client_id: app.client_id.clone(),
-            redirect_uri: redirect_uri.to_owned(),
-            scopes: scopes.to_vec(),
-            pkce: server.caps.pkce_s256,
-            force_login,
+            pkce: false,
+            force_login: false,
+            ..params.clone()
         },
-    )
+    );
+    let mut url = plain.url.clone();
+    {
+        let pairs: Vec<(String, String)> = plain
+            .url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k == "state" {
+                    secrets.state.clone()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        let mut query = url.query_pairs_mut();
+        query.clear();
+        for (k, v) in &pairs {
+            query.append_pair(k, v);
+        }
+        if let Some(verifier) = secrets.verifier.as_ref().filter(|_| params.pkce) {
+            query
+                .append_pair("code_challenge", &pkce_challenge(verifier))
+                .append_pair("code_challenge_method", "S256");
+        }
+        if params.force_login {
+            query.append_pair("force_login", "true");
+        }
+    }
+    AuthorizeRequest {
+        url,
+        state: secrets.state.clone(),
+        redirect_uri: params.redirect_uri.clone(),
+        pkce_verifier: secrets
+            .verifier
+            .as_ref()
+            .filter(|_| params.pkce)
+            .map(Secret::duplicate),
+    }
 }
 
 const SSH_NOTE: &str = "Over SSH a browser would open on the remote machine: open the link on your own device \
@@ -105,7 +164,7 @@ impl AuthorizeScreen {
         scopes: Vec<String>,
         prepared: PreparedApp,
         session: &mut Session,
-    ) -> Next {
+    ) -> (Self, Vec<Effect>) {
         let force_login = session.needs_force_login(server.caps.base.as_str());
         if !prepared.reused {
             session.notify(
@@ -113,9 +172,7 @@ impl AuthorizeScreen {
                 "mastokey registered itself with this server.",
             );
         }
-        // The link starts out-of-band, so it can be shown at once; it switches to the loopback
-        // redirect as soon as the listener runs (well before anyone can press a key).
-        let request = build_request(&server, &prepared.app, &scopes, force_login, OOB_REDIRECT);
+        let secrets = LinkSecrets::draw(session, server.caps.pkce_s256);
         let loopback_registered = prepared
             .app
             .redirect_uris
@@ -126,16 +183,36 @@ impl AuthorizeScreen {
             (Redirect::Oob, Some(SSH_NOTE))
         } else if loopback_registered {
             let stamp = session.stamp();
-            effects.push(Effect::ListenForCallback { stamp });
-            (Redirect::Loopback { stamp, uri: None }, None)
+            effects.push(Effect::ListenForCallback {
+                stamp,
+                state: secrets.state.clone(),
+            });
+            (
+                Redirect::Loopback {
+                    stamp,
+                    handle: None,
+                },
+                None,
+            )
         } else {
             // An app registered by an older mastokey, with the oob redirect only.
             (Redirect::Oob, Some(NO_LISTENER_NOTE))
         };
+        // The link starts out-of-band, so it can be shown at once; it switches to the loopback
+        // redirect as soon as the listener runs (well before anyone can press a key).
+        let params = AuthorizeParams {
+            client_id: prepared.app.client_id.clone(),
+            redirect_uri: OOB_REDIRECT.to_owned(),
+            scopes: scopes.clone(),
+            pkce: server.caps.pkce_s256,
+            force_login,
+        };
+        let request = build_request(&server.caps.base, &params, &secrets);
         let screen = Self {
             server,
             scopes,
             app: prepared.app,
+            secrets,
             request,
             redirect,
             force_login,
@@ -149,7 +226,7 @@ impl AuthorizeScreen {
             opened: false,
             qr: false,
         };
-        (Step::Authorize(screen), effects)
+        (screen, effects)
     }
 
     #[cfg(test)]
@@ -166,7 +243,13 @@ impl AuthorizeScreen {
     }
 
     fn listening(&self) -> bool {
-        matches!(self.redirect, Redirect::Loopback { uri: Some(_), .. })
+        matches!(
+            self.redirect,
+            Redirect::Loopback {
+                handle: Some(_),
+                ..
+            }
+        )
     }
 
     fn open(&mut self) -> Vec<Effect> {
@@ -178,28 +261,28 @@ impl AuthorizeScreen {
     }
 
     fn rebuild(&mut self, redirect_uri: &str) {
-        self.request = build_request(
-            &self.server,
-            &self.app,
-            &self.scopes,
-            self.force_login,
-            redirect_uri,
-        );
+        let params = AuthorizeParams {
+            client_id: self.app.client_id.clone(),
+            redirect_uri: redirect_uri.to_owned(),
+            scopes: self.scopes.clone(),
+            pkce: self.server.caps.pkce_s256,
+            force_login: self.force_login,
+        };
+        self.request = build_request(&self.server.caps.base, &params, &self.secrets);
+    }
+
+    /// Back to the out-of-band code; dropping the listener's handle closes its port.
+    fn paste_instead(&mut self, note: &'static str) {
+        self.redirect = Redirect::Oob;
+        self.note = Some(note);
     }
 
     /// "Sign in on another device": the out-of-band redirect, whose code is typed here.
-    fn use_other_device(&mut self) -> Vec<Effect> {
-        let was_listening = matches!(self.redirect, Redirect::Loopback { .. });
-        self.redirect = Redirect::Oob;
+    fn use_other_device(&mut self) {
+        self.paste_instead(DEVICE_NOTE);
         self.rebuild(OOB_REDIRECT);
-        self.note = Some(DEVICE_NOTE);
         self.opened = false;
         self.focus = Focus::Open;
-        if was_listening {
-            vec![Effect::StopCallback]
-        } else {
-            Vec::new()
-        }
     }
 
     fn exchange(&mut self, code: Secret, session: &mut Session) -> Vec<Effect> {
@@ -246,15 +329,104 @@ impl AuthorizeScreen {
         }]
     }
 
-    /// Leaving the step closes the listener's port.
-    fn leave(&self, mut effects: Vec<Effect>) -> Vec<Effect> {
-        if matches!(self.redirect, Redirect::Loopback { .. }) {
-            effects.insert(0, Effect::StopCallback);
+    fn callback_ready(&mut self, stamp: Stamp, result: Result<CallbackHandle, CallbackError>) {
+        if !matches!(self.redirect, Redirect::Loopback { stamp: s, .. } if s == stamp) {
+            // Not wanted any more: dropping the handle closes the port at once.
+            return;
         }
-        effects
+        match result {
+            Ok(handle) if !self.opened => {
+                self.rebuild(&handle.redirect_uri);
+                self.redirect = Redirect::Loopback {
+                    stamp,
+                    handle: Some(handle),
+                };
+            }
+            // The out-of-band link is already open in a browser: keep it.
+            Ok(_) => self.paste_instead(NO_LISTENER_NOTE),
+            Err(error) => {
+                self.paste_instead(NO_LISTENER_NOTE);
+                self.error = Some(sentence(error));
+            }
+        }
     }
 
-    pub fn update(mut self, msg: Msg, session: &mut Session) -> Next {
+    fn exchanged(mut self, result: Result<crate::mastodon::TokenGrant, ApiError>, session: &mut Session) -> Outcome<Self> {
+        let mut effects = Vec::new();
+        match result {
+            Ok(grant) => {
+                return Outcome::Exit(Exit::Granted(Box::new(Granted {
+                    server: self.server,
+                    scopes: self.scopes,
+                    app: self.app,
+                    grant,
+                })));
+            }
+            Err(ApiError::InvalidClient) if !self.reregistered => {
+                effects = self.register_again(session);
+            }
+            Err(ApiError::InvalidClient) => {
+                self.code.clear();
+                self.error = Some(
+                    "The server still refuses mastokey's app. Press n to register a new \
+                     one and sign in again, or try again later."
+                        .into(),
+                );
+            }
+            Err(error) => {
+                self.code.clear();
+                self.error = Some(sentence(error));
+            }
+        }
+        Outcome::Stay(self, effects)
+    }
+
+    fn app_ready(&mut self, result: Result<PreparedApp, ApiError>, session: &mut Session) {
+        match result {
+            Ok(prepared) => {
+                self.app = prepared.app;
+                // The new link has a new state: the listener waits for that one.
+                self.secrets = LinkSecrets::draw(session, self.server.caps.pkce_s256);
+                let redirect_uri = self.request.redirect_uri.clone();
+                self.rebuild(&redirect_uri);
+                if let Redirect::Loopback {
+                    handle: Some(handle),
+                    ..
+                } = &self.redirect
+                {
+                    handle.expect(self.secrets.state.clone());
+                }
+                self.code.clear();
+                self.focus = Focus::Open;
+                self.opened = false;
+                self.error = Some(
+                    "A new app was registered with the server. Open the new link (o) and \
+                     approve again."
+                        .into(),
+                );
+            }
+            Err(error) => self.error = Some(sentence(error)),
+        }
+    }
+
+    fn browser_opened(&self, session: &mut Session) {
+        let who = match &self.server.reauth {
+            Some(target) => format!("as @{} ", target.handle),
+            None if self.force_login => "as the NEW account ".to_owned(),
+            None => String::new(),
+        };
+        let then = if self.listening() {
+            "mastokey continues by itself"
+        } else {
+            "then paste the code"
+        };
+        session.notify(
+            NoticeKind::Info,
+            format!("Opened in the browser: sign in {who}and approve; {then}."),
+        );
+    }
+
+    pub fn update(mut self, msg: Msg, session: &mut Session) -> Outcome<Self> {
         let mut effects = Vec::new();
         match msg {
             Msg::Key(Key::Char('r') | Key::Esc) if self.qr => self.qr = false,
@@ -267,12 +439,7 @@ impl AuthorizeScreen {
                 );
             }
             Msg::Key(Key::Esc) => {
-                let leave = self.leave(Vec::new());
-                let checked: BTreeSet<String> = self.scopes.into_iter().collect();
-                return (
-                    Step::Scopes(ScopesScreen::new(self.server, Some(checked))),
-                    leave,
-                );
+                return Outcome::Exit(Exit::ChangeScopes(self.server, self.scopes));
             }
             Msg::Key(_) | Msg::Paste(_) if self.busy() => {}
             Msg::Paste(text) => {
@@ -306,39 +473,11 @@ impl AuthorizeScreen {
             }
             Msg::Key(Key::Char('r')) => self.qr = true,
             Msg::Key(Key::Char('n')) => effects = self.register_again(session),
-            Msg::Key(Key::Char('m')) => effects = self.use_other_device(),
-            Msg::CallbackReady { stamp, result } => match (&self.redirect, result) {
-                (Redirect::Loopback { stamp: s, .. }, Ok(uri)) if *s == stamp && !self.opened => {
-                    self.rebuild(&uri);
-                    self.redirect = Redirect::Loopback {
-                        stamp,
-                        uri: Some(uri),
-                    };
-                    effects.push(Effect::AwaitCallback {
-                        stamp,
-                        state: self.request.state.clone(),
-                    });
-                }
-                (Redirect::Loopback { stamp: s, .. }, Ok(_)) if *s == stamp => {
-                    // The out-of-band link is already open in a browser: keep it.
-                    self.redirect = Redirect::Oob;
-                    self.note = Some(NO_LISTENER_NOTE);
-                    effects.push(Effect::StopCallback);
-                }
-                (Redirect::Loopback { stamp: s, .. }, Err(error)) if *s == stamp => {
-                    self.redirect = Redirect::Oob;
-                    self.note = Some(NO_LISTENER_NOTE);
-                    self.error = Some(sentence(error));
-                }
-                _ => {}
-            },
+            Msg::Key(Key::Char('m')) => self.use_other_device(),
+            Msg::CallbackReady { stamp, result } => self.callback_ready(stamp, result),
             Msg::CallbackReceived { stamp, result } => {
+                // The listener keeps listening: a refused code can be approved again.
                 if matches!(&self.redirect, Redirect::Loopback { stamp: s, .. } if *s == stamp) {
-                    // Keep listening: a refused code can be approved again in the browser.
-                    effects.push(Effect::AwaitCallback {
-                        stamp,
-                        state: self.request.state.clone(),
-                    });
                     match result {
                         Ok(code) if self.busy.is_none() => {
                             effects.extend(self.exchange(code, session));
@@ -348,91 +487,22 @@ impl AuthorizeScreen {
                     }
                 }
             }
-            Msg::BrowserOpened(Ok(())) => {
-                let who = match &self.server.reauth {
-                    Some(target) => format!("as @{} ", target.handle),
-                    None if self.force_login => "as the NEW account ".to_owned(),
-                    None => String::new(),
-                };
-                let then = if self.listening() {
-                    "mastokey continues by itself"
-                } else {
-                    "then paste the code"
-                };
-                session.notify(
-                    NoticeKind::Info,
-                    format!("Opened in the browser: sign in {who}and approve; {then}."),
-                );
-            }
+            Msg::BrowserOpened(Ok(())) => self.browser_opened(session),
             Msg::BrowserOpened(Err(error)) => {
                 self.opened = false;
                 self.error = Some(sentence(error));
             }
             Msg::Exchanged { stamp, result } if self.busy == Some(stamp) => {
                 self.busy = None;
-                match result {
-                    Ok(grant) => {
-                        let leave = self.leave(Vec::new());
-                        let (next, effects) = VerifyScreen::start(
-                            self.server,
-                            self.scopes,
-                            self.app,
-                            grant,
-                            self.force_login,
-                            session,
-                        );
-                        return (next, leave.into_iter().chain(effects).collect());
-                    }
-                    Err(ApiError::InvalidClient) if !self.reregistered => {
-                        effects = self.register_again(session);
-                    }
-                    Err(ApiError::InvalidClient) => {
-                        self.code.clear();
-                        self.error = Some(
-                            "The server still refuses mastokey's app. Press n to register a new \
-                             one and sign in again, or try again later."
-                                .into(),
-                        );
-                    }
-                    Err(error) => {
-                        self.code.clear();
-                        self.error = Some(sentence(error));
-                    }
-                }
+                return self.exchanged(result, session);
             }
             Msg::AppReady { stamp, result } if self.reregistering == Some(stamp) => {
                 self.reregistering = None;
-                match result {
-                    Ok(prepared) => {
-                        self.app = prepared.app;
-                        let redirect_uri = self.request.redirect_uri.clone();
-                        self.rebuild(&redirect_uri);
-                        // The new link has a new state: wait for that one.
-                        if let Redirect::Loopback {
-                            stamp,
-                            uri: Some(_),
-                        } = self.redirect
-                        {
-                            effects.push(Effect::AwaitCallback {
-                                stamp,
-                                state: self.request.state.clone(),
-                            });
-                        }
-                        self.code.clear();
-                        self.focus = Focus::Open;
-                        self.opened = false;
-                        self.error = Some(
-                            "A new app was registered with the server. Open the new link (o) and \
-                             approve again."
-                                .into(),
-                        );
-                    }
-                    Err(error) => self.error = Some(sentence(error)),
-                }
+                self.app_ready(result, session);
             }
             _ => {}
         }
-        (Step::Authorize(self), effects)
+        Outcome::Stay(self, effects)
     }
 }
 
@@ -583,43 +653,4 @@ impl Screen for AuthorizeScreen {
             status,
         );
     }
-}
-
-/// The link as a QR code over the whole terminal, for signing in on a phone; or what size the
-/// terminal needs when it does not fit.
-fn render_qr(frame: &mut Frame, url: &str, theme: super::theme::Theme) {
-    let area = frame.area();
-    frame.render_widget(ratatui::widgets::Clear, area);
-    let lines = super::qr::qr_lines(url).unwrap_or_default();
-    let width = lines.first().map_or(0, |l| l.chars().count());
-    let need_w = u16::try_from(width).unwrap_or(u16::MAX);
-    let need_h = u16::try_from(lines.len() + 1).unwrap_or(u16::MAX);
-    if lines.is_empty() || area.width < need_w || area.height < need_h {
-        let text = vec![
-            Line::styled("The QR code does not fit.", theme.bold()),
-            Line::raw(format!(
-                "It needs a terminal of {need_w}×{need_h}; this one is {}×{}.",
-                area.width, area.height
-            )),
-            Line::raw(
-                "Enlarge the window (or make the font smaller), or press r to go back and copy the link (c).",
-            ),
-        ];
-        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
-        return;
-    }
-    // The code is drawn light on dark; with colours, pin them so any terminal theme scans.
-    let style = if theme.color {
-        ratatui::style::Style::new()
-            .fg(ratatui::style::Color::White)
-            .bg(ratatui::style::Color::Black)
-    } else {
-        ratatui::style::Style::new()
-    };
-    let mut text: Vec<Line> = lines.into_iter().map(|l| Line::styled(l, style)).collect();
-    text.push(Line::styled(
-        "Scan to sign in on your phone, then type the code here. r or Esc: back",
-        theme.dim(),
-    ));
-    frame.render_widget(Paragraph::new(text), area);
 }

@@ -14,20 +14,67 @@ use crate::secret::Secret;
 use crate::vault::model::CheckStatus;
 
 use super::msg::{Effect, Key, Msg, Stamp};
-use super::server::ServerScreen;
-use super::state::{Next, NoticeKind, Reauth, Session, Step, VaultStatus};
+use super::outcome::{Exit, Outcome};
+use super::state::{NoticeKind, Reauth, Session, VaultStatus};
 use super::theme::Theme;
-use super::view::{Screen, ViewCtx, buttons, sentence, spinner};
+use super::view::{Choice, Screen, ViewCtx, choices, sentence, spinner};
 
-const ACTIONS: [&str; 5] = ["Copy token", "Reveal", "Verify", "Re-authorize", "Remove…"];
-const CONFIRM: [&str; 3] = ["Revoke and remove", "Remove here only", "Cancel"];
+/// The buttons of an account's details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    CopyToken,
+    Reveal,
+    Verify,
+    Reauthorize,
+    Remove,
+}
+
+impl Choice for Action {
+    const ALL: &'static [Self] = &[
+        Self::CopyToken,
+        Self::Reveal,
+        Self::Verify,
+        Self::Reauthorize,
+        Self::Remove,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::CopyToken => "Copy token",
+            Self::Reveal => "Reveal",
+            Self::Verify => "Verify",
+            Self::Reauthorize => "Re-authorize",
+            Self::Remove => "Remove…",
+        }
+    }
+}
+
+/// The buttons of the remove confirmation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Confirm {
+    RevokeAndRemove,
+    RemoveHereOnly,
+    Cancel,
+}
+
+impl Choice for Confirm {
+    const ALL: &'static [Self] = &[Self::RevokeAndRemove, Self::RemoveHereOnly, Self::Cancel];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::RevokeAndRemove => "Revoke and remove",
+            Self::RemoveHereOnly => "Remove here only",
+            Self::Cancel => "Cancel",
+        }
+    }
+}
 
 struct Details {
     handle: String,
-    choice: usize,
+    action: Action,
     revealed: Option<Secret>,
     /// The remove confirmation, with its focused button.
-    confirm: Option<usize>,
+    confirm: Option<Confirm>,
     removing: Option<Stamp>,
 }
 
@@ -90,7 +137,7 @@ impl HomeScreen {
         vec![Effect::VerifyAccounts { stamp, handles }]
     }
 
-    pub fn update(mut self, msg: Msg, session: &mut Session) -> Next {
+    pub fn update(mut self, msg: Msg, session: &mut Session) -> Outcome<Self> {
         let handles = Self::handles(session);
         self.cursor = self.cursor.min(handles.len().saturating_sub(1));
         let mut effects = Vec::new();
@@ -128,19 +175,15 @@ impl HomeScreen {
                                 format!("Removed {}.{revoke_note}", removal.handle),
                             );
                             session.vault = VaultStatus::Unlocked(removal.view);
-                            return (Step::Home(self), effects);
+                            return Outcome::Stay(self, effects);
                         }
                         Err(error) => session.notify(NoticeKind::Error, sentence(error)),
                     }
                 }
                 Msg::Key(_) | Msg::Paste(_) if details.removing.is_some() => {}
                 Msg::Key(key) => match (details.confirm, key) {
-                    (Some(_), Key::Esc) | (Some(2), Key::Enter) => details.confirm = None,
-                    (Some(c), Key::Left | Key::Up | Key::BackTab) => {
-                        details.confirm = Some((c + 2) % 3);
-                    }
-                    (Some(c), Key::Right | Key::Down | Key::Tab) => {
-                        details.confirm = Some((c + 1) % 3);
+                    (Some(_), Key::Esc) | (Some(Confirm::Cancel), Key::Enter) => {
+                        details.confirm = None;
                     }
                     (Some(c), Key::Enter) => {
                         let stamp = session.stamp();
@@ -148,29 +191,25 @@ impl HomeScreen {
                         effects.push(Effect::RemoveAccount {
                             stamp,
                             handle: details.handle.clone(),
-                            revoke: c == 0,
+                            revoke: c == Confirm::RevokeAndRemove,
                         });
                     }
-                    (None, Key::Esc) => return (Step::Home(self), effects),
-                    (None, Key::Left | Key::Up | Key::BackTab) => {
-                        details.choice = (details.choice + ACTIONS.len() - 1) % ACTIONS.len();
-                    }
-                    (None, Key::Right | Key::Down | Key::Tab) => {
-                        details.choice = (details.choice + 1) % ACTIONS.len();
-                    }
-                    (None, Key::Enter) => match details.choice {
-                        0 => effects.push(Effect::CopyStoredToken {
+                    (Some(c), key) => details.confirm = c.moved(key).or(Some(c)),
+                    (None, Key::Esc) => return Outcome::Stay(self, effects),
+                    (None, Key::Enter) => match details.action {
+                        Action::CopyToken => effects.push(Effect::CopyStoredToken {
                             handle: details.handle.clone(),
                             generation: session.next_clipboard_generation(),
                         }),
-                        1 if details.revealed.is_some() => details.revealed = None,
-                        1 => effects.push(Effect::RevealStoredToken {
+                        Action::Reveal if details.revealed.is_some() => details.revealed = None,
+                        Action::Reveal => effects.push(Effect::RevealStoredToken {
                             handle: details.handle.clone(),
                         }),
-                        2 if self.checking.is_none() => {
+                        Action::Verify if self.checking.is_none() => {
                             effects = self.verify(vec![details.handle.clone()], session);
                         }
-                        3 => {
+                        Action::Verify => {}
+                        Action::Reauthorize => {
                             if let Some(row) =
                                 session.view().and_then(|v| v.account(&details.handle))
                             {
@@ -180,12 +219,16 @@ impl HomeScreen {
                                     scopes: row.scopes.clone(),
                                 };
                                 let server = row.server.clone();
-                                return ServerScreen::reauthorize(&server, target, session);
+                                return Outcome::Exit(Exit::Reauthorize { server, target });
                             }
                         }
-                        _ => details.confirm = Some(0),
+                        Action::Remove => details.confirm = Some(Confirm::RevokeAndRemove),
                     },
-                    _ => {}
+                    (None, key) => {
+                        if let Some(action) = details.action.moved(key) {
+                            details.action = action;
+                        }
+                    }
                 },
                 other => {
                     self.details = Some(details);
@@ -193,16 +236,14 @@ impl HomeScreen {
                 }
             }
             self.details = Some(details);
-            return (Step::Home(self), effects);
+            return Outcome::Stay(self, effects);
         }
         match msg {
             Msg::Key(Key::Up | Key::Char('k')) => self.cursor = self.cursor.saturating_sub(1),
             Msg::Key(Key::Down | Key::Char('j')) => {
                 self.cursor = (self.cursor + 1).min(handles.len().saturating_sub(1));
             }
-            Msg::Key(Key::Char('a')) => {
-                return (Step::Server(ServerScreen::new("", session)), effects);
-            }
+            Msg::Key(Key::Char('a')) => return Outcome::Exit(Exit::AddAccount),
             Msg::Key(Key::Char('v')) if self.checking.is_none() => {
                 effects = self.verify(handles, session);
             }
@@ -210,7 +251,7 @@ impl HomeScreen {
                 if let Some(handle) = handles.get(self.cursor) {
                     self.details = Some(Details {
                         handle: handle.clone(),
-                        choice: 0,
+                        action: Action::CopyToken,
                         revealed: None,
                         confirm: None,
                         removing: None,
@@ -219,11 +260,11 @@ impl HomeScreen {
             }
             other => return self.common(other, session),
         }
-        (Step::Home(self), effects)
+        Outcome::Stay(self, effects)
     }
 
     /// Results that arrive whatever is open.
-    fn common(mut self, msg: Msg, session: &mut Session) -> Next {
+    fn common(mut self, msg: Msg, session: &mut Session) -> Outcome<Self> {
         match msg {
             Msg::AccountChecked {
                 stamp,
@@ -266,7 +307,7 @@ impl HomeScreen {
             }
             _ => {}
         }
-        (Step::Home(self), Vec::new())
+        Outcome::stay(self)
     }
 }
 
@@ -417,13 +458,17 @@ fn render_details(frame: &mut Frame, area: Rect, details: &Details, ctx: &ViewCt
             "Remove this account from the vault?",
             theme.warn(),
         ));
-        lines.push(buttons(&CONFIRM, Some(c), theme));
+        lines.push(choices(c, Confirm::label, theme));
     } else {
-        let mut labels = ACTIONS;
-        if details.revealed.is_some() {
-            labels[1] = "Hide";
-        }
-        lines.push(buttons(&labels, Some(details.choice), theme));
+        let revealed = details.revealed.is_some();
+        lines.push(choices(
+            details.action,
+            |a| match a {
+                Action::Reveal if revealed => "Hide",
+                other => other.label(),
+            },
+            theme,
+        ));
     }
     frame.render_widget(Clear, popup);
     frame.render_widget(

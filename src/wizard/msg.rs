@@ -2,6 +2,7 @@
 //! work for the runner to carry out). Results carry the stamp of the request that caused them,
 //! so a stale result (the user went back, or asked twice) is recognised and dropped.
 
+use tokio::sync::watch;
 use url::Url;
 
 use crate::mastodon::{
@@ -113,10 +114,10 @@ pub enum Msg {
         generation: u64,
         token: Secret,
     },
-    /// The loopback listener runs (its redirect URI) or could not start.
+    /// The loopback listener runs (the handle that keeps it running) or could not start.
     CallbackReady {
         stamp: Stamp,
-        result: Result<String, CallbackError>,
+        result: Result<CallbackHandle, CallbackError>,
     },
     /// The browser came back to the loopback listener.
     CallbackReceived {
@@ -127,6 +128,31 @@ pub enum Msg {
         stamp: Stamp,
         result: Result<Removal, VaultError>,
     },
+}
+
+/// The Authorize step's hold on the loopback listener: its redirect URI, and the `state` a
+/// callback must carry. Dropping the handle stops the listener and closes its port, so the port
+/// lives exactly as long as the screen that owns the handle.
+#[derive(Debug)]
+pub struct CallbackHandle {
+    pub redirect_uri: String,
+    state: watch::Sender<String>,
+}
+
+impl CallbackHandle {
+    /// The listener's side: it reads the expected state from `state`, and stops once the
+    /// handle (the sender) is gone.
+    pub fn new(redirect_uri: String, state: watch::Sender<String>) -> Self {
+        Self {
+            redirect_uri,
+            state,
+        }
+    }
+
+    /// From now on only a callback carrying `state` is accepted (a new link has a new state).
+    pub fn expect(&self, state: String) {
+        self.state.send_replace(state);
+    }
 }
 
 /// The app to authorize with: reused from the vault, or registered now.
@@ -217,15 +243,10 @@ pub enum Effect {
         handle: String,
         revoke: bool,
     },
-    /// Listen on 127.0.0.1 for the browser's redirect; replies `CallbackReady`.
+    /// Listen on 127.0.0.1 for the browser's redirect carrying `state`; replies `CallbackReady`,
+    /// then one `CallbackReceived` per callback until the handle is dropped.
     ListenForCallback {
-        stamp: Stamp,
-    },
-    /// Wait for the next callback carrying `state`; replies `CallbackReceived`.
-    AwaitCallback {
         stamp: Stamp,
         state: String,
     },
-    /// Close the listener's port (the Authorize step was left).
-    StopCallback,
 }

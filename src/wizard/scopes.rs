@@ -13,9 +13,8 @@ use crate::mastodon::Capabilities;
 use crate::mastodon::scopes::{catalogue, negotiate};
 
 use super::msg::{Key, Msg};
-use super::register::RegisterScreen;
-use super::server::ServerScreen;
-use super::state::{Next, ServerPick, Session, Step};
+use super::outcome::{Exit, Outcome};
+use super::state::{ServerPick, Session};
 use super::view::{Screen, ViewCtx};
 
 enum Row {
@@ -143,22 +142,13 @@ impl ScopesScreen {
         }
     }
 
-    // Every screen's update takes the message by value; this one only reads it.
-    #[allow(clippy::needless_pass_by_value)]
-    pub fn update(mut self, msg: Msg, session: &mut Session) -> Next {
+    pub fn update(mut self, msg: &Msg) -> Outcome<Self> {
         if let Msg::Key(_) = msg {
             self.error = None;
         }
         match msg {
-            Msg::Key(Key::Esc) if self.server.reauth.is_some() => {
-                return (Step::Home(super::home::HomeScreen::default()), Vec::new());
-            }
-            Msg::Key(Key::Esc) => {
-                return (
-                    Step::Server(ServerScreen::new(&self.server.text, session)),
-                    Vec::new(),
-                );
-            }
+            Msg::Key(Key::Esc) if self.server.reauth.is_some() => return Outcome::Exit(Exit::Home),
+            Msg::Key(Key::Esc) => return Outcome::Exit(Exit::EditServer(self.server.text)),
             Msg::Key(Key::Enter) => {
                 // Enter on a preset means that preset, even before Space picked it.
                 if let Some(Row::Preset { scopes, .. }) = self.rows.get(self.cursor) {
@@ -168,7 +158,7 @@ impl ScopesScreen {
                     self.error = Some("Choose at least one scope (Space toggles).".into());
                 } else {
                     let scopes: Vec<String> = self.checked.iter().cloned().collect();
-                    return RegisterScreen::start(self.server, scopes, session);
+                    return Outcome::Exit(Exit::ScopesChosen(self.server, scopes));
                 }
             }
             Msg::Key(Key::Up | Key::Char('k') | Key::BackTab) => self.move_by(-1),
@@ -184,7 +174,7 @@ impl ScopesScreen {
             Msg::Key(Key::Char(' ')) => self.toggle(),
             _ => {}
         }
-        (Step::Scopes(self), Vec::new())
+        Outcome::stay(self)
     }
 }
 

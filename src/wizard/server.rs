@@ -8,10 +8,9 @@ use ratatui::widgets::Paragraph;
 
 use crate::mastodon::parse_server_input;
 
-use super::home::HomeScreen;
 use super::msg::{Effect, Key, Msg, Stamp};
-use super::scopes::ScopesScreen;
-use super::state::{Next, Reauth, ServerPick, Session, Step};
+use super::outcome::{Exit, Outcome};
+use super::state::{Reauth, ServerPick, Session};
 use super::text_field::TextField;
 use super::view::{Screen, ViewCtx, sentence, status_line};
 
@@ -43,14 +42,14 @@ impl ServerScreen {
 
     /// Re-authorize a stored account: its server is discovered again, then its scopes are
     /// preselected and the sign-in forces a login.
-    pub fn reauthorize(server: &str, target: Reauth, session: &mut Session) -> Next {
+    pub fn reauthorize(server: &str, target: Reauth, session: &mut Session) -> (Self, Vec<Effect>) {
         let mut screen = Self::new(server.trim_start_matches("https://"), session);
         screen.reauth = Some(target);
         screen.submit(session)
     }
 
     /// The screen with `text` typed and Enter already pressed (`mastokey add SERVER`, "Add another").
-    pub fn submit_text(text: &str, session: &mut Session) -> Next {
+    pub fn submit_text(text: &str, session: &mut Session) -> (Self, Vec<Effect>) {
         Self::new(text, session).submit(session)
     }
 
@@ -58,32 +57,35 @@ impl ServerScreen {
         self.busy.is_some()
     }
 
-    fn submit(mut self, session: &mut Session) -> Next {
+    fn submit(mut self, session: &mut Session) -> (Self, Vec<Effect>) {
         match parse_server_input(self.field.value()) {
             Ok(input) => {
                 let stamp = session.stamp();
                 self.busy = Some(stamp);
                 self.error = None;
-                (Step::Server(self), vec![Effect::Discover { stamp, input }])
+                (self, vec![Effect::Discover { stamp, input }])
             }
             Err(error) => {
                 self.error = Some(sentence(error));
-                (Step::Server(self), Vec::new())
+                (self, Vec::new())
             }
         }
     }
 
-    pub fn update(mut self, msg: Msg, session: &mut Session) -> Next {
+    pub fn update(mut self, msg: Msg, session: &mut Session) -> Outcome<Self> {
         match msg {
             Msg::Key(Key::Esc) if self.busy.is_some() => {
                 self.busy = None;
                 self.error = Some("Stopped. Press Enter to try again.".into());
             }
             Msg::Key(Key::Esc) if session.view().is_some_and(|v| !v.accounts.is_empty()) => {
-                return (Step::Home(HomeScreen::default()), Vec::new());
+                return Outcome::Exit(Exit::Home);
             }
             Msg::Key(_) | Msg::Paste(_) if self.busy.is_some() => {}
-            Msg::Key(Key::Enter) => return self.submit(session),
+            Msg::Key(Key::Enter) => {
+                let (screen, effects) = self.submit(session);
+                return Outcome::Stay(screen, effects);
+            }
             Msg::Key(Key::Down) if !self.known.is_empty() => {
                 let next = self.picked.map_or(0, |i| (i + 1).min(self.known.len() - 1));
                 self.pick(next);
@@ -104,23 +106,18 @@ impl ServerScreen {
                 self.busy = None;
                 match result {
                     Ok(caps) => {
-                        let previous = self
-                            .reauth
-                            .as_ref()
-                            .map(|r| r.scopes.iter().cloned().collect());
-                        let pick = ServerPick {
+                        return Outcome::Exit(Exit::Discovered(ServerPick {
                             text: self.field.value().to_owned(),
                             caps,
                             reauth: self.reauth,
-                        };
-                        return (Step::Scopes(ScopesScreen::new(pick, previous)), Vec::new());
+                        }));
                     }
                     Err(error) => self.error = Some(sentence(error)),
                 }
             }
             _ => {}
         }
-        (Step::Server(self), Vec::new())
+        Outcome::stay(self)
     }
 
     fn pick(&mut self, index: usize) {

@@ -6,7 +6,9 @@ use ratatui::layout::{Alignment, Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
-use super::state::{NoticeKind, Session, State, Step};
+use super::flow::State;
+use super::msg::Key;
+use super::state::{NoticeKind, Session};
 use super::theme::Theme;
 
 /// Below this the layout would break; a message is shown instead.
@@ -57,25 +59,13 @@ pub fn sentence(text: impl std::fmt::Display) -> String {
     }
 }
 
-fn screen(step: &Step) -> &dyn Screen {
-    match step {
-        Step::Unlock(s) => s,
-        Step::Home(s) => s,
-        Step::Server(s) => s,
-        Step::Scopes(s) => s,
-        Step::Register(s) => s,
-        Step::Authorize(s) => s,
-        Step::Verify(s) => s,
-    }
-}
-
 pub fn render(state: &State, frame: &mut Frame, theme: Theme) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         render_too_small(frame, area, theme);
         return;
     }
-    let screen = screen(&state.step);
+    let screen = state.step.screen();
     let ctx = ViewCtx {
         theme,
         session: &state.session,
@@ -228,4 +218,31 @@ pub fn buttons<'a>(labels: &[&'a str], focused: Option<usize>, theme: Theme) -> 
         spans.push(Span::raw("  "));
     }
     Line::from(spans)
+}
+
+/// A row of buttons as an enum: the buttons in order, each with its label. Arrow keys and Tab
+/// move along the row, wrapping around.
+pub trait Choice: Copy + PartialEq + 'static {
+    const ALL: &'static [Self];
+
+    fn label(self) -> &'static str;
+
+    /// The focus after `key`, or `None` when the key does not move along a row of buttons.
+    fn moved(self, key: Key) -> Option<Self> {
+        let all = Self::ALL;
+        let index = all.iter().position(|c| *c == self).unwrap_or(0);
+        let next = match key {
+            Key::Left | Key::Up | Key::BackTab => index + all.len() - 1,
+            Key::Right | Key::Down | Key::Tab => index + 1,
+            _ => return None,
+        };
+        all.get(next % all.len()).copied()
+    }
+}
+
+/// The row of `C`'s buttons with `focused` highlighted; `label` may rename a button.
+pub fn choices<C: Choice>(focused: C, label: impl Fn(C) -> &'static str, theme: Theme) -> Line<'static> {
+    let labels: Vec<&'static str> = C::ALL.iter().map(|c| label(*c)).collect();
+    let index = C::ALL.iter().position(|c| *c == focused);
+    buttons(&labels, index, theme)
 }
