@@ -1,25 +1,20 @@
 //! Step 4, Authorize: the sign-in link in full, "Open in browser" (focused first), "Copy link",
 //! and the masked code field below. A paste anywhere on this screen fills the field.
 
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
-use url::Url;
-
-use crate::mastodon::oauth::{
-    AuthorizeParams, AuthorizeRequest, authorize_url, parse_pasted_code, pkce_challenge,
-};
+use crate::mastodon::oauth::{AuthorizeParams, AuthorizeRequest, parse_pasted_code};
 use crate::mastodon::{ApiError, AppCredentials, CallbackError, RegisteredApp};
 use crate::secret::Secret;
 
 use super::msg::{CallbackHandle, Copied, Effect, Key, Msg, PreparedApp, Stamp};
 use super::outcome::{Exit, Granted, Outcome};
-use super::qr::render_qr;
-use super::random::token;
 use super::state::{NoticeKind, ServerPick, Session};
 use super::text_field::TextField;
-use super::view::{Screen, ViewCtx, buttons, sentence, spinner};
+use super::view::sentence;
+
+use link::{LinkSecrets, build_request};
+
+mod link;
+mod render;
 
 /// The out-of-band redirect: the server shows the code on a page for the user to paste.
 pub const OOB_REDIRECT: &str = "urn:ietf:wg:oauth:2.0:oob";
@@ -50,21 +45,6 @@ enum Redirect {
     },
 }
 
-/// The per-link secrets: the `state` the answer must carry and the PKCE verifier. Drawn from
-/// the session's generator, so `update` stays a pure function of its inputs.
-struct LinkSecrets {
-    state: String,
-    verifier: Option<Secret>,
-}
-
-impl LinkSecrets {
-    fn draw(session: &mut Session, pkce: bool) -> Self {
-        let state = token(session.random.as_mut(), 24);
-        let verifier = pkce.then(|| Secret::new(token(session.random.as_mut(), 32)));
-        Self { state, verifier }
-    }
-}
-
 // Independent facts about one screen, each read on its own: flags, not a state machine.
 #[allow(clippy::struct_excessive_bools)]
 pub struct AuthorizeScreen {
@@ -93,63 +73,6 @@ pub fn credentials(app: &RegisteredApp) -> AppCredentials {
     AppCredentials {
         client_id: app.client_id.clone(),
         client_secret: app.client_secret.duplicate(),
-    }
-}
-
-/// The authorize link with the given `state` and verifier.
-// Moves to mastodon::oauth at merge (an `authorize_url` that takes the state and verifier): the
-// mastodon layer is being split in parallel. Until then the link is built without PKCE and its
-// state is swapped for ours, keeping the parameters in the same order.
-fn build_request(
-    base: &Url,
-    params: &AuthorizeParams,
-    secrets: &LinkSecrets,
-) -> AuthorizeRequest {
-    let plain = authorize_url(
-        base,
-        &AuthorizeParams {
-            pkce: false,
-            force_login: false,
-            ..params.clone()
-        },
-    );
-    let mut url = plain.url.clone();
-    {
-        let pairs: Vec<(String, String)> = plain
-            .url
-            .query_pairs()
-            .map(|(k, v)| {
-                let v = if k == "state" {
-                    secrets.state.clone()
-                } else {
-                    v.into_owned()
-                };
-                (k.into_owned(), v)
-            })
-            .collect();
-        let mut query = url.query_pairs_mut();
-        query.clear();
-        for (k, v) in &pairs {
-            query.append_pair(k, v);
-        }
-        if let Some(verifier) = secrets.verifier.as_ref().filter(|_| params.pkce) {
-            query
-                .append_pair("code_challenge", &pkce_challenge(verifier))
-                .append_pair("code_challenge_method", "S256");
-        }
-        if params.force_login {
-            query.append_pair("force_login", "true");
-        }
-    }
-    AuthorizeRequest {
-        url,
-        state: secrets.state.clone(),
-        redirect_uri: params.redirect_uri.clone(),
-        pkce_verifier: secrets
-            .verifier
-            .as_ref()
-            .filter(|_| params.pkce)
-            .map(Secret::duplicate),
     }
 }
 
@@ -351,7 +274,11 @@ impl AuthorizeScreen {
         }
     }
 
-    fn exchanged(mut self, result: Result<crate::mastodon::TokenGrant, ApiError>, session: &mut Session) -> Outcome<Self> {
+    fn exchanged(
+        mut self,
+        result: Result<crate::mastodon::TokenGrant, ApiError>,
+        session: &mut Session,
+    ) -> Outcome<Self> {
         let mut effects = Vec::new();
         match result {
             Ok(grant) => {
@@ -511,146 +438,4 @@ fn next_focus(focus: Focus, delta: i8) -> Focus {
     let index = ORDER.iter().position(|f| *f == focus).unwrap_or(0);
     let next = (index + ORDER.len()).wrapping_add_signed(isize::from(delta)) % ORDER.len();
     ORDER[next]
-}
-
-impl Screen for AuthorizeScreen {
-    fn title(&self) -> &'static str {
-        "Add account"
-    }
-
-    fn progress(&self) -> Option<(u8, &'static str)> {
-        Some((4, "Authorize"))
-    }
-
-    fn keys(&self, _: &Session) -> Vec<(&'static str, &'static str)> {
-        if self.focus == Focus::Code {
-            vec![
-                ("Enter", "use code"),
-                ("Tab", "buttons"),
-                ("Esc", "back"),
-                ("Ctrl-C", "quit"),
-            ]
-        } else {
-            vec![
-                ("Enter", "press"),
-                ("o", "open"),
-                ("c", "copy"),
-                ("r", "QR"),
-                ("m", "other device"),
-                ("Esc", "back"),
-                ("?", "help"),
-                ("q", "quit"),
-            ]
-        }
-    }
-
-    fn help(&self) -> &'static str {
-        "1. Open the link (o), or copy it (c) into a browser where the account can sign in.\n\
-         2. Sign in and approve mastokey.\n\
-         3. In a browser on this machine, mastokey picks up the answer by itself. Otherwise the \
-         server shows a one-time code: paste it here (a paste anywhere on this screen lands in \
-         the code field; a whole callback URL works too), then press Enter.\n\n\
-         m: sign in on another device (a phone: r shows the link as a QR code).\n\
-         n: register mastokey with the server again, if the browser says the app (client) is \
-         invalid or unknown.\n\
-         The code works once and expires after 10 minutes. If it is refused, open the link \
-         again and approve again."
-    }
-
-    fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
-        let theme = ctx.theme;
-        let url = self.request.url.to_string();
-        let url_lines =
-            u16::try_from(url.chars().count() / usize::from(area.width.max(1)) + 1).unwrap_or(1);
-        if self.qr {
-            render_qr(frame, url.as_str(), theme);
-            return;
-        }
-        let mut lines = vec![Line::styled(
-            format!(
-                "Sign in on {} and approve mastokey ({}):",
-                self.server.caps.domain,
-                self.scopes.join(" ")
-            ),
-            theme.bold(),
-        )];
-        if let Some(target) = &self.server.reauth {
-            lines.push(Line::styled(
-                format!("Re-authorizing: sign in as @{} when asked.", target.handle),
-                theme.warn(),
-            ));
-        } else if self.force_login {
-            lines.push(Line::styled(
-                "You already have an account here: sign in as the NEW account when asked.",
-                theme.warn(),
-            ));
-        }
-        let [intro, link, _, actions, _, field, _, status] = Layout::vertical([
-            Constraint::Length(super::view::wrapped_height(&lines, area.width)),
-            Constraint::Length(url_lines),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Min(1),
-        ])
-        .areas(area);
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), intro);
-        // No trimming and no word breaks: the URL must stay whole to be selectable with the mouse.
-        frame.render_widget(
-            Paragraph::new(url)
-                .style(theme.accent())
-                .wrap(Wrap { trim: false }),
-            link,
-        );
-        let focused = match self.focus {
-            Focus::Open => Some(0),
-            Focus::Copy => Some(1),
-            Focus::Code => None,
-        };
-        let open_label = if self.opened {
-            "Open again"
-        } else {
-            "Open in browser"
-        };
-        frame.render_widget(
-            Paragraph::new(buttons(&[open_label, "Copy link"], focused, theme)),
-            actions,
-        );
-        self.code
-            .render(frame, field, "Code: ", self.focus == Focus::Code, theme);
-        let status_line = if self.busy.is_some() {
-            Line::styled(
-                format!("{} Exchanging the code for a token…", spinner(ctx.session)),
-                theme.accent(),
-            )
-        } else if self.reregistering.is_some() {
-            Line::styled(
-                format!("{} Registering mastokey again…", spinner(ctx.session)),
-                theme.accent(),
-            )
-        } else if let Some(error) = &self.error {
-            Line::styled(error.clone(), theme.error())
-        } else if let Some(note) = self.note {
-            Line::styled(note, theme.dim())
-        } else if self.listening() {
-            Line::styled(
-                "Waiting for the browser: after you approve, mastokey continues by itself \
-                 (or paste the code).",
-                theme.dim(),
-            )
-        } else if self.opened {
-            Line::styled(
-                "Approve in the browser, then paste the code here.",
-                theme.dim(),
-            )
-        } else {
-            Line::raw("")
-        };
-        frame.render_widget(
-            Paragraph::new(status_line).wrap(Wrap { trim: true }),
-            status,
-        );
-    }
 }

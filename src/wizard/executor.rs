@@ -13,17 +13,16 @@ use url::Url;
 
 use crate::accounts as vault_ops;
 use crate::accounts::check::{CheckItem, CheckOutcome, check_all};
-use crate::accounts::duplicate_app;
-use crate::mastodon::{
-    ApiError, AppRegistration, CallbackListener, Client, RegisteredApp, VerifiedAccount,
-};
+use crate::mastodon::{ApiError, CallbackListener, Client, VerifiedAccount};
 use crate::platform::{Browser, Clipboard};
 use crate::secret::Secret;
 use crate::vault::{Kdf, Vault, VaultData, VaultError};
 
 use super::authorize::redirect_uris;
-use super::msg::{CallbackHandle, Copied, Effect, Msg, PreparedApp, Removal, SaveRequest, Stamp};
+use super::msg::{CallbackHandle, Copied, Effect, Msg, PreparedApp, SaveRequest, Stamp};
 use super::view_model::VaultView;
+
+use policy::{PendingApps, register, remove_account, reusable_app};
 
 /// How long a copied token stays on the clipboard.
 const CLIPBOARD_TTL: Duration = Duration::from_secs(45);
@@ -251,8 +250,12 @@ impl Executor {
             let reusable = if force_new {
                 None
             } else {
-                let (pending, base, scopes, uris) =
-                    (Arc::clone(&pending), base.clone(), scopes.clone(), uris.clone());
+                let (pending, base, scopes, uris) = (
+                    Arc::clone(&pending),
+                    base.clone(),
+                    scopes.clone(),
+                    uris.clone(),
+                );
                 tokio::task::spawn_blocking(move || {
                     let vault = lock(&slot);
                     reusable_app(
@@ -289,14 +292,15 @@ impl Executor {
         );
         tokio::spawn(async move {
             // Accounts whose stored server is not a URL are answered at once, not skipped.
-            let (items, broken): (Vec<CheckItem>, Vec<CheckOutcome>) = read_vault(&slot, move |d| {
-                (
-                    vault_ops::check_items(d, &handles),
-                    vault_ops::unparsable_accounts(d, &handles),
-                )
-            })
-            .await
-            .unwrap_or_default();
+            let (items, broken): (Vec<CheckItem>, Vec<CheckOutcome>) =
+                read_vault(&slot, move |d| {
+                    (
+                        vault_ops::check_items(d, &handles),
+                        vault_ops::unparsable_accounts(d, &handles),
+                    )
+                })
+                .await
+                .unwrap_or_default();
             let mut outcomes = Vec::new();
             let mut report = |outcome: CheckOutcome| {
                 send(
@@ -374,100 +378,6 @@ async fn listen(stamp: Stamp, state: String, tx: UnboundedSender<Msg>) {
     }
 }
 
-/// Apps registered before the vault existed (or before the account was saved), kept in memory
-/// until the first save stores them.
-// Moves to accounts::apps at merge.
-#[derive(Default)]
-struct PendingApps(Vec<(String, RegisteredApp)>);
-
-impl PendingApps {
-    fn push(&mut self, base: &str, app: &RegisteredApp) {
-        self.0.push((base.to_owned(), duplicate_app(app)));
-    }
-
-    fn copies(&self) -> Vec<(String, RegisteredApp)> {
-        self.0
-            .iter()
-            .map(|(base, app)| (base.clone(), duplicate_app(app)))
-            .collect()
-    }
-}
-
-/// The app to sign in with, if one fits: the vault's first, then the newest pending one.
-// Moves to accounts::apps at merge.
-fn reusable_app(
-    data: Option<&VaultData>,
-    pending: &PendingApps,
-    base: &Url,
-    scopes: &[String],
-    redirect_uris: &[String],
-) -> Option<RegisteredApp> {
-    data.and_then(|d| vault_ops::find_app(d, base, scopes, redirect_uris))
-        .or_else(|| {
-            pending
-                .0
-                .iter()
-                .rev()
-                .find(|(b, app)| *b == base.as_str() && vault_ops::same_set(&app.scopes, scopes))
-                .map(|(_, app)| duplicate_app(app))
-        })
-}
-
-// Moves to accounts::apps at merge.
-async fn register(
-    client: &Client,
-    base: &Url,
-    scopes: Vec<String>,
-    redirect_uris: Vec<String>,
-) -> Result<RegisteredApp, ApiError> {
-    let registration = AppRegistration {
-        client_name: "mastokey".into(),
-        website: None,
-        redirect_uris,
-        scopes,
-    };
-    client.register_app(base, &registration).await
-}
-
-/// Revoke first when asked; a revoke that failed (or could not be tried) removes nothing, so a
-/// live token is never lost from the vault.
-// Moves to accounts::remove at merge.
-async fn remove_account(
-    client: &Client,
-    slot: VaultSlot,
-    handle: String,
-    revoke: bool,
-) -> Result<Removal, VaultError> {
-    let outcome = if revoke {
-        let wanted = handle.clone();
-        let material = read_vault(&slot, move |d| vault_ops::revoke_material(d, &wanted))
-            .await
-            .flatten();
-        match material {
-            Some((base, app, token)) => Some(client.revoke(&base, &app, &token).await),
-            None => None,
-        }
-    } else {
-        None
-    };
-    let removed = !revoke || matches!(outcome, Some(Ok(())));
-    tokio::task::spawn_blocking(move || {
-        with_vault(&slot, |vault| {
-            if removed {
-                vault_ops::remove(vault, &handle)?;
-            }
-            Ok(Removal {
-                view: view_of(vault),
-                handle,
-                revoke: outcome,
-                removed,
-            })
-        })
-    })
-    .await
-    .unwrap_or(Err(VaultError::Missing))
-}
-
 /// Stores the account with the apps registered so far; those are forgotten only once stored.
 fn save_with_pending(
     vault: &mut Vault,
@@ -477,7 +387,7 @@ fn save_with_pending(
 ) -> Result<(), VaultError> {
     let apps = lock(pending).copies();
     vault_ops::save(vault, save, apps, now)?;
-    lock(pending).0.clear();
+    lock(pending).clear();
     Ok(())
 }
 
@@ -504,5 +414,6 @@ fn with_vault<T>(
     }
 }
 
+mod policy;
 #[cfg(test)]
 mod tests;

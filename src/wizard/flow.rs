@@ -90,7 +90,10 @@ fn next(exit: Exit, session: &mut Session) -> Next {
         }
         Exit::ChangeScopes(pick, scopes) => {
             let checked: BTreeSet<String> = scopes.into_iter().collect();
-            (Step::Scopes(ScopesScreen::new(pick, Some(checked))), Vec::new())
+            (
+                Step::Scopes(ScopesScreen::new(pick, Some(checked))),
+                Vec::new(),
+            )
         }
         Exit::AppReady(pick, scopes, prepared) => {
             let (screen, effects) = AuthorizeScreen::start(pick, scopes, prepared, session);
@@ -160,7 +163,11 @@ pub struct State {
 
 impl State {
     /// The first state and the work to start right after the first frame.
-    pub fn new(start: Start, session: Session, env_passphrase: Option<Secret>) -> (Self, Vec<Effect>) {
+    pub fn new(
+        start: Start,
+        session: Session,
+        env_passphrase: Option<Secret>,
+    ) -> (Self, Vec<Effect>) {
         let mut session = session;
         let (step, effects) = if matches!(session.vault, VaultStatus::Locked) {
             let (screen, effects) = UnlockScreen::start(start, env_passphrase, &mut session);

@@ -19,7 +19,11 @@ pub struct RegisterScreen {
 }
 
 impl RegisterScreen {
-    pub fn start(server: ServerPick, scopes: Vec<String>, session: &mut Session) -> (Self, Vec<Effect>) {
+    pub fn start(
+        server: ServerPick,
+        scopes: Vec<String>,
+        session: &mut Session,
+    ) -> (Self, Vec<Effect>) {
         let screen = Self {
             server,
             scopes,

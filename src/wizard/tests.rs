@@ -245,11 +245,11 @@ fn at_verify(modern: bool) -> (State, u64) {
     (state, verify_stamp)
 }
 
-mod server;
-mod scopes;
 mod authorize;
-mod verify;
-mod home;
 mod general;
-mod reauth;
+mod home;
 mod loopback;
+mod reauth;
+mod scopes;
+mod server;
+mod verify;

@@ -241,7 +241,11 @@ pub trait Choice: Copy + PartialEq + 'static {
 }
 
 /// The row of `C`'s buttons with `focused` highlighted; `label` may rename a button.
-pub fn choices<C: Choice>(focused: C, label: impl Fn(C) -> &'static str, theme: Theme) -> Line<'static> {
+pub fn choices<C: Choice>(
+    focused: C,
+    label: impl Fn(C) -> &'static str,
+    theme: Theme,
+) -> Line<'static> {
     let labels: Vec<&'static str> = C::ALL.iter().map(|c| label(*c)).collect();
     let index = C::ALL.iter().position(|c| *c == focused);
     buttons(&labels, index, theme)

@@ -82,4 +82,3 @@ fn adding_an_account_to_an_unlocked_vault_takes_six_keys() {
     assert!(matches!(state.step, Step::Home(_)));
     assert_eq!(keys.get(), 6);
 }
-

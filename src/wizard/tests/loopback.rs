@@ -27,7 +27,13 @@ fn listening() -> (State, u64, Listener) {
     let mut state = at_scopes(true);
     let stamp = stamp_of(&key(&mut state, Key::Enter));
     let effects = app_ready(&mut state, stamp, true);
-    let [Effect::ListenForCallback { stamp, state: expected }] = effects.as_slice() else {
+    let [
+        Effect::ListenForCallback {
+            stamp,
+            state: expected,
+        },
+    ] = effects.as_slice()
+    else {
         panic!("{effects:?}")
     };
     let stamp = *stamp;
@@ -65,7 +71,11 @@ fn authorize_url_of(state: &State) -> String {
 fn the_loopback_listener_takes_the_code_without_a_paste() {
     let (mut state, stamp, listener) = listening();
     let url = authorize_url_of(&state);
-    assert_eq!(listener.state(), state_param(&url), "the listener waits for the link's state");
+    assert_eq!(
+        listener.state(),
+        state_param(&url),
+        "the listener waits for the link's state"
+    );
     assert!(
         url.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A45678%2Fcallback"),
         "{url}"
@@ -88,7 +98,10 @@ fn the_loopback_listener_takes_the_code_without_a_paste() {
         exchange,
         Some(("cb-code".to_owned(), LOOPBACK_URI.to_owned()))
     );
-    assert!(!listener.closed(), "still listening while the code is exchanged");
+    assert!(
+        !listener.closed(),
+        "still listening while the code is exchanged"
+    );
     // Leaving the step after the exchange closes the port.
     let stamp = match effects
         .iter()
@@ -230,7 +243,10 @@ fn a_new_app_gives_a_new_state_and_the_listener_waits_for_it() {
     let url = authorize_url_of(&state);
     assert_ne!(listener.state(), before);
     assert_eq!(listener.state(), state_param(&url));
-    assert!(url.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A45678%2Fcallback"), "{url}");
+    assert!(
+        url.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A45678%2Fcallback"),
+        "{url}"
+    );
 }
 
 #[test]
@@ -248,4 +264,55 @@ fn the_qr_code_view_and_its_size_fallback() {
     );
     key(&mut state, Key::Char('r'));
     assert!(screen(&state).contains("4/5 Authorize"));
+}
+
+/// The real listener, started by the executor for the Authorize screen: Esc closes its port.
+#[tokio::test]
+async fn leaving_authorize_closes_the_real_port() {
+    use crate::wizard::executor::{Executor, Services};
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let dir = tempfile::tempdir().unwrap();
+    let mut executor = Executor::new(
+        Services {
+            client: crate::mastodon::Client::new().unwrap(),
+            browser: std::sync::Arc::new(crate::platform::fake::FakeBrowser::default()),
+            clipboard: Box::new(crate::platform::fake::FakeClipboard::default()),
+            dir: dir.path().to_owned(),
+            clock: jiff::Timestamp::now,
+        },
+        tx,
+    );
+    let mut state = at_scopes(true);
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    for effect in app_ready(&mut state, stamp, true) {
+        executor.execute(effect);
+    }
+    let ready = tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(ready, Msg::CallbackReady { result: Ok(_), .. }));
+    send(&mut state, ready);
+    let url = authorize_url_of(&state);
+    let redirect = url::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let port = url::Url::parse(&redirect).unwrap().port().unwrap();
+    let connect = || tokio::net::TcpStream::connect(("127.0.0.1", port));
+    assert!(connect().await.is_ok(), "listening on {port}");
+
+    key(&mut state, Key::Esc);
+    assert!(matches!(state.step, Step::Scopes(_)));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while connect().await.is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "port {port} still open"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }
