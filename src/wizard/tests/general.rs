@@ -22,63 +22,139 @@ fn help_ctrl_c_and_tiny_terminals() {
     assert!(state.session.quit);
 }
 
+/// One state per screen, each reached the way a user reaches it.
+fn one_state_per_screen() -> Vec<State> {
+    let locked = start(VaultStatus::Locked, Start::Home, None).0;
+    let home = start(
+        VaultStatus::Unlocked(view_with(vec![row("alice@social.example", "1", None)])),
+        Start::Home,
+        None,
+    )
+    .0;
+    let server = start(VaultStatus::Missing, Start::Home, None).0;
+    let mut register = at_scopes(true);
+    key(&mut register, Key::Enter);
+    vec![
+        locked,
+        home,
+        server,
+        at_scopes(true),
+        register,
+        at_authorize(true),
+        at_verify(false).0,
+    ]
+}
+
 #[test]
-fn every_screen_renders_small_without_panicking() {
-    let states = [at_scopes(true), at_authorize(true), at_verify(false).0];
+fn every_screen_renders_at_any_size_without_panicking() {
+    let states = one_state_per_screen();
+    let steps: Vec<&str> = states
+        .iter()
+        .map(|s| match s.step {
+            Step::Unlock(_) => "unlock",
+            Step::Home(_) => "home",
+            Step::Server(_) => "server",
+            Step::Scopes(_) => "scopes",
+            Step::Register(_) => "register",
+            Step::Authorize(_) => "authorize",
+            Step::Verify(_) => "verify",
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "unlock",
+            "home",
+            "server",
+            "scopes",
+            "register",
+            "authorize",
+            "verify"
+        ]
+    );
     for state in &states {
         for (w, h) in [(1, 1), (20, 5), (59, 15), (60, 16), (200, 60)] {
             render_at(state, w, h);
         }
-        assert!(render_at(state, 60, 16).contains("Add account"));
+        let title = state.step.screen().title();
+        assert!(render_at(state, 60, 16).contains(title), "{title}");
     }
 }
 
-/// DESIGN §8: keys pressed to add an account to an unlocked vault, besides typing the server
-/// and pasting the code, at most 6.
+/// Feeds messages through `update`, counting every key press on the way.
+struct Counted {
+    state: State,
+    keys: usize,
+}
+
+impl Counted {
+    fn feed(&mut self, msg: Msg) -> Vec<Effect> {
+        if matches!(msg, Msg::Key(_)) {
+            self.keys += 1;
+        }
+        update(&mut self.state, msg)
+    }
+
+    fn press(&mut self, k: Key) -> Vec<Effect> {
+        self.feed(Msg::Key(k))
+    }
+}
+
+/// The key budget: adding an account to an unlocked vault takes at most 6 key presses besides
+/// typing the server and pasting the code. Every message goes through one counter.
 #[test]
 fn adding_an_account_to_an_unlocked_vault_takes_six_keys() {
     let view = view_with(vec![row("zed@other.example", "9", None)]);
-    let (mut state, _) = start(VaultStatus::Unlocked(view), Start::Home, None);
-    let keys = std::cell::Cell::new(0);
-    let press = |state: &mut State, k: Key| {
-        keys.set(keys.get() + 1);
-        update(state, Msg::Key(k))
-    };
-    press(&mut state, Key::Char('a'));
-    for c in "social.example".chars() {
-        update(&mut state, Msg::Key(Key::Char(c)));
+    let (state, _) = start(VaultStatus::Unlocked(view), Start::Home, None);
+    let mut run = Counted { state, keys: 0 };
+    let server = "social.example";
+    run.press(Key::Char('a'));
+    for c in server.chars() {
+        run.press(Key::Char(c));
     }
-    let stamp = stamp_of(&press(&mut state, Key::Enter));
-    discovered(&mut state, stamp, true);
-    let stamp = stamp_of(&press(&mut state, Key::Enter));
-    app_ready(&mut state, stamp, true);
+    let stamp = stamp_of(&run.press(Key::Enter));
+    run.feed(Msg::Discovered {
+        stamp,
+        result: Ok(caps(true)),
+    });
+    let stamp = stamp_of(&run.press(Key::Enter));
+    run.feed(Msg::AppReady {
+        stamp,
+        result: Ok(PreparedApp {
+            app: app(),
+            reused: true,
+        }),
+    });
     assert!(matches!(
-        press(&mut state, Key::Enter).as_slice(),
+        run.press(Key::Enter).as_slice(),
         [Effect::OpenBrowser { .. }]
     ));
-    send(&mut state, Msg::Paste(Secret::new("code")));
-    let stamp = stamp_of(&press(&mut state, Key::Enter));
-    let stamp = exchanged(&mut state, stamp, "t");
-    let effects = send(
-        &mut state,
-        Msg::Verified {
-            stamp,
-            result: Ok(account("1", "alice")),
-        },
-    );
+    run.feed(Msg::Paste(Secret::new("code")));
+    let stamp = stamp_of(&run.press(Key::Enter));
+    let grant = TokenGrant {
+        access_token: Secret::new("t"),
+        scopes: vec!["profile".into()],
+        created_at: None,
+    };
+    let effects = run.feed(Msg::Exchanged {
+        stamp,
+        result: Ok(grant),
+    });
+    let stamp = stamp_of(&effects);
+    let effects = run.feed(Msg::Verified {
+        stamp,
+        result: Ok(account("1", "alice")),
+    });
     let [Effect::Save { stamp, .. }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    send(
-        &mut state,
-        Msg::Saved {
-            stamp: *stamp,
-            result: Ok(view_with(Vec::new())),
-        },
-    );
-    assert_eq!(keys.get(), 5, "saved after 5 keys");
+    run.feed(Msg::Saved {
+        stamp: *stamp,
+        result: Ok(view_with(Vec::new())),
+    });
+    assert_eq!(run.keys - server.chars().count(), 5, "saved after 5 keys");
     // Esc leaves the final screen for Home: the sixth key.
-    press(&mut state, Key::Esc);
-    assert!(matches!(state.step, Step::Home(_)));
-    assert_eq!(keys.get(), 6);
+    run.press(Key::Esc);
+    assert!(matches!(run.state.step, Step::Home(_)));
+    assert_eq!(run.keys - server.chars().count(), 6);
 }

@@ -185,3 +185,20 @@ fn home_details_reveal_copy_and_remove_with_revoke() {
     // Closing the popup dropped the revealed token from the state.
     assert!(!s.contains("tok-visible"));
 }
+
+#[test]
+fn verify_pressed_again_while_checking_does_nothing() {
+    let view = view_with(vec![row("alice@social.example", "1", None)]);
+    let (mut state, _) = start(VaultStatus::Unlocked(view), Start::Home, None);
+    key(&mut state, Key::Enter);
+    key(&mut state, Key::Right);
+    key(&mut state, Key::Right); // to "Verify"
+    assert!(matches!(
+        key(&mut state, Key::Enter).as_slice(),
+        [Effect::VerifyAccounts { .. }]
+    ));
+    // A second Enter while the check runs neither starts another nor asks to remove.
+    assert!(key(&mut state, Key::Enter).is_empty());
+    let s = screen(&state);
+    assert!(!s.contains("Remove this account"), "{s}");
+}
