@@ -3,6 +3,8 @@
 //! account with its app, finding apps to reuse, recording checks, removing.
 
 pub mod check;
+pub mod time;
+pub mod tone;
 
 use jiff::Timestamp;
 use url::Url;

@@ -3,20 +3,20 @@
 
 use std::collections::BTreeSet;
 
-use jiff::Timestamp;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::accounts::check::status_label;
+use crate::accounts::time::ago;
+use crate::accounts::tone::status_tone;
 use crate::secret::Secret;
 use crate::vault::model::CheckStatus;
 
 use super::msg::{Effect, Key, Msg, Stamp};
 use super::outcome::{Exit, Outcome};
 use super::state::{NoticeKind, Reauth, Session, VaultStatus};
-use super::theme::Theme;
 use super::view::{Choice, Screen, ViewCtx, choices, sentence, spinner};
 
 /// The buttons of an account's details.
@@ -89,29 +89,10 @@ pub struct HomeScreen {
     details: Option<Details>,
 }
 
-fn status_style(status: CheckStatus, theme: Theme) -> ratatui::style::Style {
-    match status {
-        CheckStatus::Valid => theme.ok(),
-        CheckStatus::Unreachable | CheckStatus::Timeout | CheckStatus::ServerError => theme.warn(),
-        _ => theme.error(),
-    }
-}
-
 /// The server as a person names it: its host (and port), without the scheme.
 fn host_of(base: &str) -> String {
     let rest = base.split_once("://").map_or(base, |(_, rest)| rest);
     rest.trim_end_matches('/').to_owned()
-}
-
-/// "just now", "5 min ago", "3 h ago", "2 days ago".
-pub fn ago(now: Timestamp, then: Timestamp) -> String {
-    let secs = now.as_second().saturating_sub(then.as_second()).max(0);
-    match secs {
-        0..60 => "just now".into(),
-        60..3600 => format!("{} min ago", secs / 60),
-        3600..86_400 => format!("{} h ago", secs / 3600),
-        _ => format!("{} days ago", secs / 86_400),
-    }
 }
 
 impl HomeScreen {
@@ -374,8 +355,8 @@ impl Screen for HomeScreen {
                 } else {
                     match (a.last_status, a.last_checked_at) {
                         (Some(status), Some(at)) => Line::from(vec![
-                            Span::styled(status_label(status), status_style(status, theme)),
-                            Span::styled(format!(" · {}", ago(ctx.session.now, at)), theme.dim()),
+                            Span::styled(status_label(status), theme.tone(status_tone(status))),
+                            Span::styled(format!(" · {}", ago(at, ctx.session.now)), theme.dim()),
                         ]),
                         _ => Line::styled("never", theme.dim()),
                     }
@@ -432,7 +413,7 @@ fn render_details(frame: &mut Frame, area: Rect, details: &Details, ctx: &ViewCt
     match (row.last_status, &row.last_detail) {
         (Some(status), Some(detail)) => lines.push(Line::from(vec![
             Span::raw("Last check "),
-            Span::styled(status_label(status), status_style(status, theme)),
+            Span::styled(status_label(status), theme.tone(status_tone(status))),
             Span::styled(format!(" {detail}"), theme.dim()),
         ])),
         _ => lines.push(Line::styled("Not checked yet", theme.dim())),
