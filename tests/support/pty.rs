@@ -118,12 +118,30 @@ impl Pty {
     }
 
     pub fn send(&mut self, text: &str) {
+        let before = self.output_len();
         self.writer
             .write_all(text.as_bytes())
             .expect("write to pty");
         self.writer.flush().expect("flush pty");
-        // Give the program a moment to handle one key before the next, as a person would.
-        std::thread::sleep(Duration::from_millis(40));
+        self.wait_for_output(before);
+    }
+
+    /// Polls until the program wrote more than `before` bytes: it redraws after every input, so
+    /// then it has read this input, and the next one cannot run into it (a bare Esc followed at
+    /// once by more bytes would read as Alt+key). Gives up quietly after 5 seconds, for input
+    /// that ends the program without a word.
+    fn wait_for_output(&self, before: usize) {
+        let start = Instant::now();
+        while self.output_len() <= before && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    fn output_len(&self) -> usize {
+        self.raw
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 
     /// Types text as one bracketed paste.
