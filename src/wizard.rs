@@ -12,6 +12,7 @@ mod outcome;
 mod passphrase;
 mod qr;
 mod random;
+mod redirect;
 mod register;
 mod runner;
 mod scopes;

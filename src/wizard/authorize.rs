@@ -7,6 +7,7 @@ use crate::secret::Secret;
 
 use super::msg::{CallbackHandle, Copied, Effect, Key, Msg, PreparedApp, Stamp};
 use super::outcome::{Exit, Granted, Outcome};
+use super::redirect::{LOOPBACK_REDIRECT, OOB_REDIRECT};
 use super::state::{NoticeKind, ServerPick, Session};
 use super::text_field::TextField;
 use super::view::sentence;
@@ -15,16 +16,6 @@ use link::{LinkSecrets, build_request};
 
 mod link;
 mod render;
-
-/// The out-of-band redirect: the server shows the code on a page for the user to paste.
-pub const OOB_REDIRECT: &str = "urn:ietf:wg:oauth:2.0:oob";
-/// Registered alongside, so a loopback capture can later be used without a new app.
-pub const LOOPBACK_REDIRECT: &str = "http://127.0.0.1/callback";
-
-/// Every app mastokey registers carries both redirect URIs, in this order.
-pub fn redirect_uris() -> Vec<String> {
-    vec![OOB_REDIRECT.to_owned(), LOOPBACK_REDIRECT.to_owned()]
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Focus {
@@ -282,12 +273,12 @@ impl AuthorizeScreen {
         let mut effects = Vec::new();
         match result {
             Ok(grant) => {
-                return Outcome::Exit(Exit::Granted(Box::new(Granted {
+                return Outcome::exit(Exit::Granted(Granted {
                     server: self.server,
                     scopes: self.scopes,
                     app: self.app,
                     grant,
-                })));
+                }));
             }
             Err(ApiError::InvalidClient) if !self.reregistered => {
                 effects = self.register_again(session);
@@ -366,7 +357,7 @@ impl AuthorizeScreen {
                 );
             }
             Msg::Key(Key::Esc) => {
-                return Outcome::Exit(Exit::ChangeScopes(self.server, self.scopes));
+                return Outcome::exit(Exit::ChangeScopes(self.server, self.scopes));
             }
             Msg::Key(_) | Msg::Paste(_) if self.busy() => {}
             Msg::Paste(text) => {

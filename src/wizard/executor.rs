@@ -18,8 +18,8 @@ use crate::platform::{Browser, Clipboard};
 use crate::secret::Secret;
 use crate::vault::{Kdf, Vault, VaultData, VaultError};
 
-use super::authorize::redirect_uris;
 use super::msg::{CallbackHandle, Copied, Effect, Msg, PreparedApp, SaveRequest, Stamp};
+use super::redirect::redirect_uris;
 use super::view_model::VaultView;
 
 use policy::{PendingApps, register, remove_account, reusable_app};

@@ -40,7 +40,7 @@ type Next = (Step, Vec<Effect>);
 fn settle<S>(outcome: Outcome<S>, wrap: fn(S) -> Step, session: &mut Session) -> Next {
     match outcome {
         Outcome::Stay(screen, effects) => (wrap(screen), effects),
-        Outcome::Exit(exit) => next(exit, session),
+        Outcome::Exit(exit) => next(*exit, session),
     }
 }
 
@@ -100,7 +100,7 @@ fn next(exit: Exit, session: &mut Session) -> Next {
             (Step::Authorize(screen), effects)
         }
         Exit::Granted(granted) => {
-            let (screen, effects) = VerifyScreen::start(*granted, session);
+            let (screen, effects) = VerifyScreen::start(granted, session);
             (Step::Verify(screen), effects)
         }
     }

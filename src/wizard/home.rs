@@ -200,7 +200,7 @@ impl HomeScreen {
                                     scopes: row.scopes.clone(),
                                 };
                                 let server = row.server.clone();
-                                return Outcome::Exit(Exit::Reauthorize { server, target });
+                                return Outcome::exit(Exit::Reauthorize { server, target });
                             }
                         }
                         Action::Remove => details.confirm = Some(Confirm::RevokeAndRemove),
@@ -224,7 +224,7 @@ impl HomeScreen {
             Msg::Key(Key::Down | Key::Char('j')) => {
                 self.cursor = (self.cursor + 1).min(handles.len().saturating_sub(1));
             }
-            Msg::Key(Key::Char('a')) => return Outcome::Exit(Exit::AddAccount),
+            Msg::Key(Key::Char('a')) => return Outcome::exit(Exit::AddAccount),
             Msg::Key(Key::Char('v')) if self.checking.is_none() => {
                 effects = self.verify(handles, session);
             }

@@ -11,13 +11,18 @@ use super::state::{Reauth, ServerPick, Start};
 pub enum Outcome<S> {
     /// The screen stays, possibly changed, and asks for this work.
     Stay(S, Vec<Effect>),
-    /// The step is over; `flow::next` picks the next screen.
-    Exit(Exit),
+    /// The step is over; `flow::next` picks the next screen. Boxed: it carries the server's
+    /// capabilities, much larger than a screen that stays.
+    Exit(Box<Exit>),
 }
 
 impl<S> Outcome<S> {
     pub fn stay(screen: S) -> Self {
         Self::Stay(screen, Vec::new())
+    }
+
+    pub fn exit(exit: Exit) -> Self {
+        Self::Exit(Box::new(exit))
     }
 }
 
@@ -44,7 +49,7 @@ pub enum Exit {
     /// Register: an app to sign in with.
     AppReady(ServerPick, Vec<String>, PreparedApp),
     /// Authorize: the code was exchanged for a token.
-    Granted(Box<Granted>),
+    Granted(Granted),
 }
 
 /// What the Authorize step hands to Verify.

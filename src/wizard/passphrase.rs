@@ -81,11 +81,7 @@ impl PassphraseForm {
                     return Some(Secret::new(self.first.value()));
                 }
             }
-            Msg::Key(key) => {
-                if self.field().handle(key) {
-                    self.error = None;
-                }
-            }
+            Msg::Key(key) if self.field().handle(key) => self.error = None,
             Msg::Paste(text) => {
                 self.field()
                     .insert_str(text.expose().trim_end_matches(['\r', '\n']));

@@ -35,7 +35,7 @@ impl Random for OsRandom {
     }
 }
 
-/// A predictable generator (SplitMix64) for tests: the same seed gives the same links.
+/// A predictable generator (`SplitMix64`) for tests: the same seed gives the same links.
 pub struct SeededRandom(pub u64);
 
 impl Random for SeededRandom {

@@ -53,7 +53,7 @@ impl RegisterScreen {
     pub fn update(mut self, msg: Msg, session: &mut Session) -> Outcome<Self> {
         match msg {
             Msg::Key(Key::Esc) => {
-                return Outcome::Exit(Exit::ChangeScopes(self.server, self.scopes));
+                return Outcome::exit(Exit::ChangeScopes(self.server, self.scopes));
             }
             Msg::Key(Key::Enter) if self.busy.is_none() => {
                 let (screen, effects) = self.request(session);
@@ -63,7 +63,7 @@ impl RegisterScreen {
                 self.busy = None;
                 match result {
                     Ok(prepared) => {
-                        return Outcome::Exit(Exit::AppReady(self.server, self.scopes, prepared));
+                        return Outcome::exit(Exit::AppReady(self.server, self.scopes, prepared));
                     }
                     Err(error) => self.error = Some(sentence(error)),
                 }

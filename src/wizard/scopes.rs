@@ -147,8 +147,8 @@ impl ScopesScreen {
             self.error = None;
         }
         match msg {
-            Msg::Key(Key::Esc) if self.server.reauth.is_some() => return Outcome::Exit(Exit::Home),
-            Msg::Key(Key::Esc) => return Outcome::Exit(Exit::EditServer(self.server.text)),
+            Msg::Key(Key::Esc) if self.server.reauth.is_some() => return Outcome::exit(Exit::Home),
+            Msg::Key(Key::Esc) => return Outcome::exit(Exit::EditServer(self.server.text)),
             Msg::Key(Key::Enter) => {
                 // Enter on a preset means that preset, even before Space picked it.
                 if let Some(Row::Preset { scopes, .. }) = self.rows.get(self.cursor) {
@@ -158,7 +158,7 @@ impl ScopesScreen {
                     self.error = Some("Choose at least one scope (Space toggles).".into());
                 } else {
                     let scopes: Vec<String> = self.checked.iter().cloned().collect();
-                    return Outcome::Exit(Exit::ScopesChosen(self.server, scopes));
+                    return Outcome::exit(Exit::ScopesChosen(self.server, scopes));
                 }
             }
             Msg::Key(Key::Up | Key::Char('k') | Key::BackTab) => self.move_by(-1),

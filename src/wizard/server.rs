@@ -79,7 +79,7 @@ impl ServerScreen {
                 self.error = Some("Stopped. Press Enter to try again.".into());
             }
             Msg::Key(Key::Esc) if session.view().is_some_and(|v| !v.accounts.is_empty()) => {
-                return Outcome::Exit(Exit::Home);
+                return Outcome::exit(Exit::Home);
             }
             Msg::Key(_) | Msg::Paste(_) if self.busy.is_some() => {}
             Msg::Key(Key::Enter) => {
@@ -106,7 +106,7 @@ impl ServerScreen {
                 self.busy = None;
                 match result {
                     Ok(caps) => {
-                        return Outcome::Exit(Exit::Discovered(ServerPick {
+                        return Outcome::exit(Exit::Discovered(ServerPick {
                             text: self.field.value().to_owned(),
                             caps,
                             reauth: self.reauth,

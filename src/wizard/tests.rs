@@ -51,7 +51,7 @@ fn app() -> RegisteredApp {
         client_id: "client-id-1".into(),
         client_secret: Secret::new("client-secret-1"),
         scopes: vec!["profile".into()],
-        redirect_uris: super::authorize::redirect_uris(),
+        redirect_uris: super::redirect::redirect_uris(),
     }
 }
 

@@ -78,7 +78,7 @@ impl UnlockScreen {
                 match result {
                     Ok(view) => {
                         session.vault = VaultStatus::Unlocked(view);
-                        Outcome::Exit(Exit::Unlocked(self.then))
+                        Outcome::exit(Exit::Unlocked(self.then))
                     }
                     Err(error) => {
                         let mut text = sentence(error);

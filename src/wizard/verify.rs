@@ -325,14 +325,14 @@ impl VerifyScreen {
             }
             (Phase::Done { saved, then }, Msg::Key(key)) => match (then, key) {
                 (Then::AddAnother, Key::Enter) => {
-                    return Outcome::Exit(Exit::AddOn(self.server.text));
+                    return Outcome::exit(Exit::AddOn(self.server.text));
                 }
                 (Then::CopyToken, Key::Enter) => {
                     let effect = session.copy(Copied::Token, self.grant.access_token.duplicate());
                     self.phase = Phase::Done { saved, then };
                     return Outcome::Stay(self, vec![effect]);
                 }
-                (Then::Done, Key::Enter) | (_, Key::Esc) => return Outcome::Exit(Exit::Home),
+                (Then::Done, Key::Enter) | (_, Key::Esc) => return Outcome::exit(Exit::Home),
                 _ => {
                     self.phase = Phase::Done {
                         saved,
@@ -341,7 +341,7 @@ impl VerifyScreen {
                 }
             },
             (Phase::VerifyFailed { .. }, Msg::Key(Key::Esc)) => {
-                return Outcome::Exit(Exit::ChangeScopes(self.server, self.requested));
+                return Outcome::exit(Exit::ChangeScopes(self.server, self.requested));
             }
             (phase, _) => self.phase = phase,
         }

@@ -205,7 +205,7 @@ fn app(id: &str, scopes: &[&str]) -> RegisteredApp {
     RegisteredApp {
         client_id: id.into(),
         client_secret: Secret::new("secret"),
-        redirect_uris: crate::wizard::authorize::redirect_uris(),
+        redirect_uris: crate::wizard::redirect::redirect_uris(),
         scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
     }
 }
@@ -213,7 +213,7 @@ fn app(id: &str, scopes: &[&str]) -> RegisteredApp {
 #[test]
 fn a_pending_app_is_reused_for_its_server_and_scopes_newest_first() {
     let base = url::Url::parse("https://social.example").unwrap();
-    let uris = crate::wizard::authorize::redirect_uris();
+    let uris = crate::wizard::redirect::redirect_uris();
     let mut pending = PendingApps::default();
     pending.push(base.as_str(), &app("old", &["profile"]));
     pending.push(base.as_str(), &app("new", &["profile"]));
