@@ -50,7 +50,7 @@ fn route(start: Start, session: &mut Session) -> Next {
     match start {
         Start::Add(Some(server)) => server_step(ServerScreen::submit_text(&server, session)),
         Start::Home if session.view().is_some_and(|v| !v.accounts.is_empty()) => home(),
-        Start::Add(None) | Start::Home => empty_server(session),
+        Start::Add(None) | Start::Home => empty_server(),
     }
 }
 
@@ -58,8 +58,8 @@ fn home() -> Next {
     (Step::Home(HomeScreen::default()), Vec::new())
 }
 
-fn empty_server(session: &Session) -> Next {
-    (Step::Server(ServerScreen::new("", session)), Vec::new())
+fn empty_server() -> Next {
+    (Step::Server(ServerScreen::new("")), Vec::new())
 }
 
 fn server_step((screen, effects): (ServerScreen, Vec<Effect>)) -> Next {
@@ -71,7 +71,7 @@ fn next(exit: Exit, session: &mut Session) -> Next {
     match exit {
         Exit::Unlocked(start) => route(start, session),
         Exit::Home => home(),
-        Exit::AddAccount => empty_server(session),
+        Exit::AddAccount => empty_server(),
         Exit::AddOn(server) => server_step(ServerScreen::submit_text(&server, session)),
         Exit::Reauthorize { server, target } => {
             server_step(ServerScreen::reauthorize(&server, target, session))
@@ -83,7 +83,7 @@ fn next(exit: Exit, session: &mut Session) -> Next {
                 .map(|r| r.scopes.iter().cloned().collect());
             (Step::Scopes(ScopesScreen::new(pick, previous)), Vec::new())
         }
-        Exit::EditServer(text) => (Step::Server(ServerScreen::new(&text, session)), Vec::new()),
+        Exit::EditServer(text) => (Step::Server(ServerScreen::new(&text)), Vec::new()),
         Exit::ScopesChosen(pick, scopes) => {
             let (screen, effects) = RegisterScreen::start(pick, scopes, session);
             (Step::Register(screen), effects)

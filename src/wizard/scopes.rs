@@ -24,10 +24,10 @@ enum Row {
         scopes: Vec<String>,
     },
     Group(String),
+    /// Whether the server offers it is read from the capabilities when needed, never copied.
     Scope {
         name: String,
         description: String,
-        unavailable: Option<&'static str>,
     },
 }
 
@@ -74,7 +74,6 @@ impl ScopesScreen {
                 rows.push(Row::Scope {
                     name: scope.name.clone(),
                     description: scope.description.clone(),
-                    unavailable: unavailable(&scope.name, &server.caps),
                 });
             }
         }
@@ -126,18 +125,14 @@ impl ScopesScreen {
     fn toggle(&mut self) {
         match self.rows.get(self.cursor) {
             Some(Row::Preset { scopes, .. }) => self.checked = scopes.iter().cloned().collect(),
-            Some(Row::Scope {
-                name,
-                unavailable: Some(reason),
-                ..
-            }) => {
-                self.error = Some(format!("{name} is unavailable: {reason}."));
-            }
-            Some(Row::Scope { name, .. }) => {
-                if !self.checked.remove(name) {
-                    self.checked.insert(name.clone());
+            Some(Row::Scope { name, .. }) => match unavailable(name, &self.server.caps) {
+                Some(reason) => self.error = Some(format!("{name} is unavailable: {reason}.")),
+                None => {
+                    if !self.checked.remove(name) {
+                        self.checked.insert(name.clone());
+                    }
                 }
-            }
+            },
             Some(Row::Group(_)) | None => {}
         }
     }
@@ -273,12 +268,8 @@ impl Screen for ScopesScreen {
                     ]))
                 }
                 Row::Group(title) => ListItem::new(Line::styled(title.clone(), theme.accent())),
-                Row::Scope {
-                    name,
-                    description,
-                    unavailable,
-                } => {
-                    let (mark, text, style) = match unavailable {
+                Row::Scope { name, description } => {
+                    let (mark, text, style) = match unavailable(name, &self.server.caps) {
                         Some(reason) => ("[-]", format!("unavailable: {reason}"), theme.dim()),
                         None if self.checked.contains(name) => {
                             ("[x]", description.clone(), theme.dim())

@@ -19,22 +19,21 @@ pub struct ServerScreen {
     error: Option<String>,
     busy: Option<Stamp>,
     /// Servers the vault already knows, offered with Up/Down.
-    known: Vec<String>,
     picked: Option<usize>,
     reauth: Option<Reauth>,
 }
 
+/// The servers of the vault's accounts, offered with ↑↓.
+fn known(session: &Session) -> &[String] {
+    session.view().map_or(&[], |v| v.servers.as_slice())
+}
+
 impl ServerScreen {
-    pub fn new(text: &str, session: &Session) -> Self {
-        let known = session
-            .view()
-            .map(|v| v.servers.clone())
-            .unwrap_or_default();
+    pub fn new(text: &str) -> Self {
         Self {
             field: TextField::new(text),
             error: None,
             busy: None,
-            known,
             picked: None,
             reauth: None,
         }
@@ -43,14 +42,14 @@ impl ServerScreen {
     /// Re-authorize a stored account: its server is discovered again, then its scopes are
     /// preselected and the sign-in forces a login.
     pub fn reauthorize(server: &str, target: Reauth, session: &mut Session) -> (Self, Vec<Effect>) {
-        let mut screen = Self::new(server.trim_start_matches("https://"), session);
+        let mut screen = Self::new(server.trim_start_matches("https://"));
         screen.reauth = Some(target);
         screen.submit(session)
     }
 
     /// The screen with `text` typed and Enter already pressed (`mastokey add SERVER`, "Add another").
     pub fn submit_text(text: &str, session: &mut Session) -> (Self, Vec<Effect>) {
-        Self::new(text, session).submit(session)
+        Self::new(text).submit(session)
     }
 
     pub fn busy(&self) -> bool {
@@ -86,13 +85,14 @@ impl ServerScreen {
                 let (screen, effects) = self.submit(session);
                 return Outcome::Stay(screen, effects);
             }
-            Msg::Key(Key::Down) if !self.known.is_empty() => {
-                let next = self.picked.map_or(0, |i| (i + 1).min(self.known.len() - 1));
-                self.pick(next);
+            Msg::Key(Key::Down) if !known(session).is_empty() => {
+                let last = known(session).len() - 1;
+                let next = self.picked.map_or(0, |i| (i + 1).min(last));
+                self.pick(next, session);
             }
             Msg::Key(Key::Up) => match self.picked {
                 Some(0) | None => self.picked = None,
-                Some(i) => self.pick(i - 1),
+                Some(i) => self.pick(i - 1, session),
             },
             Msg::Key(key) if self.field.handle(key) => {
                 self.error = None;
@@ -120,8 +120,8 @@ impl ServerScreen {
         Outcome::stay(self)
     }
 
-    fn pick(&mut self, index: usize) {
-        if let Some(server) = self.known.get(index) {
+    fn pick(&mut self, index: usize, session: &Session) {
+        if let Some(server) = known(session).get(index) {
             let shown = server.trim_start_matches("https://").to_owned();
             self.field.set(&shown);
             self.picked = Some(index);
@@ -141,7 +141,7 @@ impl Screen for ServerScreen {
 
     fn keys(&self, session: &Session) -> Vec<(&'static str, &'static str)> {
         let mut keys = vec![("Enter", "continue")];
-        if !self.known.is_empty() {
+        if !known(session).is_empty() {
             keys.push(("↑↓", "known servers"));
         }
         if session.view().is_some_and(|v| !v.accounts.is_empty()) || self.busy.is_some() {
@@ -160,7 +160,7 @@ impl Screen for ServerScreen {
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         let theme = ctx.theme;
-        let [intro, _, field, _, status, _, known] = Layout::vertical([
+        let [intro, _, field, _, status, _, known_area] = Layout::vertical([
             Constraint::Length(2),
             Constraint::Length(1),
             Constraint::Length(1),
@@ -186,9 +186,10 @@ impl Screen for ServerScreen {
             .busy
             .map(|_| format!("Asking {} what it supports…", self.field.value()));
         frame.render_widget(status_line(ctx, working, self.error.as_ref()), status);
-        if !self.known.is_empty() {
+        let known_servers = known(ctx.session);
+        if !known_servers.is_empty() {
             let mut lines = vec![Line::styled("Servers in your vault:", theme.dim())];
-            for (i, server) in self.known.iter().enumerate() {
+            for (i, server) in known_servers.iter().enumerate() {
                 let style = if self.picked == Some(i) {
                     theme.selected()
                 } else {
@@ -199,7 +200,7 @@ impl Screen for ServerScreen {
                     Span::styled(server.clone(), style),
                 ]));
             }
-            frame.render_widget(Paragraph::new(lines), known);
+            frame.render_widget(Paragraph::new(lines), known_area);
         }
     }
 }
