@@ -19,9 +19,10 @@ use super::register::RegisterScreen;
 use super::scopes::ScopesScreen;
 use super::server::ServerScreen;
 use super::state::{NoticeKind, Session, Start, VaultStatus};
+use super::theme::Theme;
 use super::unlock::UnlockScreen;
 use super::verify::VerifyScreen;
-use super::view::Screen;
+use super::view::{self, Screen};
 
 pub enum Step {
     Unlock(UnlockScreen),
@@ -187,6 +188,10 @@ impl State {
 
     pub fn spinner_visible(&self) -> bool {
         self.step.busy()
+    }
+
+    pub fn render(&self, frame: &mut ratatui::Frame, theme: Theme) {
+        view::render(self.step.screen(), &self.session, self.help, frame, theme);
     }
 }
 

@@ -28,7 +28,6 @@ use super::msg::{Key, Msg};
 use super::random::Random;
 use super::state::{Session, Start, VaultStatus};
 use super::theme::Theme;
-use super::view;
 
 const SPINNER_INTERVAL: Duration = Duration::from_millis(100);
 
@@ -113,7 +112,7 @@ async fn event_loop(
 
     // The first frame comes before any network or key derivation.
     terminal
-        .draw(|frame| view::render(&state, frame, theme))
+        .draw(|frame| state.render(frame, theme))
         .map_err(Error::Terminal)?;
     for effect in first_effects {
         executor.execute(effect);
@@ -142,7 +141,7 @@ async fn event_loop(
             break;
         }
         terminal
-            .draw(|frame| view::render(&state, frame, theme))
+            .draw(|frame| state.render(frame, theme))
             .map_err(Error::Terminal)?;
     }
     executor.clear_copied_token();

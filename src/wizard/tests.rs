@@ -20,7 +20,6 @@ use super::msg::{Effect, Key, Msg, PreparedApp};
 use super::random::SeededRandom;
 use super::state::{Session, Start, VaultStatus};
 use super::theme::Theme;
-use super::view;
 use super::view_model::{AccountRow, VaultView};
 
 const BASE: &str = "https://social.example/";
@@ -114,7 +113,7 @@ fn typed(state: &mut State, text: &str) {
 fn render_at(state: &State, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
-        .draw(|frame| view::render(state, frame, Theme::new(true)))
+        .draw(|frame| state.render(frame, Theme::new(true)))
         .unwrap();
     let buffer = terminal.backend().buffer();
     let mut out = String::new();

@@ -6,7 +6,6 @@ use ratatui::layout::{Alignment, Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
-use super::flow::State;
 use super::msg::Key;
 use super::state::{NoticeKind, Session};
 use super::theme::Theme;
@@ -59,19 +58,17 @@ pub fn sentence(text: impl std::fmt::Display) -> String {
     }
 }
 
-pub fn render(state: &State, frame: &mut Frame, theme: Theme) {
+/// The frame around the current screen: header, the screen, the notice, the keys, and the
+/// help over it when open.
+pub fn render(screen: &dyn Screen, session: &Session, help: bool, frame: &mut Frame, theme: Theme) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         render_too_small(frame, area, theme);
         return;
     }
-    let screen = state.step.screen();
-    let ctx = ViewCtx {
-        theme,
-        session: &state.session,
-    };
+    let ctx = ViewCtx { theme, session };
     // A notice wraps onto up to three lines rather than being cut.
-    let notice_line = state.session.notice.as_ref().map(|n| {
+    let notice_line = session.notice.as_ref().map(|n| {
         let style = match n.kind {
             NoticeKind::Info => theme.dim(),
             NoticeKind::Success => theme.ok(),
@@ -95,7 +92,7 @@ pub fn render(state: &State, frame: &mut Frame, theme: Theme) {
         Span::raw(" · "),
         Span::styled(screen.title(), theme.bold()),
     ];
-    if state.session.ssh {
+    if session.ssh {
         left.push(Span::styled("  (over SSH)", theme.dim()));
     }
     frame.render_widget(Paragraph::new(Line::from(left)), header);
@@ -116,13 +113,13 @@ pub fn render(state: &State, frame: &mut Frame, theme: Theme) {
     }
 
     let mut spans = Vec::new();
-    for (key, what) in screen.keys(&state.session) {
+    for (key, what) in screen.keys(session) {
         spans.push(Span::styled(format!(" {key}"), theme.bold()));
         spans.push(Span::styled(format!(" {what} "), theme.dim()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), footer);
 
-    if state.help {
+    if help {
         render_help(frame, area, screen, theme);
     }
 }
