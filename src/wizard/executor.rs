@@ -13,6 +13,7 @@ use url::Url;
 
 use crate::accounts as vault_ops;
 use crate::accounts::check::{CheckItem, CheckOutcome, check_all};
+use crate::accounts::duplicate_app;
 use crate::mastodon::{ApiError, CallbackListener, Client, VerifiedAccount};
 use crate::platform::{Browser, Clipboard};
 use crate::secret::Secret;
@@ -48,7 +49,7 @@ pub struct Executor {
     dir: PathBuf,
     clock: fn() -> Timestamp,
     vault: VaultSlot,
-    pending: Arc<Mutex<PendingApps>>,
+    pending: Arc<PendingApps>,
     copied: Option<(u64, Secret)>,
     tx: UnboundedSender<Msg>,
 }
@@ -77,7 +78,7 @@ impl Executor {
             dir: services.dir,
             clock: services.clock,
             vault: Arc::new(Mutex::new(None)),
-            pending: Arc::new(Mutex::new(PendingApps::default())),
+            pending: Arc::new(PendingApps::default()),
             copied: None,
             tx,
         }
@@ -260,7 +261,7 @@ impl Executor {
                     let vault = lock(&slot);
                     reusable_app(
                         vault.as_ref().map(Vault::data),
-                        &lock(&pending),
+                        &pending,
                         &base,
                         &scopes,
                         &uris,
@@ -275,7 +276,7 @@ impl Executor {
                 None => register(&client, &base, scopes, uris).await.map(|app| {
                     // Kept in memory until the account is saved: quitting before then must
                     // leave the vault exactly as it was.
-                    lock(&pending).push(base.as_str(), &app);
+                    pending.add(&base, &app);
                     PreparedApp { app, reused: false }
                 }),
             };
@@ -382,12 +383,16 @@ async fn listen(stamp: Stamp, state: String, tx: UnboundedSender<Msg>) {
 fn save_with_pending(
     vault: &mut Vault,
     save: SaveRequest,
-    pending: &Mutex<PendingApps>,
+    pending: &PendingApps,
     now: Timestamp,
 ) -> Result<(), VaultError> {
-    let apps = lock(pending).copies();
+    let apps = pending.snapshot();
+    let stored: Vec<_> = apps
+        .iter()
+        .map(|(base, app)| (base.clone(), duplicate_app(app)))
+        .collect();
     vault_ops::save(vault, save, apps, now)?;
-    lock(pending).clear();
+    pending.forget(&stored);
     Ok(())
 }
 

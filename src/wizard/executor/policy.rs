@@ -1,6 +1,8 @@
 //! The policies the executor applies: which app to reuse or register, and revoke-then-remove.
 //! They move to `accounts` at merge, shared by the CLI and the wizard.
 
+use std::sync::{Mutex, PoisonError};
+
 use url::Url;
 
 use crate::accounts as vault_ops;
@@ -12,25 +14,48 @@ use super::super::msg::Removal;
 use super::{VaultSlot, read_vault, view_of, with_vault};
 
 /// Apps registered before the vault existed (or before the account was saved), kept in memory
-/// until the first save stores them.
-// Moves to accounts::apps at merge.
+/// until a save stores them. Shared between tasks; the lock is held only for quick copies.
+// Moves to accounts::apps at merge (same methods there).
 #[derive(Default)]
-pub struct PendingApps(Vec<(String, RegisteredApp)>);
+pub struct PendingApps {
+    apps: Mutex<Vec<(String, RegisteredApp)>>,
+}
 
 impl PendingApps {
-    pub fn push(&mut self, base: &str, app: &RegisteredApp) {
-        self.0.push((base.to_owned(), duplicate_app(app)));
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(String, RegisteredApp)>> {
+        // Every change is one push or one retain: a panic elsewhere cannot leave it half-done.
+        self.apps.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub fn copies(&self) -> Vec<(String, RegisteredApp)> {
-        self.0
+    /// Remembers an app just registered on `base`.
+    pub fn add(&self, base: &Url, app: &RegisteredApp) {
+        self.lock().push((base.to_string(), duplicate_app(app)));
+    }
+
+    /// The newest pending app for this server and scope set.
+    pub fn find(&self, base: &Url, scopes: &[String]) -> Option<RegisteredApp> {
+        self.lock()
+            .iter()
+            .rev()
+            .find(|(b, app)| *b == base.as_str() && vault_ops::same_set(&app.scopes, scopes))
+            .map(|(_, app)| duplicate_app(app))
+    }
+
+    /// Copies of the pending apps with their base URLs, oldest first.
+    pub fn snapshot(&self) -> Vec<(String, RegisteredApp)> {
+        self.lock()
             .iter()
             .map(|(base, app)| (base.clone(), duplicate_app(app)))
             .collect()
     }
 
-    pub fn clear(&mut self) {
-        self.0.clear();
+    /// Forgets these apps: they are stored now. Apps added since the snapshot stay.
+    pub fn forget(&self, stored: &[(String, RegisteredApp)]) {
+        self.lock().retain(|(base, app)| {
+            !stored
+                .iter()
+                .any(|(b, s)| b == base && s.client_id == app.client_id)
+        });
     }
 }
 
@@ -44,14 +69,7 @@ pub fn reusable_app(
     redirect_uris: &[String],
 ) -> Option<RegisteredApp> {
     data.and_then(|d| vault_ops::find_app(d, base, scopes, redirect_uris))
-        .or_else(|| {
-            pending
-                .0
-                .iter()
-                .rev()
-                .find(|(b, app)| *b == base.as_str() && vault_ops::same_set(&app.scopes, scopes))
-                .map(|(_, app)| duplicate_app(app))
-        })
+        .or_else(|| pending.find(base, scopes))
 }
 
 // Moves to accounts::apps at merge.

@@ -214,10 +214,10 @@ fn app(id: &str, scopes: &[&str]) -> RegisteredApp {
 fn a_pending_app_is_reused_for_its_server_and_scopes_newest_first() {
     let base = url::Url::parse("https://social.example").unwrap();
     let uris = crate::wizard::redirect::redirect_uris();
-    let mut pending = PendingApps::default();
-    pending.push(base.as_str(), &app("old", &["profile"]));
-    pending.push(base.as_str(), &app("new", &["profile"]));
-    pending.push(base.as_str(), &app("other", &["read"]));
+    let pending = PendingApps::default();
+    pending.add(&base, &app("old", &["profile"]));
+    pending.add(&base, &app("new", &["profile"]));
+    pending.add(&base, &app("other", &["read"]));
     let data = VaultData::default();
     let pick = |scopes: &[&str]| {
         let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
@@ -229,4 +229,11 @@ fn a_pending_app_is_reused_for_its_server_and_scopes_newest_first() {
     let elsewhere = url::Url::parse("https://other.example").unwrap();
     let profile = vec!["profile".to_owned()];
     assert!(reusable_app(None, &pending, &elsewhere, &profile, &uris).is_none());
+
+    // Stored apps are forgotten; one added after the snapshot stays.
+    let stored = pending.snapshot();
+    pending.add(&base, &app("later", &["write"]));
+    pending.forget(&stored);
+    assert_eq!(pick(&["profile"]), None);
+    assert_eq!(pick(&["write"]).as_deref(), Some("later"));
 }
