@@ -266,9 +266,26 @@ fn the_qr_code_view_and_its_size_fallback() {
     assert!(screen(&state).contains("4/5 Authorize"));
 }
 
-/// The real listener, started by the executor for the Authorize screen: Esc closes its port.
+/// How the Authorize step is left.
+#[derive(Debug, Clone, Copy)]
+enum Leave {
+    Esc,
+    Quit,
+    Success,
+}
+
+/// The real listener, started by the executor for the Authorize screen, closes its port however
+/// the step is left.
 #[tokio::test]
-async fn leaving_authorize_closes_the_real_port() {
+async fn leaving_authorize_any_way_closes_the_real_port() {
+    for leave in [Leave::Esc, Leave::Quit, Leave::Success] {
+        leave_authorize_with_a_real_listener(leave).await;
+    }
+}
+
+async fn leave_authorize_with_a_real_listener(leave: Leave) {
+    use std::time::{Duration, Instant};
+
     use crate::wizard::executor::{Executor, Services};
 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -288,7 +305,7 @@ async fn leaving_authorize_closes_the_real_port() {
     for effect in app_ready(&mut state, stamp, true) {
         executor.execute(effect);
     }
-    let ready = tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv())
+    let ready = tokio::time::timeout(Duration::from_secs(5), rx.recv())
         .await
         .unwrap()
         .unwrap();
@@ -305,14 +322,29 @@ async fn leaving_authorize_closes_the_real_port() {
     let connect = || tokio::net::TcpStream::connect(("127.0.0.1", port));
     assert!(connect().await.is_ok(), "listening on {port}");
 
-    key(&mut state, Key::Esc);
-    assert!(matches!(state.step, Step::Scopes(_)));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    match leave {
+        Leave::Esc => {
+            key(&mut state, Key::Esc);
+            assert!(matches!(state.step, Step::Scopes(_)));
+        }
+        // The runner's loop ends, and the state with it.
+        Leave::Quit => {
+            key(&mut state, Key::Char('q'));
+            assert!(state.session.quit);
+            drop(state);
+        }
+        Leave::Success => {
+            let stamp = submit_code(&mut state, "the-code");
+            exchanged(&mut state, stamp, "tok");
+            assert!(matches!(state.step, Step::Verify(_)));
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
     while connect().await.is_ok() {
         assert!(
-            std::time::Instant::now() < deadline,
-            "port {port} still open"
+            Instant::now() < deadline,
+            "{leave:?}: port {port} still open"
         );
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
