@@ -6,9 +6,10 @@
 pub mod apps;
 pub mod check;
 pub mod remove;
+pub mod time;
+pub mod tone;
 
 use jiff::Timestamp;
-
 
 use crate::mastodon::BaseUrl;
 use crate::mastodon::{Capabilities, RegisteredApp, VerifiedAccount};

@@ -58,6 +58,8 @@ fn tui(start: Start, env: &commands::Env) -> Result<ExitCode, Error> {
         no_color: commands::no_color(env),
         ssh: is_ssh_session(env),
         env_passphrase,
+        random: Box::new(wizard::OsRandom),
+        clock: jiff::Timestamp::now,
     };
     wizard::run(start, deps)
 }

@@ -1,11 +1,18 @@
-//! The full-screen wizard. `State` + pure `update` (state.rs) drive one file per screen; the
-//! runner (runner.rs) owns the terminal and carries out effects. Only this module touches
+//! The full-screen wizard. `State` + pure `update` (flow.rs) drive one file per screen; screens
+//! return an `Outcome` and only flow.rs decides which screen follows. The runner (runner.rs) owns
+//! the terminal; the executor (executor.rs) carries out effects. Only this module touches
 //! ratatui and crossterm.
 
 mod authorize;
+mod executor;
+mod flow;
 mod home;
 mod msg;
+mod outcome;
+mod passphrase;
 mod qr;
+mod random;
+mod redirect;
 mod register;
 mod runner;
 mod scopes;
@@ -18,6 +25,7 @@ mod verify;
 mod view;
 mod view_model;
 
+pub use random::{OsRandom, Random, SeededRandom};
 pub use runner::{Deps, run};
 pub use state::Start;
 #[cfg(test)]

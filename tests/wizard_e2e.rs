@@ -8,7 +8,7 @@ use mastokey::vault::{Kdf, Vault};
 
 use crate::support::e2e::{
     E2e, PASSPHRASE, approve_and_paste, browser_follows, choose_first_passphrase, redirect_port,
-    seed_vault,
+    seed_vault, wait_port_closed,
 };
 use crate::support::fake_server::Mode;
 use crate::support::pty::{CTRL_C, DOWN, ENTER, TAB};
@@ -269,8 +269,7 @@ fn leaving_the_authorize_step_closes_the_listener() {
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
     pty.send("\x1b");
     pty.wait_for("2/5 Scopes");
-    std::thread::sleep(Duration::from_millis(200));
-    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+    wait_port_closed(port);
     pty.send(CTRL_C);
     pty.wait_exit();
 }

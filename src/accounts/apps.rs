@@ -7,7 +7,6 @@ use std::sync::{Mutex, PoisonError};
 
 use jiff::Timestamp;
 
-
 use crate::mastodon::BaseUrl;
 use crate::mastodon::{ApiError, AppCredentials, AppRegistration, Client, RegisteredApp};
 use crate::vault::model::{StoredApp, VaultData, same_base, same_set};

@@ -4,7 +4,6 @@
 use futures_util::StreamExt;
 use futures_util::stream;
 
-
 use crate::mastodon::BaseUrl;
 use crate::mastodon::{ApiError, Client, VerifiedAccount};
 use crate::secret::Secret;

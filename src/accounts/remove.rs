@@ -8,8 +8,6 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-
-
 use crate::mastodon::BaseUrl;
 use crate::mastodon::{ApiError, AppCredentials, Client};
 use crate::secret::Secret;

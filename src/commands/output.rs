@@ -3,23 +3,11 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use jiff::Timestamp;
-
 use super::{Env, no_color};
 use crate::error::{Error, Warning};
-use crate::vault::CheckStatus;
 
-/// How a piece of text is shown. Colour discipline: bold headers, dim secondary text, green
-/// success, red problems, yellow for "could not tell".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tone {
-    Plain,
-    Header,
-    Dim,
-    Good,
-    Bad,
-    Warn,
-}
+pub use crate::accounts::time::ago;
+pub use crate::accounts::tone::{Tone, status_tone};
 
 const RESET: &str = "\x1b[0m";
 
@@ -106,32 +94,6 @@ impl Columns {
 
 pub use crate::accounts::check::status_label;
 
-/// What a status says about the token: fine, not valid, or unknown (network or server trouble).
-pub fn status_tone(status: CheckStatus) -> Tone {
-    match status {
-        CheckStatus::Valid => Tone::Good,
-        CheckStatus::Unreachable | CheckStatus::Timeout | CheckStatus::ServerError => Tone::Warn,
-        CheckStatus::Revoked
-        | CheckStatus::Invalid
-        | CheckStatus::InsufficientScope
-        | CheckStatus::AccountDisabled
-        | CheckStatus::AccountPending => Tone::Bad,
-    }
-}
-
-/// "just now", "5 min ago", "3 h ago", "12 days ago", or the date for anything older.
-pub fn ago(then: Timestamp, now: Timestamp) -> String {
-    let seconds = now.as_second().saturating_sub(then.as_second());
-    match seconds {
-        ..60 => "just now".to_owned(),
-        60..3_600 => format!("{} min ago", seconds / 60),
-        3_600..86_400 => format!("{} h ago", seconds / 3_600),
-        86_400..172_800 => "yesterday".to_owned(),
-        172_800..2_592_000 => format!("{} days ago", seconds / 86_400),
-        _ => then.strftime("%Y-%m-%d").to_string(),
-    }
-}
-
 /// Writes to stdout. A closed pipe (`mastokey list | head -1`) is not an error: the reader has
 /// what it wanted.
 pub fn print(text: &str) -> Result<(), Error> {
@@ -182,18 +144,5 @@ mod tests {
             "\x1b[31mx\x1b[0m"
         );
         assert_eq!(Style { colour: true }.paint("x", Tone::Plain), "x");
-    }
-
-    #[test]
-    fn relative_times() {
-        let now = Timestamp::from_second(1_800_000_000).unwrap();
-        let before = |s: i64| Timestamp::from_second(1_800_000_000 - s).unwrap();
-        assert_eq!(ago(before(5), now), "just now");
-        assert_eq!(ago(before(-30), now), "just now");
-        assert_eq!(ago(before(300), now), "5 min ago");
-        assert_eq!(ago(before(7_200), now), "2 h ago");
-        assert_eq!(ago(before(90_000), now), "yesterday");
-        assert_eq!(ago(before(3 * 86_400), now), "3 days ago");
-        assert_eq!(ago(before(90 * 86_400), now), "2026-10-17");
     }
 }

@@ -18,7 +18,9 @@ use super::errors::ApiError;
 use super::sanitize::{is_scope_token, is_unsafe_char, sanitize_hint};
 use crate::secret::Secret;
 
-pub use authorize::{authorize_url, parse_pasted_code, pkce_challenge};
+pub use authorize::{
+    LinkSecrets, authorize_url, authorize_url_with, parse_pasted_code, pkce_challenge,
+};
 
 /// Longest dropped scope kept for the report.
 const DROPPED_MAX: usize = 40;

@@ -1,33 +1,21 @@
 //! Step 4, Authorize: the sign-in link in full, "Open in browser" (focused first), "Copy link",
 //! and the masked code field below. A paste anywhere on this screen fills the field.
 
-use std::collections::BTreeSet;
-
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
-
-use crate::mastodon::oauth::{AuthorizeParams, AuthorizeRequest, authorize_url, parse_pasted_code};
+use crate::mastodon::oauth::{AuthorizeParams, AuthorizeRequest, parse_pasted_code};
 use crate::mastodon::{ApiError, AppCredentials, CallbackError, RegisteredApp};
 use crate::secret::Secret;
 
-use super::msg::{Copied, Effect, Key, Msg, PreparedApp, Stamp};
-use super::scopes::ScopesScreen;
-use super::state::{Next, NoticeKind, ServerPick, Session, Step};
+use super::msg::{CallbackHandle, Copied, Effect, Key, Msg, PreparedApp, Stamp};
+use super::outcome::{Exit, Granted, Outcome};
+use super::redirect::{LOOPBACK_REDIRECT, OOB_REDIRECT};
+use super::state::{NoticeKind, ServerPick, Session};
 use super::text_field::TextField;
-use super::verify::VerifyScreen;
-use super::view::{Screen, ViewCtx, buttons, sentence, spinner};
+use super::view::sentence;
 
-/// The out-of-band redirect: the server shows the code on a page for the user to paste.
-pub const OOB_REDIRECT: &str = "urn:ietf:wg:oauth:2.0:oob";
-/// Registered alongside, so a loopback capture can later be used without a new app.
-pub const LOOPBACK_REDIRECT: &str = "http://127.0.0.1/callback";
+use crate::mastodon::oauth::{LinkSecrets, authorize_url_with as build_request};
 
-/// Every app mastokey registers carries both redirect URIs, in this order.
-pub fn redirect_uris() -> Vec<String> {
-    vec![OOB_REDIRECT.to_owned(), LOOPBACK_REDIRECT.to_owned()]
-}
+mod link;
+mod render;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Focus {
@@ -37,12 +25,15 @@ enum Focus {
 }
 
 /// Where the server sends the browser after approval.
-#[derive(Debug, Clone, PartialEq, Eq)]
 enum Redirect {
     /// The server shows the code; the user pastes it.
     Oob,
-    /// A listener on 127.0.0.1 takes the code; `uri` is set once it listens.
-    Loopback { stamp: Stamp, uri: Option<String> },
+    /// A listener on 127.0.0.1 takes the code; `handle` is set once it listens, and dropping it
+    /// (with this screen, or on a switch to `Oob`) closes the port.
+    Loopback {
+        stamp: Stamp,
+        handle: Option<CallbackHandle>,
+    },
 }
 
 // Independent facts about one screen, each read on its own: flags, not a state machine.
@@ -51,6 +42,7 @@ pub struct AuthorizeScreen {
     server: ServerPick,
     scopes: Vec<String>,
     app: RegisteredApp,
+    secrets: LinkSecrets,
     request: AuthorizeRequest,
     redirect: Redirect,
     force_login: bool,
@@ -75,25 +67,6 @@ pub fn credentials(app: &RegisteredApp) -> AppCredentials {
     }
 }
 
-fn build_request(
-    server: &ServerPick,
-    app: &RegisteredApp,
-    scopes: &[String],
-    force_login: bool,
-    redirect_uri: &str,
-) -> AuthorizeRequest {
-    authorize_url(
-        &server.caps.base,
-        &AuthorizeParams {
-            client_id: app.client_id.clone(),
-            redirect_uri: redirect_uri.to_owned(),
-            scopes: scopes.to_vec(),
-            pkce: server.caps.pkce_s256,
-            force_login,
-        },
-    )
-}
-
 const SSH_NOTE: &str = "Over SSH a browser would open on the remote machine: open the link on your own device \
      (r shows a QR code), approve, and paste the code here.";
 const DEVICE_NOTE: &str = "Sign in on another device: open the link there (r shows a QR code), approve, and paste the code here.";
@@ -105,7 +78,7 @@ impl AuthorizeScreen {
         scopes: Vec<String>,
         prepared: PreparedApp,
         session: &mut Session,
-    ) -> Next {
+    ) -> (Self, Vec<Effect>) {
         let force_login = session.needs_force_login(server.caps.base.as_str());
         if !prepared.reused {
             session.notify(
@@ -113,9 +86,7 @@ impl AuthorizeScreen {
                 "mastokey registered itself with this server.",
             );
         }
-        // The link starts out-of-band, so it can be shown at once; it switches to the loopback
-        // redirect as soon as the listener runs (well before anyone can press a key).
-        let request = build_request(&server, &prepared.app, &scopes, force_login, OOB_REDIRECT);
+        let secrets = link::draw(session, server.caps.pkce_s256);
         let loopback_registered = prepared
             .app
             .redirect_uris
@@ -126,16 +97,36 @@ impl AuthorizeScreen {
             (Redirect::Oob, Some(SSH_NOTE))
         } else if loopback_registered {
             let stamp = session.stamp();
-            effects.push(Effect::ListenForCallback { stamp });
-            (Redirect::Loopback { stamp, uri: None }, None)
+            effects.push(Effect::ListenForCallback {
+                stamp,
+                state: secrets.state.clone(),
+            });
+            (
+                Redirect::Loopback {
+                    stamp,
+                    handle: None,
+                },
+                None,
+            )
         } else {
             // An app registered by an older mastokey, with the oob redirect only.
             (Redirect::Oob, Some(NO_LISTENER_NOTE))
         };
+        // The link starts out-of-band, so it can be shown at once; it switches to the loopback
+        // redirect as soon as the listener runs (well before anyone can press a key).
+        let params = AuthorizeParams {
+            client_id: prepared.app.client_id.clone(),
+            redirect_uri: OOB_REDIRECT.to_owned(),
+            scopes: scopes.clone(),
+            pkce: server.caps.pkce_s256,
+            force_login,
+        };
+        let request = build_request(&server.caps.base, &params, &secrets);
         let screen = Self {
             server,
             scopes,
             app: prepared.app,
+            secrets,
             request,
             redirect,
             force_login,
@@ -149,7 +140,7 @@ impl AuthorizeScreen {
             opened: false,
             qr: false,
         };
-        (Step::Authorize(screen), effects)
+        (screen, effects)
     }
 
     #[cfg(test)]
@@ -166,7 +157,13 @@ impl AuthorizeScreen {
     }
 
     fn listening(&self) -> bool {
-        matches!(self.redirect, Redirect::Loopback { uri: Some(_), .. })
+        matches!(
+            self.redirect,
+            Redirect::Loopback {
+                handle: Some(_),
+                ..
+            }
+        )
     }
 
     fn open(&mut self) -> Vec<Effect> {
@@ -178,28 +175,28 @@ impl AuthorizeScreen {
     }
 
     fn rebuild(&mut self, redirect_uri: &str) {
-        self.request = build_request(
-            &self.server,
-            &self.app,
-            &self.scopes,
-            self.force_login,
-            redirect_uri,
-        );
+        let params = AuthorizeParams {
+            client_id: self.app.client_id.clone(),
+            redirect_uri: redirect_uri.to_owned(),
+            scopes: self.scopes.clone(),
+            pkce: self.server.caps.pkce_s256,
+            force_login: self.force_login,
+        };
+        self.request = build_request(&self.server.caps.base, &params, &self.secrets);
+    }
+
+    /// Back to the out-of-band code; dropping the listener's handle closes its port.
+    fn paste_instead(&mut self, note: &'static str) {
+        self.redirect = Redirect::Oob;
+        self.note = Some(note);
     }
 
     /// "Sign in on another device": the out-of-band redirect, whose code is typed here.
-    fn use_other_device(&mut self) -> Vec<Effect> {
-        let was_listening = matches!(self.redirect, Redirect::Loopback { .. });
-        self.redirect = Redirect::Oob;
+    fn use_other_device(&mut self) {
+        self.paste_instead(DEVICE_NOTE);
         self.rebuild(OOB_REDIRECT);
-        self.note = Some(DEVICE_NOTE);
         self.opened = false;
         self.focus = Focus::Open;
-        if was_listening {
-            vec![Effect::StopCallback]
-        } else {
-            Vec::new()
-        }
     }
 
     fn exchange(&mut self, code: Secret, session: &mut Session) -> Vec<Effect> {
@@ -246,15 +243,108 @@ impl AuthorizeScreen {
         }]
     }
 
-    /// Leaving the step closes the listener's port.
-    fn leave(&self, mut effects: Vec<Effect>) -> Vec<Effect> {
-        if matches!(self.redirect, Redirect::Loopback { .. }) {
-            effects.insert(0, Effect::StopCallback);
+    fn callback_ready(&mut self, stamp: Stamp, result: Result<CallbackHandle, CallbackError>) {
+        if !matches!(self.redirect, Redirect::Loopback { stamp: s, .. } if s == stamp) {
+            // Not wanted any more: dropping the handle closes the port at once.
+            return;
         }
-        effects
+        match result {
+            Ok(handle) if !self.opened => {
+                self.rebuild(&handle.redirect_uri);
+                self.redirect = Redirect::Loopback {
+                    stamp,
+                    handle: Some(handle),
+                };
+            }
+            // The out-of-band link is already open in a browser: keep it.
+            Ok(_) => self.paste_instead(NO_LISTENER_NOTE),
+            Err(error) => {
+                self.paste_instead(NO_LISTENER_NOTE);
+                self.error = Some(sentence(error));
+            }
+        }
     }
 
-    pub fn update(mut self, msg: Msg, session: &mut Session) -> Next {
+    fn exchanged(
+        mut self,
+        result: Result<crate::mastodon::TokenGrant, ApiError>,
+        session: &mut Session,
+    ) -> Outcome<Self> {
+        let mut effects = Vec::new();
+        match result {
+            Ok(grant) => {
+                return Outcome::exit(Exit::Granted(Granted {
+                    server: self.server,
+                    scopes: self.scopes,
+                    app: self.app,
+                    grant,
+                }));
+            }
+            Err(ApiError::InvalidClient) if !self.reregistered => {
+                effects = self.register_again(session);
+            }
+            Err(ApiError::InvalidClient) => {
+                self.code.clear();
+                self.error = Some(
+                    "The server still refuses mastokey's app. Press n to register a new \
+                     one and sign in again, or try again later."
+                        .into(),
+                );
+            }
+            Err(error) => {
+                self.code.clear();
+                self.error = Some(sentence(error));
+            }
+        }
+        Outcome::Stay(self, effects)
+    }
+
+    fn app_ready(&mut self, result: Result<PreparedApp, ApiError>, session: &mut Session) {
+        match result {
+            Ok(prepared) => {
+                self.app = prepared.app;
+                // The new link has a new state: the listener waits for that one.
+                self.secrets = link::draw(session, self.server.caps.pkce_s256);
+                let redirect_uri = self.request.redirect_uri.clone();
+                self.rebuild(&redirect_uri);
+                if let Redirect::Loopback {
+                    handle: Some(handle),
+                    ..
+                } = &self.redirect
+                {
+                    handle.expect(self.secrets.state.clone());
+                }
+                self.code.clear();
+                self.focus = Focus::Open;
+                self.opened = false;
+                self.error = Some(
+                    "A new app was registered with the server. Open the new link (o) and \
+                     approve again."
+                        .into(),
+                );
+            }
+            Err(error) => self.error = Some(sentence(error.wording_at(&session.zoned_now()))),
+        }
+    }
+
+    fn browser_opened(&self, session: &mut Session) {
+        let who = match &self.server.reauth {
+            Some(target) => format!("as @{} ", target.handle),
+            None if self.force_login => "as the NEW account ".to_owned(),
+            None => String::new(),
+        };
+        let then = if self.listening() {
+            "mastokey continues by itself"
+        } else {
+            "then paste the code"
+        };
+        session.notify(
+            NoticeKind::Info,
+            format!("Opened in the browser: sign in {who}and approve; {then}."),
+        );
+    }
+
+    pub fn update(mut self, msg: Msg, session: &mut Session) -> Outcome<Self> {
         let mut effects = Vec::new();
         match msg {
             Msg::Key(Key::Char('r') | Key::Esc) if self.qr => self.qr = false,
@@ -267,12 +357,7 @@ impl AuthorizeScreen {
                 );
             }
             Msg::Key(Key::Esc) => {
-                let leave = self.leave(Vec::new());
-                let checked: BTreeSet<String> = self.scopes.into_iter().collect();
-                return (
-                    Step::Scopes(ScopesScreen::new(self.server, Some(checked))),
-                    leave,
-                );
+                return Outcome::exit(Exit::ChangeScopes(self.server, self.scopes));
             }
             Msg::Key(_) | Msg::Paste(_) if self.busy() => {}
             Msg::Paste(text) => {
@@ -306,39 +391,11 @@ impl AuthorizeScreen {
             }
             Msg::Key(Key::Char('r')) => self.qr = true,
             Msg::Key(Key::Char('n')) => effects = self.register_again(session),
-            Msg::Key(Key::Char('m')) => effects = self.use_other_device(),
-            Msg::CallbackReady { stamp, result } => match (&self.redirect, result) {
-                (Redirect::Loopback { stamp: s, .. }, Ok(uri)) if *s == stamp && !self.opened => {
-                    self.rebuild(&uri);
-                    self.redirect = Redirect::Loopback {
-                        stamp,
-                        uri: Some(uri),
-                    };
-                    effects.push(Effect::AwaitCallback {
-                        stamp,
-                        state: self.request.state.clone(),
-                    });
-                }
-                (Redirect::Loopback { stamp: s, .. }, Ok(_)) if *s == stamp => {
-                    // The out-of-band link is already open in a browser: keep it.
-                    self.redirect = Redirect::Oob;
-                    self.note = Some(NO_LISTENER_NOTE);
-                    effects.push(Effect::StopCallback);
-                }
-                (Redirect::Loopback { stamp: s, .. }, Err(error)) if *s == stamp => {
-                    self.redirect = Redirect::Oob;
-                    self.note = Some(NO_LISTENER_NOTE);
-                    self.error = Some(sentence(error));
-                }
-                _ => {}
-            },
+            Msg::Key(Key::Char('m')) => self.use_other_device(),
+            Msg::CallbackReady { stamp, result } => self.callback_ready(stamp, result),
             Msg::CallbackReceived { stamp, result } => {
+                // The listener keeps listening: a refused code can be approved again.
                 if matches!(&self.redirect, Redirect::Loopback { stamp: s, .. } if *s == stamp) {
-                    // Keep listening: a refused code can be approved again in the browser.
-                    effects.push(Effect::AwaitCallback {
-                        stamp,
-                        state: self.request.state.clone(),
-                    });
                     match result {
                         Ok(code) if self.busy.is_none() => {
                             effects.extend(self.exchange(code, session));
@@ -348,91 +405,22 @@ impl AuthorizeScreen {
                     }
                 }
             }
-            Msg::BrowserOpened(Ok(())) => {
-                let who = match &self.server.reauth {
-                    Some(target) => format!("as @{} ", target.handle),
-                    None if self.force_login => "as the NEW account ".to_owned(),
-                    None => String::new(),
-                };
-                let then = if self.listening() {
-                    "mastokey continues by itself"
-                } else {
-                    "then paste the code"
-                };
-                session.notify(
-                    NoticeKind::Info,
-                    format!("Opened in the browser: sign in {who}and approve; {then}."),
-                );
-            }
+            Msg::BrowserOpened(Ok(())) => self.browser_opened(session),
             Msg::BrowserOpened(Err(error)) => {
                 self.opened = false;
                 self.error = Some(sentence(error));
             }
             Msg::Exchanged { stamp, result } if self.busy == Some(stamp) => {
                 self.busy = None;
-                match result {
-                    Ok(grant) => {
-                        let leave = self.leave(Vec::new());
-                        let (next, effects) = VerifyScreen::start(
-                            self.server,
-                            self.scopes,
-                            self.app,
-                            grant,
-                            self.force_login,
-                            session,
-                        );
-                        return (next, leave.into_iter().chain(effects).collect());
-                    }
-                    Err(ApiError::InvalidClient) if !self.reregistered => {
-                        effects = self.register_again(session);
-                    }
-                    Err(ApiError::InvalidClient) => {
-                        self.code.clear();
-                        self.error = Some(
-                            "The server still refuses mastokey's app. Press n to register a new \
-                             one and sign in again, or try again later."
-                                .into(),
-                        );
-                    }
-                    Err(error) => {
-                        self.code.clear();
-                        self.error = Some(sentence(error));
-                    }
-                }
+                return self.exchanged(result, session);
             }
             Msg::AppReady { stamp, result } if self.reregistering == Some(stamp) => {
                 self.reregistering = None;
-                match result {
-                    Ok(prepared) => {
-                        self.app = prepared.app;
-                        let redirect_uri = self.request.redirect_uri.clone();
-                        self.rebuild(&redirect_uri);
-                        // The new link has a new state: wait for that one.
-                        if let Redirect::Loopback {
-                            stamp,
-                            uri: Some(_),
-                        } = self.redirect
-                        {
-                            effects.push(Effect::AwaitCallback {
-                                stamp,
-                                state: self.request.state.clone(),
-                            });
-                        }
-                        self.code.clear();
-                        self.focus = Focus::Open;
-                        self.opened = false;
-                        self.error = Some(
-                            "A new app was registered with the server. Open the new link (o) and \
-                             approve again."
-                                .into(),
-                        );
-                    }
-                    Err(error) => self.error = Some(sentence(error)),
-                }
+                self.app_ready(result, session);
             }
             _ => {}
         }
-        (Step::Authorize(self), effects)
+        Outcome::Stay(self, effects)
     }
 }
 
@@ -441,185 +429,4 @@ fn next_focus(focus: Focus, delta: i8) -> Focus {
     let index = ORDER.iter().position(|f| *f == focus).unwrap_or(0);
     let next = (index + ORDER.len()).wrapping_add_signed(isize::from(delta)) % ORDER.len();
     ORDER[next]
-}
-
-impl Screen for AuthorizeScreen {
-    fn title(&self) -> &'static str {
-        "Add account"
-    }
-
-    fn progress(&self) -> Option<(u8, &'static str)> {
-        Some((4, "Authorize"))
-    }
-
-    fn keys(&self, _: &Session) -> Vec<(&'static str, &'static str)> {
-        if self.focus == Focus::Code {
-            vec![
-                ("Enter", "use code"),
-                ("Tab", "buttons"),
-                ("Esc", "back"),
-                ("Ctrl-C", "quit"),
-            ]
-        } else {
-            vec![
-                ("Enter", "press"),
-                ("o", "open"),
-                ("c", "copy"),
-                ("r", "QR"),
-                ("m", "other device"),
-                ("Esc", "back"),
-                ("?", "help"),
-                ("q", "quit"),
-            ]
-        }
-    }
-
-    fn help(&self) -> &'static str {
-        "1. Open the link (o), or copy it (c) into a browser where the account can sign in.\n\
-         2. Sign in and approve mastokey.\n\
-         3. In a browser on this machine, mastokey picks up the answer by itself. Otherwise the \
-         server shows a one-time code: paste it here (a paste anywhere on this screen lands in \
-         the code field; a whole callback URL works too), then press Enter.\n\n\
-         m: sign in on another device (a phone: r shows the link as a QR code).\n\
-         n: register mastokey with the server again, if the browser says the app (client) is \
-         invalid or unknown.\n\
-         The code works once and expires after 10 minutes. If it is refused, open the link \
-         again and approve again."
-    }
-
-    fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
-        let theme = ctx.theme;
-        let url = self.request.url.to_string();
-        let url_lines =
-            u16::try_from(url.chars().count() / usize::from(area.width.max(1)) + 1).unwrap_or(1);
-        if self.qr {
-            render_qr(frame, url.as_str(), theme);
-            return;
-        }
-        let mut lines = vec![Line::styled(
-            format!(
-                "Sign in on {} and approve mastokey ({}):",
-                self.server.caps.domain,
-                self.scopes.join(" ")
-            ),
-            theme.bold(),
-        )];
-        if let Some(target) = &self.server.reauth {
-            lines.push(Line::styled(
-                format!("Re-authorizing: sign in as @{} when asked.", target.handle),
-                theme.warn(),
-            ));
-        } else if self.force_login {
-            lines.push(Line::styled(
-                "You already have an account here: sign in as the NEW account when asked.",
-                theme.warn(),
-            ));
-        }
-        let [intro, link, _, actions, _, field, _, status] = Layout::vertical([
-            Constraint::Length(super::view::wrapped_height(&lines, area.width)),
-            Constraint::Length(url_lines),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Min(1),
-        ])
-        .areas(area);
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), intro);
-        // No trimming and no word breaks: the URL must stay whole to be selectable with the mouse.
-        frame.render_widget(
-            Paragraph::new(url)
-                .style(theme.accent())
-                .wrap(Wrap { trim: false }),
-            link,
-        );
-        let focused = match self.focus {
-            Focus::Open => Some(0),
-            Focus::Copy => Some(1),
-            Focus::Code => None,
-        };
-        let open_label = if self.opened {
-            "Open again"
-        } else {
-            "Open in browser"
-        };
-        frame.render_widget(
-            Paragraph::new(buttons(&[open_label, "Copy link"], focused, theme)),
-            actions,
-        );
-        self.code
-            .render(frame, field, "Code: ", self.focus == Focus::Code, theme);
-        let status_line = if self.busy.is_some() {
-            Line::styled(
-                format!("{} Exchanging the code for a token…", spinner(ctx.session)),
-                theme.accent(),
-            )
-        } else if self.reregistering.is_some() {
-            Line::styled(
-                format!("{} Registering mastokey again…", spinner(ctx.session)),
-                theme.accent(),
-            )
-        } else if let Some(error) = &self.error {
-            Line::styled(error.clone(), theme.error())
-        } else if let Some(note) = self.note {
-            Line::styled(note, theme.dim())
-        } else if self.listening() {
-            Line::styled(
-                "Waiting for the browser: after you approve, mastokey continues by itself \
-                 (or paste the code).",
-                theme.dim(),
-            )
-        } else if self.opened {
-            Line::styled(
-                "Approve in the browser, then paste the code here.",
-                theme.dim(),
-            )
-        } else {
-            Line::raw("")
-        };
-        frame.render_widget(
-            Paragraph::new(status_line).wrap(Wrap { trim: true }),
-            status,
-        );
-    }
-}
-
-/// The link as a QR code over the whole terminal, for signing in on a phone; or what size the
-/// terminal needs when it does not fit.
-fn render_qr(frame: &mut Frame, url: &str, theme: super::theme::Theme) {
-    let area = frame.area();
-    frame.render_widget(ratatui::widgets::Clear, area);
-    let lines = super::qr::qr_lines(url).unwrap_or_default();
-    let width = lines.first().map_or(0, |l| l.chars().count());
-    let need_w = u16::try_from(width).unwrap_or(u16::MAX);
-    let need_h = u16::try_from(lines.len() + 1).unwrap_or(u16::MAX);
-    if lines.is_empty() || area.width < need_w || area.height < need_h {
-        let text = vec![
-            Line::styled("The QR code does not fit.", theme.bold()),
-            Line::raw(format!(
-                "It needs a terminal of {need_w}×{need_h}; this one is {}×{}.",
-                area.width, area.height
-            )),
-            Line::raw(
-                "Enlarge the window (or make the font smaller), or press r to go back and copy the link (c).",
-            ),
-        ];
-        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
-        return;
-    }
-    // The code is drawn light on dark; with colours, pin them so any terminal theme scans.
-    let style = if theme.color {
-        ratatui::style::Style::new()
-            .fg(ratatui::style::Color::White)
-            .bg(ratatui::style::Color::Black)
-    } else {
-        ratatui::style::Style::new()
-    };
-    let mut text: Vec<Line> = lines.into_iter().map(|l| Line::styled(l, style)).collect();
-    text.push(Line::styled(
-        "Scan to sign in on your phone, then type the code here. r or Esc: back",
-        theme.dim(),
-    ));
-    frame.render_widget(Paragraph::new(text), area);
 }

@@ -3,31 +3,80 @@
 
 use std::collections::BTreeSet;
 
-use jiff::Timestamp;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::accounts::check::status_label;
+use crate::accounts::time::ago;
+use crate::accounts::tone::status_tone;
+use crate::accounts::{NotRevoked, Removal};
+use crate::mastodon::BaseUrl;
 use crate::secret::Secret;
-use crate::vault::model::CheckStatus;
+use crate::vault::model::{AccountKey, CheckStatus};
 
 use super::msg::{Effect, Key, Msg, Stamp};
-use super::server::ServerScreen;
-use super::state::{Next, NoticeKind, Reauth, Session, Step, VaultStatus};
-use super::theme::Theme;
-use super::view::{Screen, ViewCtx, buttons, sentence, spinner};
+use super::outcome::{Exit, Outcome};
+use super::state::{NoticeKind, Reauth, Session, VaultStatus};
+use super::view::{Choice, Screen, ViewCtx, choices, sentence, spinner};
 
-const ACTIONS: [&str; 5] = ["Copy token", "Reveal", "Verify", "Re-authorize", "Remove…"];
-const CONFIRM: [&str; 3] = ["Revoke and remove", "Remove here only", "Cancel"];
+/// The buttons of an account's details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    CopyToken,
+    Reveal,
+    Verify,
+    Reauthorize,
+    Remove,
+}
+
+impl Choice for Action {
+    const ALL: &'static [Self] = &[
+        Self::CopyToken,
+        Self::Reveal,
+        Self::Verify,
+        Self::Reauthorize,
+        Self::Remove,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::CopyToken => "Copy token",
+            Self::Reveal => "Reveal",
+            Self::Verify => "Verify",
+            Self::Reauthorize => "Re-authorize",
+            Self::Remove => "Remove…",
+        }
+    }
+}
+
+/// The buttons of the remove confirmation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Confirm {
+    RevokeAndRemove,
+    RemoveHereOnly,
+    Cancel,
+}
+
+impl Choice for Confirm {
+    const ALL: &'static [Self] = &[Self::RevokeAndRemove, Self::RemoveHereOnly, Self::Cancel];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::RevokeAndRemove => "Revoke and remove",
+            Self::RemoveHereOnly => "Remove here only",
+            Self::Cancel => "Cancel",
+        }
+    }
+}
 
 struct Details {
-    handle: String,
-    choice: usize,
+    key: AccountKey,
+    action: Action,
     revealed: Option<Secret>,
     /// The remove confirmation, with its focused button.
-    confirm: Option<usize>,
+    confirm: Option<Confirm>,
     removing: Option<Stamp>,
 }
 
@@ -36,35 +85,15 @@ pub struct HomeScreen {
     cursor: usize,
     /// The verify run in flight, and the accounts it has not answered for yet.
     checking: Option<Stamp>,
-    pending: BTreeSet<String>,
+    pending: BTreeSet<AccountKey>,
     /// The accounts of the latest run, for its summary.
-    run: BTreeSet<String>,
+    run: BTreeSet<AccountKey>,
     details: Option<Details>,
-}
-
-fn status_style(status: CheckStatus, theme: Theme) -> ratatui::style::Style {
-    match status {
-        CheckStatus::Valid => theme.ok(),
-        CheckStatus::Unreachable | CheckStatus::Timeout | CheckStatus::ServerError => theme.warn(),
-        _ => theme.error(),
-    }
 }
 
 /// The server as a person names it: its host (and port), without the scheme.
 fn host_of(base: &str) -> String {
-    let rest = base.split_once("://").map_or(base, |(_, rest)| rest);
-    rest.trim_end_matches('/').to_owned()
-}
-
-/// "just now", "5 min ago", "3 h ago", "2 days ago".
-pub fn ago(now: Timestamp, then: Timestamp) -> String {
-    let secs = now.as_second().saturating_sub(then.as_second()).max(0);
-    match secs {
-        0..60 => "just now".into(),
-        60..3600 => format!("{} min ago", secs / 60),
-        3600..86_400 => format!("{} h ago", secs / 3600),
-        _ => format!("{} days ago", secs / 86_400),
-    }
+    BaseUrl::parse(base).map_or_else(|_| base.to_owned(), |b| b.host())
 }
 
 impl HomeScreen {
@@ -72,107 +101,111 @@ impl HomeScreen {
         self.checking.is_some() || self.details.as_ref().is_some_and(|d| d.removing.is_some())
     }
 
-    fn handles(session: &Session) -> Vec<String> {
+    /// The rows' keys, in the order shown.
+    fn keys(session: &Session) -> Vec<AccountKey> {
         session
             .view()
-            .map(|v| v.accounts.iter().map(|a| a.handle.clone()).collect())
+            .map(|v| v.accounts.iter().map(|a| a.key.clone()).collect())
             .unwrap_or_default()
     }
 
-    fn verify(&mut self, handles: Vec<String>, session: &mut Session) -> Vec<Effect> {
-        if handles.is_empty() {
+    fn verify(&mut self, keys: Vec<AccountKey>, session: &mut Session) -> Vec<Effect> {
+        if keys.is_empty() {
             return Vec::new();
         }
         let stamp = session.stamp();
         self.checking = Some(stamp);
-        self.pending = handles.iter().cloned().collect();
-        self.run = handles.iter().cloned().collect();
-        vec![Effect::VerifyAccounts { stamp, handles }]
+        self.pending = keys.iter().cloned().collect();
+        self.run = keys.iter().cloned().collect();
+        vec![Effect::VerifyAccounts { stamp, keys }]
     }
 
-    pub fn update(mut self, msg: Msg, session: &mut Session) -> Next {
-        let handles = Self::handles(session);
-        self.cursor = self.cursor.min(handles.len().saturating_sub(1));
+    pub fn update(mut self, msg: Msg, session: &mut Session) -> Outcome<Self> {
+        let keys = Self::keys(session);
+        self.cursor = self.cursor.min(keys.len().saturating_sub(1));
         let mut effects = Vec::new();
         if let Some(mut details) = self.details.take() {
             match msg {
-                Msg::Revealed { handle, token } if handle == details.handle => {
+                Msg::Revealed { key, token } if key == details.key => {
                     details.revealed = Some(token);
                 }
                 Msg::Removed { stamp, result } if details.removing == Some(stamp) => {
                     details.removing = None;
                     match result {
-                        Ok(removal) if !removal.removed => {
-                            // The revoke failed: the token is still live, so the account stays
-                            // where a retry (or "Remove here only") can reach it.
-                            let why = removal.revoke.and_then(Result::err).map_or_else(
-                                || "the app that issued it is not in the vault.".to_owned(),
-                                |e| e.to_string(),
-                            );
-                            session.notify(
-                                NoticeKind::Error,
-                                format!(
-                                    "Nothing was removed, because the token could not be \
-                                     revoked: {why} Try again, or choose \"Remove here only\"."
-                                ),
-                            );
-                        }
-                        Ok(removal) => {
-                            let revoke_note = if removal.revoke.is_some() {
-                                " Its token was revoked on the server."
-                            } else {
-                                ""
-                            };
-                            session.notify(
-                                NoticeKind::Success,
-                                format!("Removed {}.{revoke_note}", removal.handle),
-                            );
-                            session.vault = VaultStatus::Unlocked(removal.view);
-                            return (Step::Home(self), effects);
-                        }
+                        Ok(done) => match done.removal {
+                            Removal::Kept(why) => {
+                                // The revoke failed: the token is still live, so the account
+                                // stays where a retry (or "Remove here only") can reach it.
+                                let why = match why {
+                                    NotRevoked::Failed(error) => error.to_string(),
+                                    NotRevoked::NoCredentials => {
+                                        "the app that issued it is not in the vault.".to_owned()
+                                    }
+                                };
+                                session.notify(
+                                    NoticeKind::Error,
+                                    format!(
+                                        "Nothing was removed, because the token could not be \
+                                         revoked: {why} Try again, or choose \"Remove here only\"."
+                                    ),
+                                );
+                            }
+                            Removal::Removed { revoked } => {
+                                let revoke_note = if revoked {
+                                    " Its token was revoked on the server."
+                                } else {
+                                    ""
+                                };
+                                session.notify(
+                                    NoticeKind::Success,
+                                    format!("Removed {}.{revoke_note}", done.label),
+                                );
+                                session.vault = VaultStatus::Unlocked(done.view);
+                                return Outcome::Stay(self, effects);
+                            }
+                            Removal::Missing => {
+                                session.notify(
+                                    NoticeKind::Info,
+                                    format!("{} was already gone from the vault.", done.label),
+                                );
+                                session.vault = VaultStatus::Unlocked(done.view);
+                                return Outcome::Stay(self, effects);
+                            }
+                        },
                         Err(error) => session.notify(NoticeKind::Error, sentence(error)),
                     }
                 }
                 Msg::Key(_) | Msg::Paste(_) if details.removing.is_some() => {}
                 Msg::Key(key) => match (details.confirm, key) {
-                    (Some(_), Key::Esc) | (Some(2), Key::Enter) => details.confirm = None,
-                    (Some(c), Key::Left | Key::Up | Key::BackTab) => {
-                        details.confirm = Some((c + 2) % 3);
-                    }
-                    (Some(c), Key::Right | Key::Down | Key::Tab) => {
-                        details.confirm = Some((c + 1) % 3);
+                    (Some(_), Key::Esc) | (Some(Confirm::Cancel), Key::Enter) => {
+                        details.confirm = None;
                     }
                     (Some(c), Key::Enter) => {
                         let stamp = session.stamp();
                         details.removing = Some(stamp);
                         effects.push(Effect::RemoveAccount {
                             stamp,
-                            handle: details.handle.clone(),
-                            revoke: c == 0,
+                            key: details.key.clone(),
+                            revoke: c == Confirm::RevokeAndRemove,
                         });
                     }
-                    (None, Key::Esc) => return (Step::Home(self), effects),
-                    (None, Key::Left | Key::Up | Key::BackTab) => {
-                        details.choice = (details.choice + ACTIONS.len() - 1) % ACTIONS.len();
-                    }
-                    (None, Key::Right | Key::Down | Key::Tab) => {
-                        details.choice = (details.choice + 1) % ACTIONS.len();
-                    }
-                    (None, Key::Enter) => match details.choice {
-                        0 => effects.push(Effect::CopyStoredToken {
-                            handle: details.handle.clone(),
+                    (Some(c), key) => details.confirm = c.moved(key).or(Some(c)),
+                    (None, Key::Esc) => return Outcome::Stay(self, effects),
+                    (None, Key::Enter) => match details.action {
+                        Action::CopyToken => effects.push(Effect::CopyStoredToken {
+                            key: details.key.clone(),
                             generation: session.next_clipboard_generation(),
                         }),
-                        1 if details.revealed.is_some() => details.revealed = None,
-                        1 => effects.push(Effect::RevealStoredToken {
-                            handle: details.handle.clone(),
+                        Action::Reveal if details.revealed.is_some() => details.revealed = None,
+                        Action::Reveal => effects.push(Effect::RevealStoredToken {
+                            key: details.key.clone(),
                         }),
-                        2 if self.checking.is_none() => {
-                            effects = self.verify(vec![details.handle.clone()], session);
+                        Action::Verify if self.checking.is_none() => {
+                            effects = self.verify(vec![details.key.clone()], session);
                         }
-                        3 => {
-                            if let Some(row) =
-                                session.view().and_then(|v| v.account(&details.handle))
+                        Action::Verify => {}
+                        Action::Reauthorize => {
+                            if let Some(row) = session.view().and_then(|v| v.account(&details.key))
                             {
                                 let target = Reauth {
                                     handle: row.handle.clone(),
@@ -180,12 +213,16 @@ impl HomeScreen {
                                     scopes: row.scopes.clone(),
                                 };
                                 let server = row.server.clone();
-                                return ServerScreen::reauthorize(&server, target, session);
+                                return Outcome::exit(Exit::Reauthorize { server, target });
                             }
                         }
-                        _ => details.confirm = Some(0),
+                        Action::Remove => details.confirm = Some(Confirm::RevokeAndRemove),
                     },
-                    _ => {}
+                    (None, key) => {
+                        if let Some(action) = details.action.moved(key) {
+                            details.action = action;
+                        }
+                    }
                 },
                 other => {
                     self.details = Some(details);
@@ -193,24 +230,22 @@ impl HomeScreen {
                 }
             }
             self.details = Some(details);
-            return (Step::Home(self), effects);
+            return Outcome::Stay(self, effects);
         }
         match msg {
             Msg::Key(Key::Up | Key::Char('k')) => self.cursor = self.cursor.saturating_sub(1),
             Msg::Key(Key::Down | Key::Char('j')) => {
-                self.cursor = (self.cursor + 1).min(handles.len().saturating_sub(1));
+                self.cursor = (self.cursor + 1).min(keys.len().saturating_sub(1));
             }
-            Msg::Key(Key::Char('a')) => {
-                return (Step::Server(ServerScreen::new("", session)), effects);
-            }
+            Msg::Key(Key::Char('a')) => return Outcome::exit(Exit::AddAccount),
             Msg::Key(Key::Char('v')) if self.checking.is_none() => {
-                effects = self.verify(handles, session);
+                effects = self.verify(keys, session);
             }
             Msg::Key(Key::Enter) => {
-                if let Some(handle) = handles.get(self.cursor) {
+                if let Some(key) = keys.get(self.cursor) {
                     self.details = Some(Details {
-                        handle: handle.clone(),
-                        choice: 0,
+                        key: key.clone(),
+                        action: Action::CopyToken,
                         revealed: None,
                         confirm: None,
                         removing: None,
@@ -219,22 +254,22 @@ impl HomeScreen {
             }
             other => return self.common(other, session),
         }
-        (Step::Home(self), effects)
+        Outcome::Stay(self, effects)
     }
 
     /// Results that arrive whatever is open.
-    fn common(mut self, msg: Msg, session: &mut Session) -> Next {
+    fn common(mut self, msg: Msg, session: &mut Session) -> Outcome<Self> {
         match msg {
             Msg::AccountChecked {
                 stamp,
-                handle,
+                key,
                 status,
                 detail,
             } if self.checking == Some(stamp) => {
-                self.pending.remove(&handle);
+                self.pending.remove(&key);
                 let now = session.now;
                 if let VaultStatus::Unlocked(view) = &mut session.vault
-                    && let Some(row) = view.accounts.iter_mut().find(|a| a.handle == handle)
+                    && let Some(row) = view.accounts.iter_mut().find(|a| a.key == key)
                 {
                     row.last_status = Some(status);
                     row.last_checked_at = Some(now);
@@ -249,7 +284,7 @@ impl HomeScreen {
                         let valid = view
                             .accounts
                             .iter()
-                            .filter(|a| self.run.contains(&a.handle))
+                            .filter(|a| self.run.contains(&a.key))
                             .filter(|a| a.last_status == Some(CheckStatus::Valid))
                             .count();
                         session.notify(
@@ -266,7 +301,7 @@ impl HomeScreen {
             }
             _ => {}
         }
-        (Step::Home(self), Vec::new())
+        Outcome::stay(self)
     }
 }
 
@@ -325,7 +360,7 @@ impl Screen for HomeScreen {
             .accounts
             .iter()
             .map(|a| {
-                let check = if self.pending.contains(&a.handle) {
+                let check = if self.pending.contains(&a.key) {
                     Line::styled(
                         format!("{} checking…", spinner(ctx.session)),
                         theme.accent(),
@@ -333,14 +368,14 @@ impl Screen for HomeScreen {
                 } else {
                     match (a.last_status, a.last_checked_at) {
                         (Some(status), Some(at)) => Line::from(vec![
-                            Span::styled(status_label(status), status_style(status, theme)),
-                            Span::styled(format!(" · {}", ago(ctx.session.now, at)), theme.dim()),
+                            Span::styled(status_label(status), theme.tone(status_tone(status))),
+                            Span::styled(format!(" · {}", ago(at, ctx.session.now)), theme.dim()),
                         ]),
                         _ => Line::styled("never", theme.dim()),
                     }
                 };
                 Row::new(vec![
-                    Cell::from(format!("@{}", a.handle)),
+                    Cell::from(format!("@{}", a.label)),
                     Cell::from(host_of(&a.server)),
                     Cell::from(a.scopes.join(" ")),
                     Cell::from(check),
@@ -366,7 +401,7 @@ impl Screen for HomeScreen {
 
 fn render_details(frame: &mut Frame, area: Rect, details: &Details, ctx: &ViewCtx) {
     let theme = ctx.theme;
-    let Some(row) = ctx.session.view().and_then(|v| v.account(&details.handle)) else {
+    let Some(row) = ctx.session.view().and_then(|v| v.account(&details.key)) else {
         return;
     };
     let width = area.width.saturating_sub(4).min(76);
@@ -378,7 +413,7 @@ fn render_details(frame: &mut Frame, area: Rect, details: &Details, ctx: &ViewCt
         .areas(band);
     let mut lines = vec![
         Line::styled(
-            format!("@{}  ({})", row.handle, row.display_name),
+            format!("@{}  ({})", row.label, row.display_name),
             theme.bold(),
         ),
         Line::raw(format!("Server {}   id {}", row.server, row.id)),
@@ -391,7 +426,7 @@ fn render_details(frame: &mut Frame, area: Rect, details: &Details, ctx: &ViewCt
     match (row.last_status, &row.last_detail) {
         (Some(status), Some(detail)) => lines.push(Line::from(vec![
             Span::raw("Last check "),
-            Span::styled(status_label(status), status_style(status, theme)),
+            Span::styled(status_label(status), theme.tone(status_tone(status))),
             Span::styled(format!(" {detail}"), theme.dim()),
         ])),
         _ => lines.push(Line::styled("Not checked yet", theme.dim())),
@@ -417,13 +452,17 @@ fn render_details(frame: &mut Frame, area: Rect, details: &Details, ctx: &ViewCt
             "Remove this account from the vault?",
             theme.warn(),
         ));
-        lines.push(buttons(&CONFIRM, Some(c), theme));
+        lines.push(choices(c, Confirm::label, theme));
     } else {
-        let mut labels = ACTIONS;
-        if details.revealed.is_some() {
-            labels[1] = "Hide";
-        }
-        lines.push(buttons(&labels, Some(details.choice), theme));
+        let revealed = details.revealed.is_some();
+        lines.push(choices(
+            details.action,
+            |a| match a {
+                Action::Reveal if revealed => "Hide",
+                other => other.label(),
+            },
+            theme,
+        ));
     }
     frame.render_widget(Clear, popup);
     frame.render_widget(

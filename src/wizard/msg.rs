@@ -2,6 +2,9 @@
 //! work for the runner to carry out). Results carry the stamp of the request that caused them,
 //! so a stale result (the user went back, or asked twice) is recognised and dropped.
 
+use tokio::sync::watch;
+
+use crate::accounts::Removal;
 use crate::mastodon::{
     ApiError, AppCredentials, BaseUrl, CallbackError, Capabilities, RegisteredApp, ServerInput,
     TokenGrant, VerifiedAccount,
@@ -9,7 +12,7 @@ use crate::mastodon::{
 use crate::platform::{ClipboardKind, PlatformError};
 use crate::secret::Secret;
 use crate::vault::VaultError;
-use crate::vault::model::CheckStatus;
+use crate::vault::model::{AccountKey, CheckStatus};
 
 use super::view_model::VaultView;
 
@@ -89,7 +92,7 @@ pub enum Msg {
     /// One row of a Home "verify" run.
     AccountChecked {
         stamp: Stamp,
-        handle: String,
+        key: AccountKey,
         status: CheckStatus,
         detail: String,
     },
@@ -99,7 +102,7 @@ pub enum Msg {
         result: Result<VaultView, VaultError>,
     },
     Revealed {
-        handle: String,
+        key: AccountKey,
         token: Secret,
     },
     /// The first save created the vault (the account itself may still fail to save).
@@ -111,10 +114,10 @@ pub enum Msg {
         generation: u64,
         token: Secret,
     },
-    /// The loopback listener runs (its redirect URI) or could not start.
+    /// The loopback listener runs (the handle that keeps it running) or could not start.
     CallbackReady {
         stamp: Stamp,
-        result: Result<String, CallbackError>,
+        result: Result<CallbackHandle, CallbackError>,
     },
     /// The browser came back to the loopback listener.
     CallbackReceived {
@@ -123,8 +126,33 @@ pub enum Msg {
     },
     Removed {
         stamp: Stamp,
-        result: Result<Removal, VaultError>,
+        result: Result<Removed, VaultError>,
     },
+}
+
+/// The Authorize step's hold on the loopback listener: its redirect URI, and the `state` a
+/// callback must carry. Dropping the handle stops the listener and closes its port, so the port
+/// lives exactly as long as the screen that owns the handle.
+#[derive(Debug)]
+pub struct CallbackHandle {
+    pub redirect_uri: String,
+    state: watch::Sender<String>,
+}
+
+impl CallbackHandle {
+    /// The listener's side: it reads the expected state from `state`, and stops once the
+    /// handle (the sender) is gone.
+    pub fn new(redirect_uri: String, state: watch::Sender<String>) -> Self {
+        Self {
+            redirect_uri,
+            state,
+        }
+    }
+
+    /// From now on only a callback carrying `state` is accepted (a new link has a new state).
+    pub fn expect(&self, state: String) {
+        self.state.send_replace(state);
+    }
 }
 
 /// The app to authorize with: reused from the vault, or registered now.
@@ -134,14 +162,13 @@ pub struct PreparedApp {
     pub reused: bool,
 }
 
-/// How a removal went: the new view, and whether the server-side revoke worked.
+/// How a removal went (the policy is `accounts::remove`'s), with the vault as it is now.
 #[derive(Debug)]
-pub struct Removal {
+pub struct Removed {
     pub view: VaultView,
-    pub handle: String,
-    pub revoke: Option<Result<(), ApiError>>,
-    /// False when a requested revoke failed: then nothing is removed.
-    pub removed: bool,
+    /// The entry's name for people, as it was before the removal.
+    pub label: String,
+    pub removal: Removal,
 }
 
 pub use crate::accounts::{NewAccount as SaveRequest, ServerRecord};
@@ -201,29 +228,24 @@ pub enum Effect {
     /// Verify stored accounts concurrently; one `AccountChecked` per account, then `ChecksRecorded`.
     VerifyAccounts {
         stamp: Stamp,
-        handles: Vec<String>,
+        keys: Vec<AccountKey>,
     },
     CopyStoredToken {
-        handle: String,
+        key: AccountKey,
         generation: u64,
     },
     RevealStoredToken {
-        handle: String,
+        key: AccountKey,
     },
     RemoveAccount {
         stamp: Stamp,
-        handle: String,
+        key: AccountKey,
         revoke: bool,
     },
-    /// Listen on 127.0.0.1 for the browser's redirect; replies `CallbackReady`.
+    /// Listen on 127.0.0.1 for the browser's redirect carrying `state`; replies `CallbackReady`,
+    /// then one `CallbackReceived` per callback until the handle is dropped.
     ListenForCallback {
-        stamp: Stamp,
-    },
-    /// Wait for the next callback carrying `state`; replies `CallbackReceived`.
-    AwaitCallback {
         stamp: Stamp,
         state: String,
     },
-    /// Close the listener's port (the Authorize step was left).
-    StopCallback,
 }

@@ -23,6 +23,11 @@
 use qrcode::render::Renderer;
 use qrcode::render::unicode::Dense1x2;
 use qrcode::{EcLevel, QrCode};
+use ratatui::Frame;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::theme::Theme;
 
 /// Modules of light margin around the code. The standard asks for 4; 2 is common for codes
 /// shown in terminals and saves two rows. The decoding test reads it with 2; a change here is
@@ -42,6 +47,45 @@ pub fn qr_lines(text: &str) -> Option<Vec<String>> {
         .light_color(Dense1x2::Dark)
         .build();
     Some(image.lines().map(str::to_owned).collect())
+}
+
+/// The link as a QR code over the whole terminal, for signing in on a phone; or what size the
+/// terminal needs when it does not fit.
+pub fn render_qr(frame: &mut Frame, url: &str, theme: Theme) {
+    let area = frame.area();
+    frame.render_widget(ratatui::widgets::Clear, area);
+    let lines = qr_lines(url).unwrap_or_default();
+    let width = lines.first().map_or(0, |l| l.chars().count());
+    let need_w = u16::try_from(width).unwrap_or(u16::MAX);
+    let need_h = u16::try_from(lines.len() + 1).unwrap_or(u16::MAX);
+    if lines.is_empty() || area.width < need_w || area.height < need_h {
+        let text = vec![
+            Line::styled("The QR code does not fit.", theme.bold()),
+            Line::raw(format!(
+                "It needs a terminal of {need_w}×{need_h}; this one is {}×{}.",
+                area.width, area.height
+            )),
+            Line::raw(
+                "Enlarge the window (or make the font smaller), or press r to go back and copy the link (c).",
+            ),
+        ];
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    // The code is drawn light on dark; with colours, pin them so any terminal theme scans.
+    let style = if theme.color {
+        ratatui::style::Style::new()
+            .fg(ratatui::style::Color::White)
+            .bg(ratatui::style::Color::Black)
+    } else {
+        ratatui::style::Style::new()
+    };
+    let mut text: Vec<Line> = lines.into_iter().map(|l| Line::styled(l, style)).collect();
+    text.push(Line::styled(
+        "Scan to sign in on your phone, then type the code here. r or Esc: back",
+        theme.dim(),
+    ));
+    frame.render_widget(Paragraph::new(text), area);
 }
 
 #[cfg(test)]

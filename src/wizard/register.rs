@@ -1,17 +1,14 @@
 //! Step 3, Register: reuse the vault's app for this server, scopes and redirect URIs, or register
 //! one. Passes by itself when all goes well; a failure stays here with a retry.
 
-use std::collections::BTreeSet;
-
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::authorize::AuthorizeScreen;
 use super::msg::{Effect, Key, Msg, Stamp};
-use super::scopes::ScopesScreen;
-use super::state::{Next, ServerPick, Session, Step};
+use super::outcome::{Exit, Outcome};
+use super::state::{ServerPick, Session};
 use super::view::{Screen, ViewCtx, sentence, status_line};
 
 pub struct RegisterScreen {
@@ -22,7 +19,11 @@ pub struct RegisterScreen {
 }
 
 impl RegisterScreen {
-    pub fn start(server: ServerPick, scopes: Vec<String>, session: &mut Session) -> Next {
+    pub fn start(
+        server: ServerPick,
+        scopes: Vec<String>,
+        session: &mut Session,
+    ) -> (Self, Vec<Effect>) {
         let screen = Self {
             server,
             scopes,
@@ -32,7 +33,7 @@ impl RegisterScreen {
         screen.request(session)
     }
 
-    fn request(mut self, session: &mut Session) -> Next {
+    fn request(mut self, session: &mut Session) -> (Self, Vec<Effect>) {
         let stamp = session.stamp();
         self.busy = Some(stamp);
         self.error = None;
@@ -42,35 +43,36 @@ impl RegisterScreen {
             scopes: self.scopes.clone(),
             force_new: false,
         };
-        (Step::Register(self), vec![effect])
+        (self, vec![effect])
     }
 
     pub fn busy(&self) -> bool {
         self.busy.is_some()
     }
 
-    pub fn update(mut self, msg: Msg, session: &mut Session) -> Next {
+    pub fn update(mut self, msg: Msg, session: &mut Session) -> Outcome<Self> {
         match msg {
             Msg::Key(Key::Esc) => {
-                let checked: BTreeSet<String> = self.scopes.into_iter().collect();
-                return (
-                    Step::Scopes(ScopesScreen::new(self.server, Some(checked))),
-                    Vec::new(),
-                );
+                return Outcome::exit(Exit::ChangeScopes(self.server, self.scopes));
             }
-            Msg::Key(Key::Enter) if self.busy.is_none() => return self.request(session),
+            Msg::Key(Key::Enter) if self.busy.is_none() => {
+                let (screen, effects) = self.request(session);
+                return Outcome::Stay(screen, effects);
+            }
             Msg::AppReady { stamp, result } if self.busy == Some(stamp) => {
                 self.busy = None;
                 match result {
                     Ok(prepared) => {
-                        return AuthorizeScreen::start(self.server, self.scopes, prepared, session);
+                        return Outcome::exit(Exit::AppReady(self.server, self.scopes, prepared));
                     }
-                    Err(error) => self.error = Some(sentence(error)),
+                    Err(error) => {
+                        self.error = Some(sentence(error.wording_at(&session.zoned_now())));
+                    }
                 }
             }
             _ => {}
         }
-        (Step::Register(self), Vec::new())
+        Outcome::stay(self)
     }
 }
 

@@ -13,9 +13,8 @@ use crate::mastodon::Capabilities;
 use crate::mastodon::scopes::{catalogue, negotiate};
 
 use super::msg::{Key, Msg};
-use super::register::RegisterScreen;
-use super::server::ServerScreen;
-use super::state::{Next, ServerPick, Session, Step};
+use super::outcome::{Exit, Outcome};
+use super::state::{ServerPick, Session};
 use super::view::{Screen, ViewCtx};
 
 enum Row {
@@ -25,10 +24,10 @@ enum Row {
         scopes: Vec<String>,
     },
     Group(String),
+    /// Whether the server offers it is read from the capabilities when needed, never copied.
     Scope {
         name: String,
         description: String,
-        unavailable: Option<&'static str>,
     },
 }
 
@@ -75,7 +74,6 @@ impl ScopesScreen {
                 rows.push(Row::Scope {
                     name: scope.name.clone(),
                     description: scope.description.clone(),
-                    unavailable: unavailable(&scope.name, &server.caps),
                 });
             }
         }
@@ -127,38 +125,25 @@ impl ScopesScreen {
     fn toggle(&mut self) {
         match self.rows.get(self.cursor) {
             Some(Row::Preset { scopes, .. }) => self.checked = scopes.iter().cloned().collect(),
-            Some(Row::Scope {
-                name,
-                unavailable: Some(reason),
-                ..
-            }) => {
-                self.error = Some(format!("{name} is unavailable: {reason}."));
-            }
-            Some(Row::Scope { name, .. }) => {
-                if !self.checked.remove(name) {
-                    self.checked.insert(name.clone());
+            Some(Row::Scope { name, .. }) => match unavailable(name, &self.server.caps) {
+                Some(reason) => self.error = Some(format!("{name} is unavailable: {reason}.")),
+                None => {
+                    if !self.checked.remove(name) {
+                        self.checked.insert(name.clone());
+                    }
                 }
-            }
+            },
             Some(Row::Group(_)) | None => {}
         }
     }
 
-    // Every screen's update takes the message by value; this one only reads it.
-    #[allow(clippy::needless_pass_by_value)]
-    pub fn update(mut self, msg: Msg, session: &mut Session) -> Next {
+    pub fn update(mut self, msg: &Msg) -> Outcome<Self> {
         if let Msg::Key(_) = msg {
             self.error = None;
         }
         match msg {
-            Msg::Key(Key::Esc) if self.server.reauth.is_some() => {
-                return (Step::Home(super::home::HomeScreen::default()), Vec::new());
-            }
-            Msg::Key(Key::Esc) => {
-                return (
-                    Step::Server(ServerScreen::new(&self.server.text, session)),
-                    Vec::new(),
-                );
-            }
+            Msg::Key(Key::Esc) if self.server.reauth.is_some() => return Outcome::exit(Exit::Home),
+            Msg::Key(Key::Esc) => return Outcome::exit(Exit::EditServer(self.server.text)),
             Msg::Key(Key::Enter) => {
                 // Enter on a preset means that preset, even before Space picked it.
                 if let Some(Row::Preset { scopes, .. }) = self.rows.get(self.cursor) {
@@ -168,7 +153,7 @@ impl ScopesScreen {
                     self.error = Some("Choose at least one scope (Space toggles).".into());
                 } else {
                     let scopes: Vec<String> = self.checked.iter().cloned().collect();
-                    return RegisterScreen::start(self.server, scopes, session);
+                    return Outcome::exit(Exit::ScopesChosen(self.server, scopes));
                 }
             }
             Msg::Key(Key::Up | Key::Char('k') | Key::BackTab) => self.move_by(-1),
@@ -184,7 +169,7 @@ impl ScopesScreen {
             Msg::Key(Key::Char(' ')) => self.toggle(),
             _ => {}
         }
-        (Step::Scopes(self), Vec::new())
+        Outcome::stay(self)
     }
 }
 
@@ -283,12 +268,8 @@ impl Screen for ScopesScreen {
                     ]))
                 }
                 Row::Group(title) => ListItem::new(Line::styled(title.clone(), theme.accent())),
-                Row::Scope {
-                    name,
-                    description,
-                    unavailable,
-                } => {
-                    let (mark, text, style) = match unavailable {
+                Row::Scope { name, description } => {
+                    let (mark, text, style) = match unavailable(name, &self.server.caps) {
                         Some(reason) => ("[-]", format!("unavailable: {reason}"), theme.dim()),
                         None if self.checked.contains(name) => {
                             ("[x]", description.clone(), theme.dim())

@@ -8,10 +8,9 @@ use ratatui::widgets::Paragraph;
 
 use crate::mastodon::parse_server_input;
 
-use super::home::HomeScreen;
 use super::msg::{Effect, Key, Msg, Stamp};
-use super::scopes::ScopesScreen;
-use super::state::{Next, Reauth, ServerPick, Session, Step};
+use super::outcome::{Exit, Outcome};
+use super::state::{Reauth, ServerPick, Session};
 use super::text_field::TextField;
 use super::view::{Screen, ViewCtx, sentence, status_line};
 
@@ -20,22 +19,21 @@ pub struct ServerScreen {
     error: Option<String>,
     busy: Option<Stamp>,
     /// Servers the vault already knows, offered with Up/Down.
-    known: Vec<String>,
     picked: Option<usize>,
     reauth: Option<Reauth>,
 }
 
+/// The servers of the vault's accounts, offered with ↑↓.
+fn known(session: &Session) -> &[String] {
+    session.view().map_or(&[], |v| v.servers.as_slice())
+}
+
 impl ServerScreen {
-    pub fn new(text: &str, session: &Session) -> Self {
-        let known = session
-            .view()
-            .map(|v| v.servers.clone())
-            .unwrap_or_default();
+    pub fn new(text: &str) -> Self {
         Self {
             field: TextField::new(text),
             error: None,
             busy: None,
-            known,
             picked: None,
             reauth: None,
         }
@@ -43,54 +41,58 @@ impl ServerScreen {
 
     /// Re-authorize a stored account: its server is discovered again, then its scopes are
     /// preselected and the sign-in forces a login.
-    pub fn reauthorize(server: &str, target: Reauth, session: &mut Session) -> Next {
-        let mut screen = Self::new(server.trim_start_matches("https://"), session);
+    pub fn reauthorize(server: &str, target: Reauth, session: &mut Session) -> (Self, Vec<Effect>) {
+        let mut screen = Self::new(server.trim_start_matches("https://"));
         screen.reauth = Some(target);
         screen.submit(session)
     }
 
     /// The screen with `text` typed and Enter already pressed (`mastokey add SERVER`, "Add another").
-    pub fn submit_text(text: &str, session: &mut Session) -> Next {
-        Self::new(text, session).submit(session)
+    pub fn submit_text(text: &str, session: &mut Session) -> (Self, Vec<Effect>) {
+        Self::new(text).submit(session)
     }
 
     pub fn busy(&self) -> bool {
         self.busy.is_some()
     }
 
-    fn submit(mut self, session: &mut Session) -> Next {
+    fn submit(mut self, session: &mut Session) -> (Self, Vec<Effect>) {
         match parse_server_input(self.field.value()) {
             Ok(input) => {
                 let stamp = session.stamp();
                 self.busy = Some(stamp);
                 self.error = None;
-                (Step::Server(self), vec![Effect::Discover { stamp, input }])
+                (self, vec![Effect::Discover { stamp, input }])
             }
             Err(error) => {
                 self.error = Some(sentence(error));
-                (Step::Server(self), Vec::new())
+                (self, Vec::new())
             }
         }
     }
 
-    pub fn update(mut self, msg: Msg, session: &mut Session) -> Next {
+    pub fn update(mut self, msg: Msg, session: &mut Session) -> Outcome<Self> {
         match msg {
             Msg::Key(Key::Esc) if self.busy.is_some() => {
                 self.busy = None;
                 self.error = Some("Stopped. Press Enter to try again.".into());
             }
             Msg::Key(Key::Esc) if session.view().is_some_and(|v| !v.accounts.is_empty()) => {
-                return (Step::Home(HomeScreen::default()), Vec::new());
+                return Outcome::exit(Exit::Home);
             }
             Msg::Key(_) | Msg::Paste(_) if self.busy.is_some() => {}
-            Msg::Key(Key::Enter) => return self.submit(session),
-            Msg::Key(Key::Down) if !self.known.is_empty() => {
-                let next = self.picked.map_or(0, |i| (i + 1).min(self.known.len() - 1));
-                self.pick(next);
+            Msg::Key(Key::Enter) => {
+                let (screen, effects) = self.submit(session);
+                return Outcome::Stay(screen, effects);
+            }
+            Msg::Key(Key::Down) if !known(session).is_empty() => {
+                let last = known(session).len() - 1;
+                let next = self.picked.map_or(0, |i| (i + 1).min(last));
+                self.pick(next, session);
             }
             Msg::Key(Key::Up) => match self.picked {
                 Some(0) | None => self.picked = None,
-                Some(i) => self.pick(i - 1),
+                Some(i) => self.pick(i - 1, session),
             },
             Msg::Key(key) if self.field.handle(key) => {
                 self.error = None;
@@ -104,27 +106,24 @@ impl ServerScreen {
                 self.busy = None;
                 match result {
                     Ok(caps) => {
-                        let previous = self
-                            .reauth
-                            .as_ref()
-                            .map(|r| r.scopes.iter().cloned().collect());
-                        let pick = ServerPick {
+                        return Outcome::exit(Exit::Discovered(ServerPick {
                             text: self.field.value().to_owned(),
                             caps,
                             reauth: self.reauth,
-                        };
-                        return (Step::Scopes(ScopesScreen::new(pick, previous)), Vec::new());
+                        }));
                     }
-                    Err(error) => self.error = Some(sentence(error)),
+                    Err(error) => {
+                        self.error = Some(sentence(error.wording_at(&session.zoned_now())));
+                    }
                 }
             }
             _ => {}
         }
-        (Step::Server(self), Vec::new())
+        Outcome::stay(self)
     }
 
-    fn pick(&mut self, index: usize) {
-        if let Some(server) = self.known.get(index) {
+    fn pick(&mut self, index: usize, session: &Session) {
+        if let Some(server) = known(session).get(index) {
             let shown = server.trim_start_matches("https://").to_owned();
             self.field.set(&shown);
             self.picked = Some(index);
@@ -144,7 +143,7 @@ impl Screen for ServerScreen {
 
     fn keys(&self, session: &Session) -> Vec<(&'static str, &'static str)> {
         let mut keys = vec![("Enter", "continue")];
-        if !self.known.is_empty() {
+        if !known(session).is_empty() {
             keys.push(("↑↓", "known servers"));
         }
         if session.view().is_some_and(|v| !v.accounts.is_empty()) || self.busy.is_some() {
@@ -163,7 +162,7 @@ impl Screen for ServerScreen {
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         let theme = ctx.theme;
-        let [intro, _, field, _, status, _, known] = Layout::vertical([
+        let [intro, _, field, _, status, _, known_area] = Layout::vertical([
             Constraint::Length(2),
             Constraint::Length(1),
             Constraint::Length(1),
@@ -189,9 +188,10 @@ impl Screen for ServerScreen {
             .busy
             .map(|_| format!("Asking {} what it supports…", self.field.value()));
         frame.render_widget(status_line(ctx, working, self.error.as_ref()), status);
-        if !self.known.is_empty() {
+        let known_servers = known(ctx.session);
+        if !known_servers.is_empty() {
             let mut lines = vec![Line::styled("Servers in your vault:", theme.dim())];
-            for (i, server) in self.known.iter().enumerate() {
+            for (i, server) in known_servers.iter().enumerate() {
                 let style = if self.picked == Some(i) {
                     theme.selected()
                 } else {
@@ -202,7 +202,7 @@ impl Screen for ServerScreen {
                     Span::styled(server.clone(), style),
                 ]));
             }
-            frame.render_widget(Paragraph::new(lines), known);
+            frame.render_widget(Paragraph::new(lines), known_area);
         }
     }
 }

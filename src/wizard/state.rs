@@ -1,22 +1,12 @@
-//! The wizard's state and its one pure transition function, `update`.
-//!
-//! `update` does no I/O and reads no clock: slow work leaves as an `Effect`, and its result comes
-//! back later as a `Msg` stamped with the request it answers. The time shown on screen is
-//! injected by the runner into `Session::now`.
+//! What outlives a single screen: the session (vault status, notice, stamps, injected time and
+//! randomness) and the server pick every later step carries.
 
 use jiff::Timestamp;
 
 use crate::mastodon::Capabilities;
-use crate::platform::ClipboardKind;
 
-use super::authorize::AuthorizeScreen;
-use super::home::HomeScreen;
-use super::msg::{Copied, Effect, Key, Msg, Stamp};
-use super::register::RegisterScreen;
-use super::scopes::ScopesScreen;
-use super::server::ServerScreen;
-use super::unlock::UnlockScreen;
-use super::verify::VerifyScreen;
+use super::msg::{Copied, Effect, Stamp};
+use super::random::Random;
 use super::view_model::VaultView;
 
 /// Where the wizard starts.
@@ -67,12 +57,23 @@ pub struct Session {
     pub spinner: usize,
     /// Injected by the runner before each update; never read from the system clock here.
     pub now: Timestamp,
+    /// The user's time zone, for times shown on screen ("in 9 minutes", or a date when it is
+    /// not today). Injected like the clock: UTC until the runner sets the system's.
+    pub zone: jiff::tz::TimeZone,
     /// The vault's directory, shown so the user knows where their secrets live.
     pub vault_dir: std::path::PathBuf,
+    /// Where sign-in links get their `state` and PKCE verifier: the OS generator in the runner,
+    /// a seeded one in tests.
+    pub random: Box<dyn Random>,
 }
 
 impl Session {
-    pub fn new(vault: VaultStatus, ssh: bool, vault_dir: std::path::PathBuf) -> Self {
+    pub fn new(
+        vault: VaultStatus,
+        ssh: bool,
+        vault_dir: std::path::PathBuf,
+        random: Box<dyn Random>,
+    ) -> Self {
         Self {
             vault,
             next_stamp: 0,
@@ -83,8 +84,15 @@ impl Session {
             quit: false,
             spinner: 0,
             now: Timestamp::UNIX_EPOCH,
+            zone: jiff::tz::TimeZone::UTC,
             vault_dir,
+            random,
         }
+    }
+
+    /// Now, in the user's time zone.
+    pub fn zoned_now(&self) -> jiff::Zoned {
+        self.now.to_zoned(self.zone.clone())
     }
 
     pub fn vault_path_hint(&self) -> String {
@@ -147,187 +155,4 @@ pub struct Reauth {
     pub handle: String,
     pub id: String,
     pub scopes: Vec<String>,
-}
-
-pub enum Step {
-    Unlock(UnlockScreen),
-    Home(HomeScreen),
-    Server(ServerScreen),
-    Scopes(ScopesScreen),
-    Register(RegisterScreen),
-    Authorize(AuthorizeScreen),
-    Verify(VerifyScreen),
-}
-
-/// What a screen's update returns: the next step (often itself) and the work to start.
-pub type Next = (Step, Vec<Effect>);
-
-impl Step {
-    fn update(self, msg: Msg, session: &mut Session) -> Next {
-        match self {
-            Step::Unlock(s) => s.update(msg, session),
-            Step::Home(s) => s.update(msg, session),
-            Step::Server(s) => s.update(msg, session),
-            Step::Scopes(s) => s.update(msg, session),
-            Step::Register(s) => s.update(msg, session),
-            Step::Authorize(s) => s.update(msg, session),
-            Step::Verify(s) => s.update(msg, session),
-        }
-    }
-
-    /// True while the keyboard types into a text field (then `q` and `?` are text).
-    pub fn text_focused(&self) -> bool {
-        match self {
-            Step::Unlock(_) | Step::Server(_) => true,
-            Step::Authorize(s) => s.code_focused(),
-            Step::Verify(s) => s.text_focused(),
-            Step::Home(_) | Step::Scopes(_) | Step::Register(_) => false,
-        }
-    }
-
-    /// True while a spinner is on screen (the only time the runner ticks).
-    pub fn busy(&self) -> bool {
-        match self {
-            Step::Unlock(s) => s.busy(),
-            Step::Home(s) => s.busy(),
-            Step::Server(s) => s.busy(),
-            Step::Scopes(_) => false,
-            Step::Register(s) => s.busy(),
-            Step::Authorize(s) => s.busy(),
-            Step::Verify(s) => s.busy(),
-        }
-    }
-}
-
-pub struct State {
-    pub step: Step,
-    pub session: Session,
-    pub help: bool,
-}
-
-impl State {
-    /// The first state and the work to start right after the first frame.
-    pub fn new(
-        start: Start,
-        session: Session,
-        env_passphrase: Option<crate::secret::Secret>,
-    ) -> (Self, Vec<Effect>) {
-        let mut session = session;
-        let (step, effects) = match (&session.vault, start) {
-            (VaultStatus::Locked, start) => {
-                UnlockScreen::start(start, env_passphrase, &mut session)
-            }
-            (_, Start::Add(Some(server))) => ServerScreen::submit_text(&server, &mut session),
-            (VaultStatus::Unlocked(view), Start::Home) if !view.accounts.is_empty() => {
-                (Step::Home(HomeScreen::default()), Vec::new())
-            }
-            (VaultStatus::Missing | VaultStatus::Unlocked(_), _) => {
-                (Step::Server(ServerScreen::new("", &session)), Vec::new())
-            }
-        };
-        (
-            Self {
-                step,
-                session,
-                help: false,
-            },
-            effects,
-        )
-    }
-
-    pub fn spinner_visible(&self) -> bool {
-        self.step.busy()
-    }
-}
-
-/// The wizard's one transition function.
-pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
-    // A stored token read for copying: copy it now (the clipboard lives in the runner).
-    let msg = match msg {
-        Msg::CopyFetched { generation, token } => {
-            return vec![Effect::Copy {
-                what: Copied::Token,
-                text: token,
-                generation,
-            }];
-        }
-        Msg::VaultCreated { view } => {
-            state.session.vault = VaultStatus::Unlocked(view);
-            return Vec::new();
-        }
-        other => other,
-    };
-    match &msg {
-        Msg::Key(Key::Ctrl('c')) => {
-            state.session.quit = true;
-            return Vec::new();
-        }
-        Msg::Resize => return Vec::new(),
-        Msg::Tick => {
-            state.session.spinner = state.session.spinner.wrapping_add(1);
-            return Vec::new();
-        }
-        Msg::Key(_) if state.help => {
-            state.help = false;
-            return Vec::new();
-        }
-        Msg::Key(Key::Char('?')) if !state.step.text_focused() => {
-            state.help = true;
-            return Vec::new();
-        }
-        Msg::Key(Key::Char('q')) if !state.step.text_focused() => {
-            state.session.quit = true;
-            return Vec::new();
-        }
-        Msg::Key(_) | Msg::Paste(_) => state.session.notice = None,
-        Msg::Copied { what, result } => {
-            copied_notice(
-                &mut state.session,
-                *what,
-                result.as_ref().map(|k| *k).map_err(ToString::to_string),
-            );
-            return Vec::new();
-        }
-        Msg::ClipboardExpired { generation } => {
-            if *generation == state.session.clipboard_generation {
-                state.session.notify(
-                    NoticeKind::Info,
-                    "The copied token was cleared from the clipboard.",
-                );
-                return vec![Effect::ClearClipboard {
-                    generation: *generation,
-                }];
-            }
-            return Vec::new();
-        }
-        _ => {}
-    }
-    // Move the step out, let it produce its successor, put that back. The placeholder is
-    // overwritten on the next line and never drawn.
-    let step = std::mem::replace(&mut state.step, Step::Home(HomeScreen::default()));
-    let (next, effects) = step.update(msg, &mut state.session);
-    state.step = next;
-    effects
-}
-
-fn copied_notice(session: &mut Session, what: Copied, result: Result<ClipboardKind, String>) {
-    let thing = match what {
-        Copied::Url => "The sign-in link",
-        Copied::Token => "The token",
-    };
-    match result {
-        Ok(kind) => {
-            let how = match kind {
-                ClipboardKind::Desktop => "copied to the clipboard",
-                ClipboardKind::Terminal => "copied through the terminal (OSC 52)",
-            };
-            let tail = if what == Copied::Token {
-                "; cleared again in 45 s"
-            } else {
-                ""
-            };
-            session.notify(NoticeKind::Success, format!("{thing} was {how}{tail}."));
-        }
-        Err(error) => session.notify(NoticeKind::Error, error),
-    }
 }

@@ -3,6 +3,8 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::accounts::tone::Tone;
+
 #[derive(Debug, Clone, Copy)]
 pub struct Theme {
     pub color: bool,
@@ -45,6 +47,18 @@ impl Theme {
 
     pub fn bold(self) -> Style {
         Style::new().add_modifier(Modifier::BOLD)
+    }
+
+    /// The style of a tone shared with the CLI.
+    pub fn tone(self, tone: Tone) -> Style {
+        match tone {
+            Tone::Plain => Style::new(),
+            Tone::Header => self.bold(),
+            Tone::Dim => self.dim(),
+            Tone::Good => self.ok(),
+            Tone::Bad => self.error(),
+            Tone::Warn => self.warn(),
+        }
     }
 
     /// The focused button or row.

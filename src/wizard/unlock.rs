@@ -8,10 +8,9 @@ use ratatui::widgets::Paragraph;
 
 use crate::secret::Secret;
 
-use super::home::HomeScreen;
 use super::msg::{Effect, Key, Msg, Stamp};
-use super::server::ServerScreen;
-use super::state::{Next, Session, Start, Step, VaultStatus};
+use super::outcome::{Exit, Outcome};
+use super::state::{Session, Start, VaultStatus};
 use super::text_field::TextField;
 use super::view::{Screen, ViewCtx, sentence, status_line};
 
@@ -25,7 +24,11 @@ pub struct UnlockScreen {
 }
 
 impl UnlockScreen {
-    pub fn start(then: Start, env_passphrase: Option<Secret>, session: &mut Session) -> Next {
+    pub fn start(
+        then: Start,
+        env_passphrase: Option<Secret>,
+        session: &mut Session,
+    ) -> (Self, Vec<Effect>) {
         let mut screen = Self {
             field: TextField::masked(),
             error: None,
@@ -40,54 +43,42 @@ impl UnlockScreen {
             screen.from_env = true;
             effects.push(Effect::Unlock { stamp, passphrase });
         }
-        (Step::Unlock(screen), effects)
+        (screen, effects)
     }
 
     pub fn busy(&self) -> bool {
         self.busy.is_some()
     }
 
-    pub fn update(mut self, msg: Msg, session: &mut Session) -> Next {
+    pub fn update(mut self, msg: Msg, session: &mut Session) -> Outcome<Self> {
         match msg {
             Msg::Key(Key::Enter) if self.busy.is_none() => {
                 if self.field.is_empty() {
                     self.error = Some("Type the vault passphrase, then press Enter.".into());
-                    return (Step::Unlock(self), Vec::new());
+                    return Outcome::stay(self);
                 }
                 let passphrase = Secret::new(self.field.value());
                 self.field.clear();
                 let stamp = session.stamp();
                 self.busy = Some(stamp);
                 self.error = None;
-                (
-                    Step::Unlock(self),
-                    vec![Effect::Unlock { stamp, passphrase }],
-                )
+                Outcome::Stay(self, vec![Effect::Unlock { stamp, passphrase }])
             }
             Msg::Key(key) if self.busy.is_none() => {
                 self.field.handle(key);
-                (Step::Unlock(self), Vec::new())
+                Outcome::stay(self)
             }
             Msg::Paste(text) if self.busy.is_none() => {
                 self.field
                     .insert_str(text.expose().trim_end_matches(['\r', '\n']));
-                (Step::Unlock(self), Vec::new())
+                Outcome::stay(self)
             }
             Msg::Unlocked { stamp, result } if self.busy == Some(stamp) => {
                 self.busy = None;
                 match result {
                     Ok(view) => {
-                        let empty = view.accounts.is_empty();
                         session.vault = VaultStatus::Unlocked(view);
-                        match self.then {
-                            Start::Add(Some(server)) => ServerScreen::submit_text(&server, session),
-                            Start::Home if !empty => {
-                                (Step::Home(HomeScreen::default()), Vec::new())
-                            }
-                            Start::Add(None) | Start::Home => {
-                                (Step::Server(ServerScreen::new("", session)), Vec::new())
-                            }
-                        }
+                        Outcome::exit(Exit::Unlocked(self.then))
                     }
                     Err(error) => {
                         let mut text = sentence(error);
@@ -96,11 +87,11 @@ impl UnlockScreen {
                             self.from_env = false;
                         }
                         self.error = Some(text);
-                        (Step::Unlock(self), Vec::new())
+                        Outcome::stay(self)
                     }
                 }
             }
-            _ => (Step::Unlock(self), Vec::new()),
+            _ => Outcome::stay(self),
         }
     }
 }

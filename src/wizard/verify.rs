@@ -2,25 +2,16 @@
 //! once the vault is unlocked (the very first save asks for a new passphrase, twice). A known
 //! account asks whether to replace its token. Then: add another, copy the token, or done.
 
-use std::collections::BTreeSet;
-
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
-
-use crate::mastodon::{RegisteredApp, TokenGrant, VerifiedAccount};
-use crate::secret::Secret;
-
-use super::home::HomeScreen;
-use super::msg::{Copied, Effect, Key, Msg, SaveRequest, ServerRecord, Stamp};
-use super::server::ServerScreen;
-use super::state::{Next, ServerPick, Session, Step, VaultStatus};
-use super::text_field::TextField;
-use super::view::{Screen, ViewCtx, buttons, sentence, spinner};
 use crate::accounts::duplicate_app;
+use crate::mastodon::{RegisteredApp, TokenGrant, VerifiedAccount};
 
-pub const MIN_PASSPHRASE_CHARS: usize = 8;
+use super::msg::{Copied, Effect, Key, Msg, SaveRequest, ServerRecord, Stamp};
+use super::outcome::{Exit, Granted, Outcome};
+use super::passphrase::PassphraseForm;
+use super::state::{ServerPick, Session, VaultStatus};
+use super::view::{Choice, sentence};
+
+mod render;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Saved {
@@ -31,6 +22,62 @@ pub enum Saved {
     KeptOld,
 }
 
+/// The account is already stored: replace its token or keep the old one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Duplicate {
+    Replace,
+    Keep,
+}
+
+impl Choice for Duplicate {
+    const ALL: &'static [Self] = &[Self::Replace, Self::Keep];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Replace => "Replace token",
+            Self::Keep => "Keep old token",
+        }
+    }
+}
+
+/// A re-authorization signed in as another account than the one it was for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WrongAccount {
+    SaveAsNew,
+    Discard,
+}
+
+impl Choice for WrongAccount {
+    const ALL: &'static [Self] = &[Self::SaveAsNew, Self::Discard];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::SaveAsNew => "Save as new account",
+            Self::Discard => "Discard new token",
+        }
+    }
+}
+
+/// What to do once the token is verified (and saved, or not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Then {
+    AddAnother,
+    CopyToken,
+    Done,
+}
+
+impl Choice for Then {
+    const ALL: &'static [Self] = &[Self::AddAnother, Self::CopyToken, Self::Done];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::AddAnother => "Add another account",
+            Self::CopyToken => "Copy token",
+            Self::Done => "Done",
+        }
+    }
+}
+
 enum Phase {
     Verifying {
         stamp: Stamp,
@@ -38,21 +85,10 @@ enum Phase {
     VerifyFailed {
         error: String,
     },
-    /// The account is already stored: replace its token (0) or keep the old one (1).
-    Duplicate {
-        choice: usize,
-    },
-    /// A re-authorization signed in as another account than the one it was for: save the new
-    /// account separately (0) or discard the new token (1). Never overwrites the other account.
-    WrongAccount {
-        choice: usize,
-    },
-    NewPassphrase {
-        first: TextField,
-        second: TextField,
-        on_second: bool,
-        error: Option<String>,
-    },
+    Duplicate(Duplicate),
+    /// Save the new account separately, or discard the new token: never overwrites the other.
+    WrongAccount(WrongAccount),
+    NewPassphrase(PassphraseForm),
     Saving {
         stamp: Stamp,
         replacing: bool,
@@ -63,7 +99,7 @@ enum Phase {
     },
     Done {
         saved: Saved,
-        choice: usize,
+        then: Then,
     },
 }
 
@@ -73,63 +109,46 @@ pub struct VerifyScreen {
     app: RegisteredApp,
     grant: TokenGrant,
     account: Option<VerifiedAccount>,
-    force_login: bool,
     phase: Phase,
 }
 
-/// A rough strength hint; the only hard rule is the minimum length.
-pub fn strength(passphrase: &str) -> &'static str {
-    let len = passphrase.chars().count();
-    let classes = [
-        passphrase.chars().any(char::is_lowercase),
-        passphrase.chars().any(char::is_uppercase),
-        passphrase.chars().any(|c| c.is_ascii_digit()),
-        passphrase.chars().any(|c| !c.is_alphanumeric()),
-    ]
-    .iter()
-    .filter(|b| **b)
-    .count();
-    match (len, classes) {
-        (0, _) => "",
-        (l, _) if l < MIN_PASSPHRASE_CHARS => "too short (at least 8 characters)",
-        (l, c) if l >= 20 || (l >= 14 && c >= 3) => "strong",
-        (l, c) if l >= 12 || c >= 3 => "fair: a longer passphrase is stronger",
-        _ => "weak: use a longer passphrase, e.g. several words",
-    }
-}
-
 impl VerifyScreen {
-    pub fn start(
-        server: ServerPick,
-        requested: Vec<String>,
-        app: RegisteredApp,
-        grant: TokenGrant,
-        force_login: bool,
-        session: &mut Session,
-    ) -> Next {
+    pub fn start(granted: Granted, session: &mut Session) -> (Self, Vec<Effect>) {
         // What the notice said about the browser is over now.
         session.notice = None;
-        let mut grant = grant;
+        let Granted {
+            server,
+            scopes: requested,
+            app,
+            mut grant,
+        } = granted;
         // A server that leaves `scope` out of the token answer granted what was asked.
         if grant.scopes.is_empty() {
             grant.scopes.clone_from(&requested);
         }
-        let stamp = session.stamp();
-        let effect = Effect::Verify {
-            stamp,
-            base: server.caps.base.clone(),
-            token: grant.access_token.duplicate(),
-        };
-        let screen = Self {
+        let mut screen = Self {
             server,
             requested,
             app,
             grant,
             account: None,
-            force_login,
-            phase: Phase::Verifying { stamp },
+            phase: Phase::VerifyFailed {
+                error: String::new(),
+            },
         };
-        (Step::Verify(screen), vec![effect])
+        let effects = screen.check(session);
+        (screen, effects)
+    }
+
+    /// Asks the server whose token this is.
+    fn check(&mut self, session: &mut Session) -> Vec<Effect> {
+        let stamp = session.stamp();
+        self.phase = Phase::Verifying { stamp };
+        vec![Effect::Verify {
+            stamp,
+            base: self.server.caps.base.clone(),
+            token: self.grant.access_token.duplicate(),
+        }]
     }
 
     pub fn text_focused(&self) -> bool {
@@ -151,38 +170,33 @@ impl VerifyScreen {
     }
 
     /// Saves into the unlocked vault, or asks for the first passphrase.
-    fn save(mut self, replacing: bool, session: &mut Session) -> Next {
+    fn save(mut self, replacing: bool, session: &mut Session) -> Outcome<Self> {
         let Some(account) = self.account.clone() else {
-            return (Step::Verify(self), Vec::new());
+            return Outcome::stay(self);
         };
         match session.vault {
             VaultStatus::Unlocked(_) => {
                 let stamp = session.stamp();
                 self.phase = Phase::Saving { stamp, replacing };
                 let save = self.save_request(&account);
-                (Step::Verify(self), vec![Effect::Save { stamp, save }])
+                Outcome::Stay(self, vec![Effect::Save { stamp, save }])
             }
             VaultStatus::Missing | VaultStatus::Locked => {
-                self.phase = Phase::NewPassphrase {
-                    first: TextField::masked(),
-                    second: TextField::masked(),
-                    on_second: false,
-                    error: None,
-                };
-                (Step::Verify(self), Vec::new())
+                self.phase = Phase::NewPassphrase(PassphraseForm::new());
+                Outcome::stay(self)
             }
         }
     }
 
-    fn verified(mut self, account: VerifiedAccount, session: &mut Session) -> Next {
+    fn verified(mut self, account: VerifiedAccount, session: &mut Session) -> Outcome<Self> {
         if let Some(target) = &self.server.reauth {
             let same = target.id == account.id;
             self.account = Some(account);
             if same {
                 return self.save(true, session);
             }
-            self.phase = Phase::WrongAccount { choice: 0 };
-            return (Step::Verify(self), Vec::new());
+            self.phase = Phase::WrongAccount(WrongAccount::SaveAsNew);
+            return Outcome::stay(self);
         }
         let known = session
             .view()
@@ -190,32 +204,32 @@ impl VerifyScreen {
             .is_some();
         self.account = Some(account);
         if known {
-            self.phase = Phase::Duplicate { choice: 0 };
-            return (Step::Verify(self), Vec::new());
+            self.phase = Phase::Duplicate(Duplicate::Replace);
+            return Outcome::stay(self);
         }
         self.save(false, session)
     }
 
-    pub fn update(mut self, msg: Msg, session: &mut Session) -> Next {
+    pub fn update(mut self, msg: Msg, session: &mut Session) -> Outcome<Self> {
         let phase = std::mem::replace(
             &mut self.phase,
             Phase::Done {
                 saved: Saved::KeptOld,
-                choice: 0,
+                then: Then::AddAnother,
             },
         );
         match (phase, msg) {
             // Leaving a save that did not happen keeps the token on screen to copy.
             (
                 Phase::SaveFailed { .. }
-                | Phase::NewPassphrase { .. }
-                | Phase::Duplicate { .. }
-                | Phase::WrongAccount { .. },
+                | Phase::NewPassphrase(_)
+                | Phase::Duplicate(_)
+                | Phase::WrongAccount(_),
                 Msg::Key(Key::Esc),
             ) => {
                 self.phase = Phase::Done {
                     saved: Saved::Unsaved,
-                    choice: 1,
+                    then: Then::CopyToken,
                 };
             }
             (Phase::Verifying { .. }, Msg::Key(Key::Esc)) => {
@@ -234,118 +248,54 @@ impl VerifyScreen {
                 }
             }
             (Phase::VerifyFailed { .. }, Msg::Key(Key::Enter)) => {
-                let (next, effects) = VerifyScreen::start(
-                    self.server,
-                    self.requested,
-                    self.app,
-                    self.grant,
-                    self.force_login,
-                    session,
-                );
-                return (next, effects);
+                // A fresh check shows the account anew.
+                self.account = None;
+                let effects = self.check(session);
+                return Outcome::Stay(self, effects);
             }
-            (Phase::Duplicate { choice }, Msg::Key(key)) => match key {
-                Key::Left | Key::Right | Key::Tab | Key::BackTab | Key::Up | Key::Down => {
-                    self.phase = Phase::Duplicate { choice: 1 - choice };
-                }
-                Key::Enter if choice == 0 => return self.save(true, session),
-                Key::Enter => {
+            (Phase::Duplicate(choice), Msg::Key(key)) => match (choice, key) {
+                (Duplicate::Replace, Key::Enter) => return self.save(true, session),
+                (Duplicate::Keep, Key::Enter) => {
                     self.phase = Phase::Done {
                         saved: Saved::KeptOld,
-                        choice: 0,
+                        then: Then::AddAnother,
                     }
                 }
-                _ => self.phase = Phase::Duplicate { choice },
+                _ => self.phase = Phase::Duplicate(choice.moved(key).unwrap_or(choice)),
             },
-            (Phase::WrongAccount { choice }, Msg::Key(key)) => match key {
-                Key::Left | Key::Right | Key::Tab | Key::BackTab | Key::Up | Key::Down => {
-                    self.phase = Phase::WrongAccount { choice: 1 - choice };
-                }
-                Key::Enter if choice == 0 => {
+            (Phase::WrongAccount(choice), Msg::Key(key)) => match (choice, key) {
+                (WrongAccount::SaveAsNew, Key::Enter) => {
                     // Saved as its own account: a known one asks replace-or-keep as usual.
                     self.server.reauth = None;
                     if let Some(account) = self.account.take() {
                         return self.verified(account, session);
                     }
                 }
-                Key::Enter => {
+                (WrongAccount::Discard, Key::Enter) => {
                     self.phase = Phase::Done {
                         saved: Saved::KeptOld,
-                        choice: 0,
+                        then: Then::AddAnother,
                     };
                 }
-                _ => self.phase = Phase::WrongAccount { choice },
+                _ => self.phase = Phase::WrongAccount(choice.moved(key).unwrap_or(choice)),
             },
-            (
-                Phase::NewPassphrase {
-                    mut first,
-                    mut second,
-                    on_second,
-                    error,
-                },
-                msg,
-            ) => {
-                let mut error = error;
-                let mut on_second = on_second;
-                match msg {
-                    Msg::Key(Key::Tab | Key::Down | Key::BackTab | Key::Up) => {
-                        on_second = !on_second;
-                    }
-                    Msg::Key(Key::Enter) if !on_second => {
-                        if first.value().chars().count() < MIN_PASSPHRASE_CHARS {
-                            error =
-                                Some(format!("Use at least {MIN_PASSPHRASE_CHARS} characters."));
-                        } else {
-                            on_second = true;
-                            error = None;
-                        }
-                    }
-                    Msg::Key(Key::Enter) => {
-                        if first.value().chars().count() < MIN_PASSPHRASE_CHARS {
-                            error =
-                                Some(format!("Use at least {MIN_PASSPHRASE_CHARS} characters."));
-                            on_second = false;
-                        } else if first.value() != second.value() {
-                            error = Some(
-                                "The two passphrases differ. Type the second one again.".into(),
-                            );
-                            second.clear();
-                        } else if let Some(account) = self.account.clone() {
-                            let stamp = session.stamp();
-                            let passphrase = Secret::new(first.value());
-                            let save = self.save_request(&account);
-                            self.phase = Phase::Saving {
-                                stamp,
-                                replacing: false,
-                            };
-                            return (
-                                Step::Verify(self),
-                                vec![Effect::CreateVaultAndSave {
-                                    stamp,
-                                    passphrase,
-                                    save,
-                                }],
-                            );
-                        }
-                    }
-                    Msg::Key(key) => {
-                        let field = if on_second { &mut second } else { &mut first };
-                        if field.handle(key) {
-                            error = None;
-                        }
-                    }
-                    Msg::Paste(text) => {
-                        let field = if on_second { &mut second } else { &mut first };
-                        field.insert_str(text.expose().trim_end_matches(['\r', '\n']));
-                    }
-                    _ => {}
+            (Phase::NewPassphrase(mut form), msg) => {
+                let passphrase = form.update(msg);
+                self.phase = Phase::NewPassphrase(form);
+                if let (Some(passphrase), Some(account)) = (passphrase, self.account.clone()) {
+                    let stamp = session.stamp();
+                    let save = self.save_request(&account);
+                    self.phase = Phase::Saving {
+                        stamp,
+                        replacing: false,
+                    };
+                    let effect = Effect::CreateVaultAndSave {
+                        stamp,
+                        passphrase,
+                        save,
+                    };
+                    return Outcome::Stay(self, vec![effect]);
                 }
-                self.phase = Phase::NewPassphrase {
-                    first,
-                    second,
-                    on_second,
-                    error,
-                };
             }
             (Phase::Saving { stamp, replacing }, Msg::Saved { stamp: s, result }) if s == stamp => {
                 match result {
@@ -359,7 +309,10 @@ impl VerifyScreen {
                         } else {
                             Saved::Added
                         };
-                        self.phase = Phase::Done { saved, choice: 0 };
+                        self.phase = Phase::Done {
+                            saved,
+                            then: Then::AddAnother,
+                        };
                     }
                     Err(error) => {
                         self.phase = Phase::SaveFailed {
@@ -372,261 +325,28 @@ impl VerifyScreen {
             (Phase::SaveFailed { replacing, .. }, Msg::Key(Key::Enter)) => {
                 return self.save(replacing, session);
             }
-            (Phase::Done { saved, choice }, Msg::Key(key)) => match key {
-                Key::Left | Key::Up | Key::BackTab => {
-                    self.phase = Phase::Done {
-                        saved,
-                        choice: (choice + 2) % 3,
-                    }
+            (Phase::Done { saved, then }, Msg::Key(key)) => match (then, key) {
+                (Then::AddAnother, Key::Enter) => {
+                    return Outcome::exit(Exit::AddOn(self.server.text));
                 }
-                Key::Right | Key::Down | Key::Tab => {
-                    self.phase = Phase::Done {
-                        saved,
-                        choice: (choice + 1) % 3,
-                    }
-                }
-                Key::Enter if choice == 0 => {
-                    return ServerScreen::submit_text(&self.server.text, session);
-                }
-                Key::Enter if choice == 1 => {
+                (Then::CopyToken, Key::Enter) => {
                     let effect = session.copy(Copied::Token, self.grant.access_token.duplicate());
-                    self.phase = Phase::Done { saved, choice };
-                    return (Step::Verify(self), vec![effect]);
+                    self.phase = Phase::Done { saved, then };
+                    return Outcome::Stay(self, vec![effect]);
                 }
-                Key::Enter | Key::Esc => return (Step::Home(HomeScreen::default()), Vec::new()),
-                _ => self.phase = Phase::Done { saved, choice },
+                (Then::Done, Key::Enter) | (_, Key::Esc) => return Outcome::exit(Exit::Home),
+                _ => {
+                    self.phase = Phase::Done {
+                        saved,
+                        then: then.moved(key).unwrap_or(then),
+                    }
+                }
             },
             (Phase::VerifyFailed { .. }, Msg::Key(Key::Esc)) => {
-                let checked: BTreeSet<String> = self.requested.into_iter().collect();
-                return (
-                    Step::Scopes(super::scopes::ScopesScreen::new(self.server, Some(checked))),
-                    Vec::new(),
-                );
+                return Outcome::exit(Exit::ChangeScopes(self.server, self.requested));
             }
             (phase, _) => self.phase = phase,
         }
-        (Step::Verify(self), Vec::new())
-    }
-}
-
-impl Screen for VerifyScreen {
-    fn title(&self) -> &'static str {
-        "Add account"
-    }
-
-    fn progress(&self) -> Option<(u8, &'static str)> {
-        Some((5, "Verify & save"))
-    }
-
-    fn keys(&self, _: &Session) -> Vec<(&'static str, &'static str)> {
-        match self.phase {
-            Phase::Verifying { .. } | Phase::Saving { .. } => vec![("Ctrl-C", "quit")],
-            Phase::VerifyFailed { .. } | Phase::SaveFailed { .. } => {
-                vec![
-                    ("Enter", "try again"),
-                    ("Esc", "back to scopes"),
-                    ("q", "quit"),
-                ]
-            }
-            Phase::NewPassphrase { .. } => vec![
-                ("Enter", "next"),
-                ("Tab", "switch field"),
-                ("Ctrl-C", "quit"),
-            ],
-            Phase::Duplicate { .. } | Phase::WrongAccount { .. } | Phase::Done { .. } => {
-                vec![
-                    ("Enter", "choose"),
-                    ("←→", "move"),
-                    ("?", "help"),
-                    ("q", "quit"),
-                ]
-            }
-        }
-    }
-
-    fn help(&self) -> &'static str {
-        "mastokey asks the server whose token this is, then keeps it in the encrypted vault.\n\n\
-         The first time, choose the vault passphrase: you will need it to open the vault again. \
-         It cannot be recovered if lost.\n\n\
-         Add another account: the same server, with a fresh sign-in.\n\
-         Copy token: to the clipboard, cleared again after 45 seconds."
-    }
-
-    fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
-        let theme = ctx.theme;
-        let mut lines: Vec<Line> = Vec::new();
-        if let Some(account) = &self.account {
-            lines.push(Line::from(vec![
-                Span::styled("✓ ", theme.ok()),
-                Span::styled(
-                    format!("@{}@{}", account.username, self.server.caps.domain),
-                    theme.bold(),
-                ),
-            ]));
-            lines.push(Line::raw(format!(
-                "  Display name  {}",
-                account.display_name
-            )));
-            lines.push(Line::raw(format!("  Account id    {}", account.id)));
-            let granted: BTreeSet<&String> = self.grant.scopes.iter().collect();
-            let requested: BTreeSet<&String> = self.requested.iter().collect();
-            lines.push(Line::raw(format!(
-                "  Scopes        {}",
-                self.grant
-                    .scopes
-                    .iter()
-                    .map(String::as_str)
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )));
-            if granted != requested {
-                lines.push(Line::styled(
-                    format!(
-                        "  ⚠ The server granted other scopes than requested ({}).",
-                        self.requested.join(" ")
-                    ),
-                    theme.warn(),
-                ));
-            }
-            lines.push(Line::raw(""));
-        }
-        match &self.phase {
-            Phase::Verifying { .. } => lines.push(Line::styled(
-                format!(
-                    "{} Checking the new token with {}…",
-                    spinner(ctx.session),
-                    self.server.caps.domain
-                ),
-                theme.accent(),
-            )),
-            Phase::VerifyFailed { error } => {
-                lines.push(Line::styled(
-                    "The token could not be checked.",
-                    theme.bold(),
-                ));
-                lines.push(Line::styled(error.clone(), theme.error()));
-            }
-            Phase::WrongAccount { choice } => {
-                let target = self
-                    .server
-                    .reauth
-                    .as_ref()
-                    .map_or("", |r| r.handle.as_str());
-                lines.push(Line::styled(
-                    format!("This is not @{target}: the browser signed in as another account."),
-                    theme.warn(),
-                ));
-                lines.push(Line::raw(format!(
-                    "@{target} keeps its old token. Save the new token as a separate account?"
-                )));
-                lines.push(Line::raw(""));
-                lines.push(buttons(
-                    &["Save as new account", "Discard new token"],
-                    Some(*choice),
-                    theme,
-                ));
-            }
-            Phase::Duplicate { choice } => {
-                lines.push(Line::styled(
-                    "This account is already in the vault.",
-                    theme.warn(),
-                ));
-                lines.push(Line::raw(
-                    "Replace its token with the new one, or keep the old token?",
-                ));
-                lines.push(Line::raw(""));
-                lines.push(buttons(
-                    &["Replace token", "Keep old token"],
-                    Some(*choice),
-                    theme,
-                ));
-            }
-            Phase::NewPassphrase { first, .. } => {
-                lines.push(Line::styled(
-                    "Choose a passphrase for your new vault",
-                    theme.bold(),
-                ));
-                lines.push(Line::styled(
-                    "It encrypts every token. If it is lost, it cannot be recovered.",
-                    theme.dim(),
-                ));
-                let hint = strength(first.value());
-                let hint_style = if hint.starts_with("strong") {
-                    theme.ok()
-                } else {
-                    theme.warn()
-                };
-                lines.push(Line::from(vec![
-                    Span::raw("Strength: "),
-                    Span::styled(hint, hint_style),
-                ]));
-            }
-            Phase::Saving { .. } => lines.push(Line::styled(
-                format!("{} Saving to the vault…", spinner(ctx.session)),
-                theme.accent(),
-            )),
-            Phase::SaveFailed { error, .. } => {
-                lines.push(Line::styled(
-                    "The account could not be saved. Nothing was lost:",
-                    theme.bold(),
-                ));
-                lines.push(Line::styled(error.clone(), theme.error()));
-            }
-            Phase::Done { saved, choice } => {
-                let text = match saved {
-                    Saved::Added => format!(
-                        "✓ Saved in the vault ({}).",
-                        ctx.session.vault_dir.display()
-                    ),
-                    Saved::Replaced => {
-                        "✓ The stored token was replaced with the new one.".to_owned()
-                    }
-                    Saved::KeptOld => {
-                        "The old token was kept; the new one was not saved.".to_owned()
-                    }
-                    Saved::Unsaved => "Not saved: the new token lives only until mastokey \
-                                        ends. Copy it now if you need it."
-                        .to_owned(),
-                };
-                lines.push(Line::styled(text, theme.ok()));
-                lines.push(Line::raw(""));
-                lines.push(buttons(
-                    &["Add another account", "Copy token", "Done"],
-                    Some(*choice),
-                    theme,
-                ));
-            }
-        }
-        let height = super::view::wrapped_height(&lines, area.width);
-        let [top, fields] =
-            Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(area);
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
-        if let Phase::NewPassphrase {
-            first,
-            second,
-            on_second,
-            error,
-        } = &self.phase
-        {
-            let [_, a, b, _, problem] = Layout::vertical([Constraint::Length(1); 5]).areas(fields);
-            first.render(frame, a, "Passphrase:        ", !on_second, theme);
-            second.render(frame, b, "Type it again:     ", *on_second, theme);
-            if let Some(error) = error {
-                frame.render_widget(Line::styled(error.clone(), theme.error()), problem);
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::strength;
-
-    #[test]
-    fn strength_hints() {
-        assert!(strength("abc").starts_with("too short"));
-        assert!(strength("abcdefgh").starts_with("weak"));
-        assert!(strength("Abcdefgh1!").starts_with("fair"));
-        assert_eq!(strength("correct horse battery staple"), "strong");
+        Outcome::stay(self)
     }
 }

@@ -6,7 +6,8 @@ use ratatui::layout::{Alignment, Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
-use super::state::{NoticeKind, Session, State, Step};
+use super::msg::Key;
+use super::state::{NoticeKind, Session};
 use super::theme::Theme;
 
 /// Below this the layout would break; a message is shown instead.
@@ -57,31 +58,17 @@ pub fn sentence(text: impl std::fmt::Display) -> String {
     }
 }
 
-fn screen(step: &Step) -> &dyn Screen {
-    match step {
-        Step::Unlock(s) => s,
-        Step::Home(s) => s,
-        Step::Server(s) => s,
-        Step::Scopes(s) => s,
-        Step::Register(s) => s,
-        Step::Authorize(s) => s,
-        Step::Verify(s) => s,
-    }
-}
-
-pub fn render(state: &State, frame: &mut Frame, theme: Theme) {
+/// The frame around the current screen: header, the screen, the notice, the keys, and the
+/// help over it when open.
+pub fn render(screen: &dyn Screen, session: &Session, help: bool, frame: &mut Frame, theme: Theme) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         render_too_small(frame, area, theme);
         return;
     }
-    let screen = screen(&state.step);
-    let ctx = ViewCtx {
-        theme,
-        session: &state.session,
-    };
+    let ctx = ViewCtx { theme, session };
     // A notice wraps onto up to three lines rather than being cut.
-    let notice_line = state.session.notice.as_ref().map(|n| {
+    let notice_line = session.notice.as_ref().map(|n| {
         let style = match n.kind {
             NoticeKind::Info => theme.dim(),
             NoticeKind::Success => theme.ok(),
@@ -105,7 +92,7 @@ pub fn render(state: &State, frame: &mut Frame, theme: Theme) {
         Span::raw(" · "),
         Span::styled(screen.title(), theme.bold()),
     ];
-    if state.session.ssh {
+    if session.ssh {
         left.push(Span::styled("  (over SSH)", theme.dim()));
     }
     frame.render_widget(Paragraph::new(Line::from(left)), header);
@@ -126,13 +113,13 @@ pub fn render(state: &State, frame: &mut Frame, theme: Theme) {
     }
 
     let mut spans = Vec::new();
-    for (key, what) in screen.keys(&state.session) {
+    for (key, what) in screen.keys(session) {
         spans.push(Span::styled(format!(" {key}"), theme.bold()));
         spans.push(Span::styled(format!(" {what} "), theme.dim()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), footer);
 
-    if state.help {
+    if help {
         render_help(frame, area, screen, theme);
     }
 }
@@ -228,4 +215,35 @@ pub fn buttons<'a>(labels: &[&'a str], focused: Option<usize>, theme: Theme) -> 
         spans.push(Span::raw("  "));
     }
     Line::from(spans)
+}
+
+/// A row of buttons as an enum: the buttons in order, each with its label. Arrow keys and Tab
+/// move along the row, wrapping around.
+pub trait Choice: Copy + PartialEq + 'static {
+    const ALL: &'static [Self];
+
+    fn label(self) -> &'static str;
+
+    /// The focus after `key`, or `None` when the key does not move along a row of buttons.
+    fn moved(self, key: Key) -> Option<Self> {
+        let all = Self::ALL;
+        let index = all.iter().position(|c| *c == self).unwrap_or(0);
+        let next = match key {
+            Key::Left | Key::Up | Key::BackTab => index + all.len() - 1,
+            Key::Right | Key::Down | Key::Tab => index + 1,
+            _ => return None,
+        };
+        all.get(next % all.len()).copied()
+    }
+}
+
+/// The row of `C`'s buttons with `focused` highlighted; `label` may rename a button.
+pub fn choices<C: Choice>(
+    focused: C,
+    label: impl Fn(C) -> &'static str,
+    theme: Theme,
+) -> Line<'static> {
+    let labels: Vec<&'static str> = C::ALL.iter().map(|c| label(*c)).collect();
+    let index = C::ALL.iter().position(|c| *c == focused);
+    buttons(&labels, index, theme)
 }

@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 
-use crate::vault::model::{CheckStatus, VaultData, same_base};
+use crate::vault::model::{AccountKey, CheckStatus, VaultData, same_base};
 
 #[derive(Debug, Clone, Default)]
 pub struct VaultView {
@@ -13,6 +13,10 @@ pub struct VaultView {
 
 #[derive(Debug, Clone)]
 pub struct AccountRow {
+    /// What every action on this row addresses: the handle is only the server's claim.
+    pub key: AccountKey,
+    /// The name people see: the handle, with its server when another entry claims it too.
+    pub label: String,
     pub handle: String,
     pub server: String,
     pub id: String,
@@ -29,7 +33,10 @@ impl VaultView {
         let mut accounts: Vec<AccountRow> = data
             .accounts
             .iter()
-            .map(|a| AccountRow {
+            .zip(data.labels())
+            .map(|(a, label)| AccountRow {
+                key: a.key(),
+                label,
                 handle: a.handle(),
                 server: a.server.clone(),
                 id: a.id.clone(),
@@ -41,13 +48,13 @@ impl VaultView {
                 last_detail: a.last_detail.clone(),
             })
             .collect();
-        accounts.sort_by(|a, b| a.handle.cmp(&b.handle));
+        accounts.sort_by(|a, b| a.label.cmp(&b.label));
         let servers = data.servers.iter().map(|s| s.base_url.clone()).collect();
         Self { accounts, servers }
     }
 
-    pub fn account(&self, handle: &str) -> Option<&AccountRow> {
-        self.accounts.iter().find(|a| a.handle == handle)
+    pub fn account(&self, key: &AccountKey) -> Option<&AccountRow> {
+        self.accounts.iter().find(|a| a.key == *key)
     }
 
     /// Whether any stored account lives on this server (then a new sign-in must force a login).

@@ -213,3 +213,15 @@ pub fn redirect_port(authorize_url: &str) -> u16 {
         .into_owned();
     url::Url::parse(&redirect).unwrap().port().unwrap()
 }
+
+/// Waits until nothing listens on 127.0.0.1:`port` any more; panics after 10 seconds.
+pub fn wait_port_closed(port: u16) {
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the listener on port {port} is still open"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}

@@ -15,6 +15,8 @@ pub struct Pty {
     writer: Box<dyn Write + Send>,
     parser: Arc<Mutex<vt100::Parser>>,
     raw: Arc<Mutex<Vec<u8>>>,
+    /// Ends once the program's side of the terminal is closed and all its output was read.
+    reader: std::thread::JoinHandle<()>,
 }
 
 pub const ENTER: &str = "\r";
@@ -56,7 +58,7 @@ impl Pty {
         let (p, r) = (Arc::clone(&parser), Arc::clone(&raw));
         // The master must stay alive while the reader runs; the thread owns it.
         let master = pair.master;
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             let _master = master;
             let mut buf = [0u8; 8192];
             loop {
@@ -78,6 +80,7 @@ impl Pty {
             writer,
             parser,
             raw,
+            reader,
         }
     }
 
@@ -118,12 +121,30 @@ impl Pty {
     }
 
     pub fn send(&mut self, text: &str) {
+        let before = self.output_len();
         self.writer
             .write_all(text.as_bytes())
             .expect("write to pty");
         self.writer.flush().expect("flush pty");
-        // Give the program a moment to handle one key before the next, as a person would.
-        std::thread::sleep(Duration::from_millis(40));
+        self.wait_for_output(before);
+    }
+
+    /// Polls until the program wrote more than `before` bytes: it redraws after every input, so
+    /// then it has read this input, and the next one cannot run into it (a bare Esc followed at
+    /// once by more bytes would read as Alt+key). Gives up quietly after 5 seconds, for input
+    /// that ends the program without a word.
+    fn wait_for_output(&self, before: usize) {
+        let start = Instant::now();
+        while self.output_len() <= before && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    fn output_len(&self) -> usize {
+        self.raw
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 
     /// Types text as one bracketed paste.
@@ -131,11 +152,21 @@ impl Pty {
         self.send(&format!("\x1b[200~{text}\x1b[201~"));
     }
 
+    /// After the exit: polls until the reader has taken everything the program wrote (it ends
+    /// when the terminal closes), so the screen shows the last words.
+    fn wait_for_last_output(&self) {
+        let start = Instant::now();
+        while !self.reader.is_finished() && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
     /// Waits for the program to exit and returns its exit code.
     pub fn wait_exit(&mut self) -> u32 {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
+                self.wait_for_last_output();
                 return status.exit_code();
             }
             if start.elapsed() > Duration::from_secs(20) {

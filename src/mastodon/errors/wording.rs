@@ -112,6 +112,20 @@ pub fn retry_wording(reset: Timestamp, now: &Zoned) -> String {
     }
 }
 
+impl ApiError {
+    /// The message, with any time in it worded relative to `now` (the wizard passes its
+    /// injected clock; `Display` reads the system's).
+    pub fn wording_at(&self, now: &Zoned) -> String {
+        match self {
+            ApiError::RateLimited { reset: Some(reset) } => format!(
+                "the server refused because of too many requests in a short time. Try again {}.",
+                retry_wording(*reset, now)
+            ),
+            other => other.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -147,11 +161,9 @@ impl fmt::Display for ApiError {
                 f,
                 "this does not look like a Mastodon server: {reason}. Check that the name is the Mastodon server itself, not a website about it."
             ),
-            ApiError::RateLimited { reset: Some(reset) } => write!(
-                f,
-                "the server refused because of too many requests in a short time. Try again {}.",
-                retry_wording(*reset, &Zoned::now())
-            ),
+            ApiError::RateLimited { reset: Some(_) } => {
+                f.write_str(&self.wording_at(&Zoned::now()))
+            }
             ApiError::RateLimited { reset: None } => f.write_str(
                 "the server refused because of too many requests in a short time. Wait a few minutes, then try again.",
             ),

@@ -10,10 +10,40 @@ use crate::mastodon::base_url::BaseUrl;
 use crate::mastodon::errors::CodeInputError;
 use crate::secret::Secret;
 
+/// The per-link secrets: the `state` the answer must carry, and the PKCE verifier.
+pub struct LinkSecrets {
+    pub state: String,
+    pub verifier: Option<Secret>,
+}
+
+impl LinkSecrets {
+    /// Fresh ones from the operating system's generator (the wizard draws its own from an
+    /// injected generator, so its screens are a pure function of their inputs).
+    pub fn random() -> LinkSecrets {
+        LinkSecrets {
+            state: random_token(24),
+            verifier: Some(Secret::new(random_token(32))),
+        }
+    }
+}
+
 /// Builds the authorize URL with a fresh random `state` and, when asked, a PKCE S256 pair.
 pub fn authorize_url(base: &BaseUrl, params: &AuthorizeParams) -> AuthorizeRequest {
-    let state = random_token(24);
-    let pkce_verifier = params.pkce.then(|| Secret::new(random_token(32)));
+    authorize_url_with(base, params, &LinkSecrets::random())
+}
+
+/// Builds the authorize URL with these secrets; the verifier is used only when `params.pkce`.
+pub fn authorize_url_with(
+    base: &BaseUrl,
+    params: &AuthorizeParams,
+    secrets: &LinkSecrets,
+) -> AuthorizeRequest {
+    let state = secrets.state.clone();
+    let pkce_verifier = secrets
+        .verifier
+        .as_ref()
+        .filter(|_| params.pkce)
+        .map(Secret::duplicate);
     let mut url = base.endpoint("/oauth/authorize");
     {
         let mut query = url.query_pairs_mut();

@@ -1,0 +1,288 @@
+//! The wizard's flow: which screen comes after which, in one place. Screens return an
+//! `Outcome`; `next` maps each `Exit` to the following screen, and `route` is the one start
+//! routing ("Home when there are accounts, else the server step").
+//!
+//! `update` does no I/O and reads no clock: slow work leaves as an `Effect`, and its result comes
+//! back later as a `Msg` stamped with the request it answers. Time and randomness are injected by
+//! the runner into the `Session`.
+
+use std::collections::BTreeSet;
+
+use crate::platform::ClipboardKind;
+use crate::secret::Secret;
+
+use super::authorize::AuthorizeScreen;
+use super::home::HomeScreen;
+use super::msg::{Copied, Effect, Key, Msg};
+use super::outcome::{Exit, Outcome};
+use super::register::RegisterScreen;
+use super::scopes::ScopesScreen;
+use super::server::ServerScreen;
+use super::state::{NoticeKind, Session, Start, VaultStatus};
+use super::theme::Theme;
+use super::unlock::UnlockScreen;
+use super::verify::VerifyScreen;
+use super::view::{self, Screen};
+
+pub enum Step {
+    Unlock(UnlockScreen),
+    Home(HomeScreen),
+    Server(ServerScreen),
+    Scopes(ScopesScreen),
+    Register(RegisterScreen),
+    Authorize(AuthorizeScreen),
+    Verify(VerifyScreen),
+}
+
+/// The next screen and the work to start with it.
+type Next = (Step, Vec<Effect>);
+
+/// A screen that stays is wrapped back into its step; one that exits is replaced by `next`.
+fn settle<S>(outcome: Outcome<S>, wrap: fn(S) -> Step, session: &mut Session) -> Next {
+    match outcome {
+        Outcome::Stay(screen, effects) => (wrap(screen), effects),
+        Outcome::Exit(exit) => next(*exit, session),
+    }
+}
+
+/// Where the wizard goes once the vault question is settled: straight to a server given on the
+/// command line, Home when the vault has accounts, otherwise the server step.
+fn route(start: Start, session: &mut Session) -> Next {
+    match start {
+        Start::Add(Some(server)) => server_step(ServerScreen::submit_text(&server, session)),
+        Start::Home if session.view().is_some_and(|v| !v.accounts.is_empty()) => home(),
+        Start::Add(None) | Start::Home => empty_server(),
+    }
+}
+
+fn home() -> Next {
+    (Step::Home(HomeScreen::default()), Vec::new())
+}
+
+fn empty_server() -> Next {
+    (Step::Server(ServerScreen::new("")), Vec::new())
+}
+
+fn server_step((screen, effects): (ServerScreen, Vec<Effect>)) -> Next {
+    (Step::Server(screen), effects)
+}
+
+/// The one map from how a step ended to the screen that follows.
+fn next(exit: Exit, session: &mut Session) -> Next {
+    match exit {
+        Exit::Unlocked(start) => route(start, session),
+        Exit::Home => home(),
+        Exit::AddAccount => empty_server(),
+        Exit::AddOn(server) => server_step(ServerScreen::submit_text(&server, session)),
+        Exit::Reauthorize { server, target } => {
+            server_step(ServerScreen::reauthorize(&server, target, session))
+        }
+        Exit::Discovered(pick) => {
+            let previous = pick
+                .reauth
+                .as_ref()
+                .map(|r| r.scopes.iter().cloned().collect());
+            (Step::Scopes(ScopesScreen::new(pick, previous)), Vec::new())
+        }
+        Exit::EditServer(text) => (Step::Server(ServerScreen::new(&text)), Vec::new()),
+        Exit::ScopesChosen(pick, scopes) => {
+            let (screen, effects) = RegisterScreen::start(pick, scopes, session);
+            (Step::Register(screen), effects)
+        }
+        Exit::ChangeScopes(pick, scopes) => {
+            let checked: BTreeSet<String> = scopes.into_iter().collect();
+            (
+                Step::Scopes(ScopesScreen::new(pick, Some(checked))),
+                Vec::new(),
+            )
+        }
+        Exit::AppReady(pick, scopes, prepared) => {
+            let (screen, effects) = AuthorizeScreen::start(pick, scopes, prepared, session);
+            (Step::Authorize(screen), effects)
+        }
+        Exit::Granted(granted) => {
+            let (screen, effects) = VerifyScreen::start(granted, session);
+            (Step::Verify(screen), effects)
+        }
+    }
+}
+
+impl Step {
+    fn update(self, msg: Msg, session: &mut Session) -> Next {
+        match self {
+            Step::Unlock(s) => settle(s.update(msg, session), Step::Unlock, session),
+            Step::Home(s) => settle(s.update(msg, session), Step::Home, session),
+            Step::Server(s) => settle(s.update(msg, session), Step::Server, session),
+            Step::Scopes(s) => settle(s.update(&msg), Step::Scopes, session),
+            Step::Register(s) => settle(s.update(msg, session), Step::Register, session),
+            Step::Authorize(s) => settle(s.update(msg, session), Step::Authorize, session),
+            Step::Verify(s) => settle(s.update(msg, session), Step::Verify, session),
+        }
+    }
+
+    pub fn screen(&self) -> &dyn Screen {
+        match self {
+            Step::Unlock(s) => s,
+            Step::Home(s) => s,
+            Step::Server(s) => s,
+            Step::Scopes(s) => s,
+            Step::Register(s) => s,
+            Step::Authorize(s) => s,
+            Step::Verify(s) => s,
+        }
+    }
+
+    /// True while the keyboard types into a text field (then `q` and `?` are text).
+    pub fn text_focused(&self) -> bool {
+        match self {
+            Step::Unlock(_) | Step::Server(_) => true,
+            Step::Authorize(s) => s.code_focused(),
+            Step::Verify(s) => s.text_focused(),
+            Step::Home(_) | Step::Scopes(_) | Step::Register(_) => false,
+        }
+    }
+
+    /// True while a spinner is on screen (the only time the runner ticks).
+    pub fn busy(&self) -> bool {
+        match self {
+            Step::Unlock(s) => s.busy(),
+            Step::Home(s) => s.busy(),
+            Step::Server(s) => s.busy(),
+            Step::Scopes(_) => false,
+            Step::Register(s) => s.busy(),
+            Step::Authorize(s) => s.busy(),
+            Step::Verify(s) => s.busy(),
+        }
+    }
+}
+
+pub struct State {
+    pub step: Step,
+    pub session: Session,
+    pub help: bool,
+}
+
+impl State {
+    /// The first state and the work to start right after the first frame.
+    pub fn new(
+        start: Start,
+        session: Session,
+        env_passphrase: Option<Secret>,
+    ) -> (Self, Vec<Effect>) {
+        let mut session = session;
+        let (step, effects) = if matches!(session.vault, VaultStatus::Locked) {
+            let (screen, effects) = UnlockScreen::start(start, env_passphrase, &mut session);
+            (Step::Unlock(screen), effects)
+        } else {
+            route(start, &mut session)
+        };
+        (
+            Self {
+                step,
+                session,
+                help: false,
+            },
+            effects,
+        )
+    }
+
+    pub fn spinner_visible(&self) -> bool {
+        self.step.busy()
+    }
+
+    pub fn render(&self, frame: &mut ratatui::Frame, theme: Theme) {
+        view::render(self.step.screen(), &self.session, self.help, frame, theme);
+    }
+}
+
+/// The wizard's one transition function.
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    // A stored token read for copying: copy it now (the clipboard lives in the executor).
+    let msg = match msg {
+        Msg::CopyFetched { generation, token } => {
+            return vec![Effect::Copy {
+                what: Copied::Token,
+                text: token,
+                generation,
+            }];
+        }
+        Msg::VaultCreated { view } => {
+            state.session.vault = VaultStatus::Unlocked(view);
+            return Vec::new();
+        }
+        other => other,
+    };
+    match &msg {
+        Msg::Key(Key::Ctrl('c')) => {
+            state.session.quit = true;
+            return Vec::new();
+        }
+        Msg::Resize => return Vec::new(),
+        Msg::Tick => {
+            state.session.spinner = state.session.spinner.wrapping_add(1);
+            return Vec::new();
+        }
+        Msg::Key(_) if state.help => {
+            state.help = false;
+            return Vec::new();
+        }
+        Msg::Key(Key::Char('?')) if !state.step.text_focused() => {
+            state.help = true;
+            return Vec::new();
+        }
+        Msg::Key(Key::Char('q')) if !state.step.text_focused() => {
+            state.session.quit = true;
+            return Vec::new();
+        }
+        Msg::Key(_) | Msg::Paste(_) => state.session.notice = None,
+        Msg::Copied { what, result } => {
+            copied_notice(
+                &mut state.session,
+                *what,
+                result.as_ref().map(|k| *k).map_err(ToString::to_string),
+            );
+            return Vec::new();
+        }
+        Msg::ClipboardExpired { generation } => {
+            if *generation == state.session.clipboard_generation {
+                state.session.notify(
+                    NoticeKind::Info,
+                    "The copied token was cleared from the clipboard.",
+                );
+                return vec![Effect::ClearClipboard {
+                    generation: *generation,
+                }];
+            }
+            return Vec::new();
+        }
+        _ => {}
+    }
+    // Move the step out, let it produce its successor, put that back. The placeholder is
+    // overwritten on the next line and never drawn.
+    let step = std::mem::replace(&mut state.step, Step::Home(HomeScreen::default()));
+    let (next, effects) = step.update(msg, &mut state.session);
+    state.step = next;
+    effects
+}
+
+fn copied_notice(session: &mut Session, what: Copied, result: Result<ClipboardKind, String>) {
+    let thing = match what {
+        Copied::Url => "The sign-in link",
+        Copied::Token => "The token",
+    };
+    match result {
+        Ok(kind) => {
+            let how = match kind {
+                ClipboardKind::Desktop => "copied to the clipboard",
+                ClipboardKind::Terminal => "copied through the terminal (OSC 52)",
+            };
+            let tail = if what == Copied::Token {
+                "; cleared again in 45 s"
+            } else {
+                ""
+            };
+            session.notify(NoticeKind::Success, format!("{thing} was {how}{tail}."));
+        }
+        Err(error) => session.notify(NoticeKind::Error, error),
+    }
+}

@@ -1,0 +1,73 @@
+//! Re-authorizing a stored account.
+
+use super::*;
+
+/// Home → details → Re-authorize, signing in as `as_id`; returns the state at the verify result.
+fn reauthorize_as(as_id: &str, as_name: &str) -> State {
+    let view = view_with(vec![row(
+        "alice@social.example",
+        "1",
+        Some(CheckStatus::Revoked),
+    )]);
+    let (mut state, _) = start(VaultStatus::Unlocked(view), Start::Home, None);
+    key(&mut state, Key::Enter);
+    for _ in 0..3 {
+        key(&mut state, Key::Right);
+    }
+    let effects = key(&mut state, Key::Enter);
+    let stamp = stamp_of(&effects);
+    discovered(&mut state, stamp, true);
+    assert!(screen(&state).contains("Selected: profile"));
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    app_ready(&mut state, stamp, true);
+    assert!(
+        screen(&state).contains("force_login=true") || {
+            let Step::Authorize(a) = &state.step else {
+                panic!()
+            };
+            a.url().contains("force_login=true")
+        }
+    );
+    let stamp = submit_code(&mut state, "code");
+    let stamp = exchanged(&mut state, stamp, "tok-new");
+    let effects = send(
+        &mut state,
+        Msg::Verified {
+            stamp,
+            result: Ok(account(as_id, as_name)),
+        },
+    );
+    if as_id == "1" {
+        let [Effect::Save { save, .. }] = effects.as_slice() else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(save.account.id, "1");
+    } else {
+        assert!(effects.is_empty(), "{effects:?}");
+    }
+    state
+}
+
+#[test]
+fn reauthorizing_the_same_account_replaces_its_token() {
+    reauthorize_as("1", "alice");
+}
+
+#[test]
+fn reauthorizing_as_another_account_never_overwrites_the_first() {
+    let mut state = reauthorize_as("2", "bob");
+    let s = screen(&state);
+    assert!(s.contains("This is not @alice@social.example"), "{s}");
+    snap("verify_wrong_account", &state);
+    // Save separately: a normal save of bob (not a replacement of alice).
+    let effects = key(&mut state, Key::Enter);
+    let [Effect::Save { save, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(save.account.id, "2");
+    // Or discard: nothing is saved.
+    let mut state = reauthorize_as("2", "bob");
+    key(&mut state, Key::Right);
+    assert!(key(&mut state, Key::Enter).is_empty());
+    assert!(screen(&state).contains("old token was kept"));
+}

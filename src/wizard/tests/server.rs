@@ -1,0 +1,72 @@
+//! The Server step: parsing, discovery, known servers.
+
+use super::*;
+
+// ---- Server step ----
+
+#[test]
+fn empty_vault_starts_at_the_server_step_and_rejects_bad_input_keeping_the_text() {
+    let (mut state, effects) = start(VaultStatus::Missing, Start::Home, None);
+    assert!(effects.is_empty());
+    assert!(screen(&state).contains("1/5 Server"));
+    typed(&mut state, "http://evil.example");
+    assert!(key(&mut state, Key::Enter).is_empty());
+    let s = screen(&state);
+    assert!(s.contains("Server: ▏http://evil.example"), "{s}");
+    assert!(s.contains("http"), "{s}");
+    snap("server_plain_http_error", &state);
+}
+
+#[test]
+fn discovery_failure_is_inline_and_a_stale_result_is_dropped() {
+    // `add SERVER` starts discovery right away.
+    let (mut state2, effects) = start(
+        VaultStatus::Missing,
+        Start::Add(Some("social.example".into())),
+        None,
+    );
+    let stamp = stamp_of(&effects);
+    // Esc stops waiting; the late answer must not move the wizard on.
+    key(&mut state2, Key::Esc);
+    send(
+        &mut state2,
+        Msg::Discovered {
+            stamp,
+            result: Ok(caps(true)),
+        },
+    );
+    assert!(matches!(state2.step, Step::Server(_)));
+    // A real failure shows what to do and keeps the typed text.
+    let stamp = stamp_of(&key(&mut state2, Key::Enter));
+    send(
+        &mut state2,
+        Msg::Discovered {
+            stamp,
+            result: Err(ApiError::Timeout {
+                host: "social.example".into(),
+                seconds: 30,
+            }),
+        },
+    );
+    let s = screen(&state2);
+    assert!(s.contains("social.example did not answer"), "{s}");
+    assert!(s.contains("Server: ▏social.example"), "{s}");
+    snap("server_timeout", &state2);
+    // Typing clears the error.
+    key(&mut state2, Key::Char('x'));
+    assert!(!screen(&state2).contains("did not answer"));
+}
+
+#[test]
+fn known_servers_are_offered() {
+    let view = view_with(vec![row(
+        "alice@social.example",
+        "1",
+        Some(CheckStatus::Valid),
+    )]);
+    let (mut state, _) = start(VaultStatus::Unlocked(view), Start::Add(None), None);
+    key(&mut state, Key::Down);
+    let s = screen(&state);
+    assert!(s.contains("Server: ▏social.example"), "{s}");
+    snap("server_known_servers", &state);
+}
