@@ -81,7 +81,7 @@ pub fn handle_clash(data: &VaultData, new: &NewAccount) -> Option<ExistingEntry>
         .find(|a| !same_base(&a.server, new.server.base.as_str()))
         .map(|a| ExistingEntry {
             key: a.key(),
-            server: a.server.trim_end_matches('/').to_owned(),
+            server: crate::base_url::canonical(&a.server),
             handle: a.handle(),
         })
 }
@@ -100,7 +100,7 @@ pub fn save(
         for (base, app) in &fresh {
             data.add_app(base, stored_app(app, now));
         }
-        let base = new.server.base.as_str().trim_end_matches('/').to_owned();
+        let base = new.server.base.as_str().to_owned();
         let server = data.add_app(&base, stored_app(&new.app, now));
         server.domain.clone_from(&new.server.domain);
         server.software = Some(new.server.software.clone());

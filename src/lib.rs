@@ -6,6 +6,7 @@
 //! `error` words every user-facing message and maps errors to exit codes.
 
 pub mod accounts;
+pub mod base_url;
 pub mod cli;
 pub mod commands;
 pub mod error;

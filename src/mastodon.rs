@@ -6,7 +6,7 @@
 //! wording beside them (`errors/wording.rs`).
 
 pub mod account;
-pub mod base_url;
+pub use crate::base_url;
 pub mod callback;
 pub mod classify;
 pub mod client;

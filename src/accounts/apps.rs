@@ -77,7 +77,7 @@ impl PendingApps {
 
     /// Remembers an app just registered on `base`.
     pub fn add(&self, base: &BaseUrl, app: &RegisteredApp) {
-        let base = base.as_str().trim_end_matches('/').to_owned();
+        let base = base.as_str().to_owned();
         self.lock().push((base, duplicate_app(app)));
     }
 

@@ -25,7 +25,7 @@ pub fn run(query: &str, command: &[OsString], env: &Env) -> Result<ExitCode, Err
         known: Vec::new(),
     };
     let account = vault.data().find_account(&key).ok_or_else(unknown)?;
-    let base = account.server.trim_end_matches('/').to_owned();
+    let base = crate::base_url::canonical(&account.server);
     let token = accounts::token_of(vault.data(), &key).ok_or_else(unknown)?;
     drop(vault);
 

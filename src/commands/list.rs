@@ -12,7 +12,7 @@ use crate::vault::{CheckStatus, StoredAccount};
 #[derive(Serialize)]
 struct JsonAccount<'a> {
     account: String,
-    server: &'a str,
+    server: String,
     scopes: &'a [String],
     created_at: Timestamp,
     last_checked_at: Option<Timestamp>,
@@ -47,7 +47,7 @@ fn print_json(accounts: &[StoredAccount]) -> Result<(), Error> {
             .iter()
             .map(|a| JsonAccount {
                 account: a.handle(),
-                server: a.server.trim_end_matches('/'),
+                server: crate::base_url::canonical(&a.server),
                 scopes: &a.scopes,
                 created_at: a.created_at,
                 last_checked_at: a.last_checked_at,
@@ -107,7 +107,7 @@ fn row(account: &StoredAccount, label: &str, now: Timestamp) -> Vec<Cell> {
     };
     vec![
         (label.to_owned(), Tone::Plain),
-        (account.server.trim_end_matches('/').to_owned(), Tone::Plain),
+        (crate::base_url::canonical(&account.server), Tone::Plain),
         (account.scopes.join(" "), Tone::Plain),
         status,
         when,

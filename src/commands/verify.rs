@@ -67,7 +67,7 @@ pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error>
         .map(|a| Row {
             key: a.key(),
             handle: a.handle(),
-            server: a.server.trim_end_matches('/').to_owned(),
+            server: crate::base_url::canonical(&a.server),
         })
         .filter(|row| {
             items.iter().any(|i| i.key == row.key) || unparsable.iter().any(|o| o.key == row.key)

@@ -19,7 +19,7 @@ use super::sanitize::{is_scope_token, is_unsafe_char, sanitize_hint};
 use crate::secret::Secret;
 
 pub use authorize::{
-    LinkSecrets, authorize_url, authorize_url_with, parse_pasted_code, pkce_challenge,
+    LinkSecrets, authorize_url, authorize_url_with, parse_pasted_code, pasted_query, pkce_challenge,
 };
 
 /// Longest dropped scope kept for the report.

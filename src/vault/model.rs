@@ -102,11 +102,9 @@ pub enum Resolve {
     Ambiguous { candidates: Vec<String> },
 }
 
-/// Base URLs compare without a trailing slash and case-insensitively (`Url::as_str` of an
-/// origin ends in `/`; the stored form may not).
+/// Whether two stored base URLs name the same server (`base_url::same`).
 pub fn same_base(a: &str, b: &str) -> bool {
-    a.trim_end_matches('/')
-        .eq_ignore_ascii_case(b.trim_end_matches('/'))
+    crate::base_url::same(a, b)
 }
 
 /// Handles compare case-insensitively and with or without the leading `@` users often type.
@@ -151,7 +149,7 @@ impl VaultData {
             .position(|s| same_base(&s.base_url, base));
         let index = existing.unwrap_or_else(|| {
             self.servers.push(StoredServer {
-                base_url: base.trim_end_matches('/').to_owned(),
+                base_url: crate::base_url::canonical(base),
                 domain: String::new(),
                 software: None,
                 version: None,

@@ -12,7 +12,7 @@ use crate::accounts::check::status_label;
 use crate::accounts::time::ago;
 use crate::accounts::tone::status_tone;
 use crate::accounts::{NotRevoked, Removal};
-use crate::mastodon::BaseUrl;
+use crate::base_url;
 use crate::secret::Secret;
 use crate::vault::model::{AccountKey, CheckStatus};
 
@@ -89,11 +89,6 @@ pub struct HomeScreen {
     /// The accounts of the latest run, for its summary.
     run: BTreeSet<AccountKey>,
     details: Option<Details>,
-}
-
-/// The server as a person names it: its host (and port), without the scheme.
-fn host_of(base: &str) -> String {
-    BaseUrl::parse(base).map_or_else(|_| base.to_owned(), |b| b.host())
 }
 
 impl HomeScreen {
@@ -376,7 +371,7 @@ impl Screen for HomeScreen {
                 };
                 Row::new(vec![
                     Cell::from(format!("@{}", a.label)),
-                    Cell::from(host_of(&a.server)),
+                    Cell::from(base_url::short_name(&a.server)),
                     Cell::from(a.scopes.join(" ")),
                     Cell::from(check),
                 ])

@@ -93,26 +93,7 @@ pub fn parse_pasted_code(input: &str, expected_state: &str) -> Result<Secret, Co
     if text.is_empty() {
         return Err(CodeInputError::Empty);
     }
-    let query = if text.contains("://") {
-        match Url::parse(text) {
-            Ok(url) => Some(url.query().unwrap_or_default().to_owned()),
-            // An address the URL parser refuses (a bad port, say) still carries its query.
-            Err(_) => match text.split_once('?') {
-                Some((_, rest)) => Some(rest.split('#').next().unwrap_or_default().to_owned()),
-                None => return Err(CodeInputError::InvalidCharacters),
-            },
-        }
-    } else if let Some((_, query)) = text.split_once('?') {
-        Some(query.to_owned())
-    } else if ["code=", "state=", "error="]
-        .iter()
-        .any(|key| text.starts_with(key) || text.contains(&format!("&{key}")))
-    {
-        // A copied query, in whatever order its parameters came (a bare code has no `&`).
-        Some(text.to_owned())
-    } else {
-        None
-    };
+    let query = pasted_query(text)?;
     let Some(query) = query else {
         return check_code(text).map(Secret::new);
     };
@@ -138,6 +119,34 @@ pub fn parse_pasted_code(input: &str, expected_state: &str) -> Result<Secret, Co
     }
     let code = code.ok_or(CodeInputError::MissingCode)?;
     check_code(&code).map(Secret::new)
+}
+
+/// The query a pasted text carries, as `parse_pasted_code` reads it: the query of a callback
+/// address (even one whose port the URL parser refuses), the part after a `?`, or a copied
+/// query itself; `None` for a bare code. Public so the fuzz target checks the parser against
+/// its own reading, not a copy.
+pub fn pasted_query(text: &str) -> Result<Option<String>, CodeInputError> {
+    let text = text.trim();
+    Ok(if text.contains("://") {
+        match Url::parse(text) {
+            Ok(url) => Some(url.query().unwrap_or_default().to_owned()),
+            // An address the URL parser refuses (a bad port, say) still carries its query.
+            Err(_) => match text.split_once('?') {
+                Some((_, rest)) => Some(rest.split('#').next().unwrap_or_default().to_owned()),
+                None => return Err(CodeInputError::InvalidCharacters),
+            },
+        }
+    } else if let Some((_, query)) = text.split_once('?') {
+        Some(query.to_owned())
+    } else if ["code=", "state=", "error="]
+        .iter()
+        .any(|key| text.starts_with(key) || text.contains(&format!("&{key}")))
+    {
+        // A copied query, in whatever order its parameters came (a bare code has no `&`).
+        Some(text.to_owned())
+    } else {
+        None
+    })
 }
 
 /// Codes are URL-safe tokens (Mastodon: 43 characters of base64url). Anything with spaces or

@@ -10,6 +10,8 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 
+use crate::base_url;
+
 use super::{CheckStatus, Resolve, StoredAccount, VaultData, normalise_handle, same_base};
 
 /// The identity of a stored account: the base URL it was signed in on (without a trailing slash,
@@ -24,7 +26,7 @@ pub struct AccountKey {
 impl AccountKey {
     pub fn new(server: &str, id: &str) -> AccountKey {
         AccountKey {
-            server: server.trim_end_matches('/').to_ascii_lowercase(),
+            server: base_url::canonical(server),
             id: id.to_owned(),
         }
     }
@@ -41,20 +43,16 @@ impl StoredAccount {
 }
 
 /// The base URL as people read it: `social.example`, `127.0.0.1:3308` (no scheme, no slash).
-pub fn server_name(base: &str) -> &str {
-    let base = base.trim_end_matches('/');
-    base.strip_prefix("https://")
-        .or_else(|| base.strip_prefix("http://"))
-        .unwrap_or(base)
+pub fn server_name(base: &str) -> String {
+    base_url::short_name(base)
 }
 
 /// Whether `typed` (a URL or a `host[:port]`) names the server at `base`.
 fn names_server(base: &str, typed: &str) -> bool {
-    let typed = typed.trim().trim_end_matches('/');
     if typed.contains("://") {
         same_base(base, typed)
     } else {
-        server_name(base).eq_ignore_ascii_case(typed)
+        server_name(base).eq_ignore_ascii_case(&base_url::short_name(typed))
     }
 }
 
@@ -113,10 +111,10 @@ impl VaultData {
                     return handle.clone();
                 }
                 let name = server_name(&account.server);
-                if !others().any(|a| server_name(&a.server).eq_ignore_ascii_case(name)) {
+                if !others().any(|a| server_name(&a.server).eq_ignore_ascii_case(&name)) {
                     format!("{handle} ({name})")
                 } else if !others().any(|a| same_base(&a.server, &account.server)) {
-                    format!("{handle} ({})", account.server.trim_end_matches('/'))
+                    format!("{handle} ({})", base_url::canonical(&account.server))
                 } else {
                     // The same server gave two ids one username (an account deleted and made
                     // again): only the id tells them apart.
@@ -144,7 +142,7 @@ impl VaultData {
         }
         let picks = |name: &String| self.resolve(name).is_ok_and(|a| a.is(key));
         let short = format!("{handle}@{}", server_name(&account.server));
-        let long = format!("{handle}@{}", account.server.trim_end_matches('/'));
+        let long = format!("{handle}@{}", base_url::canonical(&account.server));
         Some(
             [short, long]
                 .into_iter()

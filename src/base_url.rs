@@ -1,7 +1,10 @@
 //! A server's base URL: scheme, host and port only, normalised once.
 //!
 //! Every endpoint is derived from it; the vault stores it as text (`https://social.example`, no
-//! trailing slash). Parsing a stored string tolerates the trailing slash older vaults kept.
+//! trailing slash). Parsing a stored string tolerates the trailing slash older vaults kept. A
+//! value type below every layer (like `secret`), so the vault can compare stored addresses
+//! with the same rules the protocol layer uses; [`canonical`], [`same`] and [`short_name`] are
+//! those rules for text as stored.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -159,6 +162,32 @@ impl<'de> Deserialize<'de> for BaseUrl {
 }
 
 /// Loopback: 127.0.0.0/8, `::1` (also as an IPv4-mapped address), and the name `localhost`.
+/// A stored base URL in its canonical form: [`BaseUrl::as_str`] when it parses; otherwise the
+/// text lower-cased without trailing slashes (an address an old vault kept as typed), so that
+/// two spellings of one server still compare equal.
+pub fn canonical(text: &str) -> String {
+    match BaseUrl::parse(text) {
+        Ok(base) => base.text,
+        Err(_) => text.trim().trim_end_matches('/').to_ascii_lowercase(),
+    }
+}
+
+/// Whether two stored base URLs name the same server.
+pub fn same(a: &str, b: &str) -> bool {
+    a == b || canonical(a) == canonical(b)
+}
+
+/// A stored base URL as people read it, `host[:port]` ([`BaseUrl::host`]); the text without
+/// scheme and trailing slashes when it does not parse.
+pub fn short_name(text: &str) -> String {
+    if let Ok(base) = BaseUrl::parse(text) {
+        return base.host();
+    }
+    let text = text.trim();
+    let rest = text.split_once("://").map_or(text, |(_, rest)| rest);
+    rest.trim_end_matches('/').to_owned()
+}
+
 pub fn is_loopback_host<S: AsRef<str>>(host: &Host<S>) -> bool {
     match host {
         Host::Domain(d) => d.as_ref().eq_ignore_ascii_case("localhost"),
@@ -202,6 +231,24 @@ mod tests {
 
     fn base(text: &str) -> BaseUrl {
         BaseUrl::parse(text).unwrap()
+    }
+
+    /// Stored text compares by the same rules, and text that does not parse still compares.
+    #[test]
+    fn stored_text_is_canonical_compared_and_named_by_one_rule() {
+        assert_eq!(
+            canonical("HTTPS://Social.Example/"),
+            "https://social.example"
+        );
+        assert_eq!(canonical("http://127.0.0.1:3000"), "http://127.0.0.1:3000");
+        assert!(same("https://social.example/", "https://SOCIAL.example"));
+        assert!(!same("http://127.0.0.1:8002", "http://localhost:8002"));
+        assert_eq!(canonical("not a url//"), "not a url");
+        assert!(same("Not A URL/", "not a url"));
+        assert_eq!(short_name("https://social.example/"), "social.example");
+        assert_eq!(short_name("http://127.0.0.1:3308"), "127.0.0.1:3308");
+        assert_eq!(short_name("127.0.0.1:3308/"), "127.0.0.1:3308");
+        assert_eq!(short_name("ftp://x.example/"), "x.example");
     }
 
     #[test]
