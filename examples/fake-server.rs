@@ -1,8 +1,11 @@
 //! Runs the tests' fake Mastodon server by hand, to try the wizard against it:
 //!
 //! ```text
-//! cargo run --example fake-server -- [--mode mastodon-4.7|mastodon-4.2|snac] [--port N] [--domain D]
+//! cargo run --example fake-server -- [--mode MODE] [--quirk NAME]... [--port N] [--domain D]
 //! ```
+//!
+//! Modes: mastodon-4.7 (the default), mastodon-4.2, snac, takahe, gotosocial, mitra. Each `--quirk`
+//! switches on one more behaviour seen on a real server (see `Quirks::NAMES`).
 //!
 //! It prints its URL and how to approve an authorization request, then serves until Ctrl-C.
 
@@ -14,13 +17,14 @@ mod fake_server;
 
 use std::process::ExitCode;
 
-use fake_server::{Config, FakeServer, Mode};
+use fake_server::{Config, FakeServer, Mode, Quirks};
 
-const USAGE: &str =
-    "usage: fake-server [--mode mastodon-4.7|mastodon-4.2|snac] [--port N] [--domain D]";
+const USAGE: &str = "usage: fake-server [--mode mastodon-4.7|mastodon-4.2|snac|takahe|gotosocial|mitra] \
+     [--quirk NAME]... [--port N] [--domain D]";
 
 fn parse_args(args: impl Iterator<Item = String>) -> Result<Config, String> {
     let mut config = Config::default();
+    let mut quirks = Vec::new();
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -36,12 +40,13 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Config, String> {
         match flag.as_str() {
             "--mode" => {
                 config.mode = match value.as_str() {
-                    "mastodon-4.7" | "mastodon" | "4.7" => Mode::Mastodon47,
-                    "mastodon-4.2" | "4.2" => Mode::Mastodon42,
-                    "snac" => Mode::Snac,
-                    other => return Err(format!("unknown mode {other}\n{USAGE}")),
-                }
+                    "mastodon" | "4.7" => Mode::Mastodon47,
+                    "4.2" => Mode::Mastodon42,
+                    name => Mode::from_name(name)
+                        .ok_or_else(|| format!("unknown mode {name}\n{USAGE}"))?,
+                };
             }
+            "--quirk" => quirks.push(value),
             "--port" => {
                 config.port = value
                     .parse()
@@ -50,6 +55,14 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Config, String> {
             "--domain" => config.domain = value,
             other => return Err(format!("unknown option {other}\n{USAGE}")),
         }
+    }
+    // Quirks add to the mode's own, whatever the order of the flags.
+    if !quirks.is_empty() {
+        let mut set: Quirks = config.mode.quirks();
+        for name in &quirks {
+            set.switch_on(name)?;
+        }
+        config.quirks = Some(set);
     }
     Ok(config)
 }
@@ -66,12 +79,12 @@ fn main() -> ExitCode {
     let domain = config.domain.clone();
     let server = FakeServer::start_with(config);
     let base = server.base_url();
-    let name = match mode {
-        Mode::Mastodon47 => "Mastodon 4.7.0",
-        Mode::Mastodon42 => "Mastodon 4.2.10",
-        Mode::Snac => "snac 2.94",
-    };
-    println!("fake {name} server for {domain} listening on {base}");
+    println!(
+        "fake {} server ({}) for {domain} listening on {base}",
+        mode.name(),
+        mode.version()
+    );
+    println!("quirks: {:?}", server.quirks());
     println!("users: alice, bob (active), pat (pending), una (unconfirmed), dee (disabled)");
     println!();
     println!("To approve: open the authorize URL in a browser, type a user name, press Authorize.");

@@ -61,6 +61,7 @@ fn main() -> Result<()> {
                 mode: Mode::Mastodon47,
                 domain: format!("s{n}.example"),
                 port: 0,
+                quirks: None,
             })
         })
         .collect();

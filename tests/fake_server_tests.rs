@@ -7,6 +7,7 @@ mod accounts;
 mod faults;
 mod modes;
 mod oauth;
+mod quirks;
 
 use std::time::Duration;
 

@@ -131,6 +131,7 @@ async fn discovery_facts_per_mode() {
             Mode::Mastodon47 => ("Mastodon 4.7.0", "Mastodon", "4.7.0", "Fake Social"),
             Mode::Mastodon42 => ("Mastodon 4.2.10", "Mastodon", "4.2.10", "Fake Social"),
             Mode::Snac => ("snac 2.94", "snac", "2.94", "snac"),
+            other => panic!("{other:?} is not one of MODES"),
         };
         assert_eq!(caps.software.to_string(), software);
         assert_eq!(caps.software.name, name);

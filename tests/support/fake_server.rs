@@ -1,6 +1,8 @@
-//! A stateful fake Mastodon server for tests (and `examples/fake-server.rs`), faithful to what
-//! real servers were seen to do: apps, one-time codes that expire, client authentication,
+//! A stateful fake Mastodon server for tests (and `examples/fake-server.rs`), faithful to the
+//! server behaviour in ARCHITECTURE.md: apps, one-time codes that expire, client authentication,
 //! exact scope subsets, the loopback port rule, PKCE S256, token reuse, revoke, error bodies.
+//! `Quirks` add, one by one, what other servers were seen to do; the non-Mastodon modes bundle
+//! the quirks of one real server.
 //!
 //! Each server runs on its own thread with its own tokio runtime, so sync tests, async tests and
 //! pseudo-terminal tests can all use it; state access is synchronous. Dropping it stops it.
@@ -50,8 +52,128 @@ pub enum Mode {
     Mastodon47,
     /// Mastodon 4.2.x: no metadata, no `profile`, array `redirect_uris` dropped, PKCE ignored.
     Mastodon42,
-    /// snac 2.94, as observed: no OAuth metadata, no v2 instance answer.
+    /// snac 2.94: no metadata or v2 instance, `scope` instead of `scopes`, 422 with an empty body
+    /// for a bad token, empty error bodies.
     Snac,
+    /// Takahē 0.11: no metadata; exact redirect matching; `verify_credentials` needs `read`;
+    /// a bad token gets 400 HTML.
+    Takahe,
+    /// GoToSocial 0.20: no metadata yet `profile`; exact redirect matching; after Allow on a
+    /// redirect mismatch, `error=server_error`; no `collections` scopes.
+    GoToSocial,
+    /// Mitra 5.9: one redirect URI per app, matched exactly; 404 for a refused code; revoke needs
+    /// the token as a bearer; tokens expire; empty `scopes` echoed at registration.
+    Mitra,
+}
+
+/// Behaviours seen on real servers, each switchable on its own so that a test can pin one down.
+/// `Mode::quirks` gives the set a mode starts with; `Config::quirks` replaces it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)] // Independent switches, combined freely by tests.
+pub struct Quirks {
+    /// The metadata's `scopes_supported` lists only `read write follow push`.
+    pub coarse_scope_metadata: bool,
+    /// A redirect URI must equal a registered one exactly: no loopback port rule.
+    pub exact_redirect: bool,
+    /// An app registers one redirect URI: several get 400 `{"error":"invalid redirect URI"}`.
+    pub one_redirect_uri: bool,
+    /// `verify_credentials` needs `read`: anything narrower gets 403 `out_of_scope_for_token`.
+    pub verify_needs_read: bool,
+    /// A missing, unknown or revoked token gets 400 `text/html` "Invalid Bearer token".
+    pub bad_token_400_html: bool,
+    /// Each connection is closed after one response, without `Connection: close`.
+    pub close_after_response: bool,
+    /// `POST /oauth/revoke` also deletes the token's app (the app's other tokens live on).
+    pub revoke_deletes_app: bool,
+    /// `POST /oauth/revoke` needs the token in an `Authorization: Bearer` header as well
+    /// (401 with an empty body without it).
+    pub revoke_needs_bearer: bool,
+    /// The out-of-band page's body is literally `CODE&state=STATE`.
+    pub oob_code_and_state: bool,
+    /// A wrong, expired or reused code gets 404 `{"error":"authorization not found"}`.
+    pub refused_code_404: bool,
+    /// Tokens carry `expires_in` (seconds) and stop working after it.
+    pub token_lifetime_secs: Option<u64>,
+    /// The registration answer has `"scopes": []`, whatever was registered.
+    pub empty_scopes_echo: bool,
+    /// On a redirect URI mismatch the consent page is still shown, and Allow sends the browser to
+    /// the unregistered URI with `error=server_error`.
+    pub redirect_mismatch_server_error: bool,
+    /// These scopes are granted whatever was asked for (Mitra: `read write follow`).
+    pub granted_scopes: Option<Vec<String>>,
+    /// Authorization codes live this long instead of Mastodon's 600 s.
+    pub code_lifetime_secs: Option<i64>,
+}
+
+impl Mode {
+    /// Every mode with the name `examples/fake-server.rs` knows it by.
+    pub const NAMES: &'static [(&'static str, Mode)] = &[
+        ("mastodon-4.7", Mode::Mastodon47),
+        ("mastodon-4.2", Mode::Mastodon42),
+        ("snac", Mode::Snac),
+        ("takahe", Mode::Takahe),
+        ("gotosocial", Mode::GoToSocial),
+        ("mitra", Mode::Mitra),
+    ];
+
+    pub fn from_name(name: &str) -> Option<Mode> {
+        Mode::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, mode)| *mode)
+    }
+
+    pub fn name(self) -> &'static str {
+        Mode::NAMES
+            .iter()
+            .find(|(_, mode)| *mode == self)
+            .map_or("?", |(name, _)| name)
+    }
+}
+
+impl Quirks {
+    /// The names `examples/fake-server.rs --quirk NAME` switches on.
+    pub const NAMES: &'static [&'static str] = &[
+        "coarse-scopes",
+        "exact-redirect",
+        "one-redirect-uri",
+        "verify-needs-read",
+        "bad-token-400-html",
+        "close-after-response",
+        "revoke-deletes-app",
+        "revoke-needs-bearer",
+        "oob-code-and-state",
+        "refused-code-404",
+        "token-expires",
+        "empty-scopes-echo",
+        "redirect-mismatch-server-error",
+    ];
+
+    /// Switches one quirk on by name; `Err` names the known ones.
+    pub fn switch_on(&mut self, name: &str) -> Result<(), String> {
+        match name {
+            "coarse-scopes" => self.coarse_scope_metadata = true,
+            "exact-redirect" => self.exact_redirect = true,
+            "one-redirect-uri" => self.one_redirect_uri = true,
+            "verify-needs-read" => self.verify_needs_read = true,
+            "bad-token-400-html" => self.bad_token_400_html = true,
+            "close-after-response" => self.close_after_response = true,
+            "revoke-deletes-app" => self.revoke_deletes_app = true,
+            "revoke-needs-bearer" => self.revoke_needs_bearer = true,
+            "oob-code-and-state" => self.oob_code_and_state = true,
+            "refused-code-404" => self.refused_code_404 = true,
+            "token-expires" => self.token_lifetime_secs = Some(30 * 24 * 3600),
+            "empty-scopes-echo" => self.empty_scopes_echo = true,
+            "redirect-mismatch-server-error" => self.redirect_mismatch_server_error = true,
+            other => {
+                return Err(format!(
+                    "unknown quirk {other}; known: {}",
+                    Quirks::NAMES.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A fault injected for every request whose path starts with a prefix.
@@ -137,6 +259,8 @@ pub struct Config {
     pub domain: String,
     /// 0 picks a free port.
     pub port: u16,
+    /// `None`: the mode's own quirks (`Mode::quirks`).
+    pub quirks: Option<Quirks>,
 }
 
 impl Default for Config {
@@ -145,6 +269,7 @@ impl Default for Config {
             mode: Mode::default(),
             domain: "social.example".into(),
             port: 0,
+            quirks: None,
         }
     }
 }
@@ -186,8 +311,14 @@ impl FakeServer {
             .expect("make the listener non-blocking");
         let addr = listener.local_addr().expect("the listener has an address");
         let base_url = format!("http://{addr}");
+        let quirks = config.quirks.unwrap_or_else(|| config.mode.quirks());
         let shared = Arc::new(Shared {
-            state: Mutex::new(state::State::new(config.mode, config.domain, base_url)),
+            state: Mutex::new(state::State::new(
+                config.mode,
+                quirks,
+                config.domain,
+                base_url,
+            )),
         });
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let app = router(shared.clone());
@@ -228,6 +359,22 @@ impl FakeServer {
 
     pub fn mode(&self) -> Mode {
         self.shared.lock().mode
+    }
+
+    /// A server of this mode with one quirk changed, e.g. `FakeServer::with_quirks(Mode::Mastodon47,
+    /// |q| q.exact_redirect = true)`.
+    pub fn with_quirks(mode: Mode, change: impl FnOnce(&mut Quirks)) -> FakeServer {
+        let mut quirks = mode.quirks();
+        change(&mut quirks);
+        FakeServer::start_with(Config {
+            mode,
+            quirks: Some(quirks),
+            ..Config::default()
+        })
+    }
+
+    pub fn quirks(&self) -> Quirks {
+        self.shared.lock().quirks.clone()
     }
 
     /// Sets `LOCAL_DOMAIN` (the default is "social.example").
@@ -394,6 +541,7 @@ fn router(shared: Arc<Shared>) -> Router {
                 .delete(authorize::destroy),
         )
         .route("/oauth/authorize/native", get(authorize::native))
+        .route("/oauth/oob", get(authorize::gotosocial_oob))
         .route("/oauth/token", post(tokens::token))
         .route("/oauth/revoke", post(tokens::revoke))
         .route(

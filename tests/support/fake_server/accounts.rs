@@ -1,4 +1,4 @@
-//! `GET /api/v1/accounts/verify_credentials`, with Mastodon's answers for each account state.
+//! `GET /api/v1/accounts/verify_credentials` (ARCHITECTURE.md, Server behaviour: Verify).
 
 use std::sync::Arc;
 
@@ -22,11 +22,16 @@ pub async fn verify_credentials(
         Err(response) => return *response,
     };
     let mode = state.mode;
-    if mode.is_mastodon() {
-        let accepted: &[&str] = if mode.is_modern() {
-            &["profile", "read", "read:accounts"]
-        } else {
+    if state.quirks.verify_needs_read && !token.scopes.iter().any(|s| s == "read") {
+        // Takahē: only the coarse `read` opens the account.
+        return api_error(StatusCode::FORBIDDEN, "out_of_scope_for_token");
+    }
+    // snac does not enforce scopes at all.
+    if mode != Mode::Snac {
+        let accepted: &[&str] = if mode == Mode::Mastodon42 {
             &["read", "read:accounts"]
+        } else {
+            &["profile", "read", "read:accounts"]
         };
         if !token.scopes.iter().any(|s| accepted.contains(&s.as_str())) {
             let mut response = api_error(
@@ -56,6 +61,12 @@ pub async fn verify_credentials(
             ),
         };
     };
+    if mode == Mode::GoToSocial && user.state == UserState::Disabled {
+        return api_error(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized: application not supplied",
+        );
+    }
     if mode.is_mastodon() {
         let refusal = match user.state {
             UserState::Active => None,

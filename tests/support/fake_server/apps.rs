@@ -1,4 +1,5 @@
-//! `POST /api/v1/apps` and `GET /api/v1/apps/verify_credentials`.
+//! `POST /api/v1/apps` and `GET /api/v1/apps/verify_credentials` (ARCHITECTURE.md, Server
+//! behaviour: Apps).
 
 use std::sync::Arc;
 
@@ -63,6 +64,13 @@ pub async fn create(
         errors.push("Application name can't be blank".into());
     }
     let uris: Vec<&str> = redirect_uri.split_whitespace().collect();
+    if state.quirks.one_redirect_uri && uris.len() > 1 {
+        // Mitra: one redirect URI per app.
+        return json(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": "invalid redirect URI"}),
+        );
+    }
     if uris.is_empty() {
         errors.push("Redirect URI can't be blank".into());
     } else if let Some(reason) = uris.iter().find_map(|u| super::uri::invalid_reason(u)) {
@@ -106,7 +114,10 @@ pub async fn create(
             scopes,
             website,
         };
-        let body = credential_json(&app, mode);
+        let mut body = credential_json(&app, mode);
+        if state.quirks.empty_scopes_echo {
+            body["scopes"] = json!([]);
+        }
         state.apps.push(app);
         json(StatusCode::OK, &body)
     } else if mode == Mode::Snac {
@@ -149,7 +160,7 @@ pub async fn verify(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: 
         Err(response) => return *response,
     };
     let Some(app) = state.app(&token.client_id) else {
-        return tokens::invalid_token_response(state.mode, false);
+        return tokens::invalid_token_response(&state, false);
     };
     let body = match state.mode {
         Mode::Mastodon47 => json!({
@@ -171,6 +182,11 @@ pub async fn verify(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: 
             json!({ "name": app.name, "website": app.website, "vapid_key": VAPID_KEY })
         }
         Mode::Snac => json!({ "name": app.name, "website": app.website }),
+        Mode::Takahe | Mode::GoToSocial | Mode::Mitra => json!({
+            "name": app.name,
+            "website": app.website,
+            "scopes": if state.quirks.empty_scopes_echo { Vec::new() } else { app.scopes.clone() },
+        }),
     };
     json(StatusCode::OK, &body)
 }

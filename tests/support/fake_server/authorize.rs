@@ -1,4 +1,5 @@
-//! `GET|POST|DELETE /oauth/authorize` and `/oauth/authorize/native`.
+//! `GET|POST|DELETE /oauth/authorize` and the out-of-band pages (ARCHITECTURE.md, Server behaviour:
+//! Authorize).
 
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use serde_json::json;
 use super::common::{Params, json};
 use super::state::{Grant, State, parse_scopes, random_secret};
 use super::uri::{is_oob, matches_any, with_query};
-use super::{Approval, Shared, html};
+use super::{Approval, Mode, Shared, html};
 
 /// A request that passed Doorkeeper's `PreAuthorization`.
 #[derive(Debug, Clone)]
@@ -25,6 +26,9 @@ pub struct PreAuth {
     pub code_challenge_method: Option<String>,
     pub force_login: bool,
     pub fragment: bool,
+    /// The redirect URI matched no registered one, and this server says so only after Allow
+    /// (`Quirks::redirect_mismatch_server_error`).
+    pub redirect_mismatch: bool,
 }
 
 /// An authorize-page error: shown as HTML, never redirected.
@@ -51,7 +55,11 @@ pub fn pre_authorize(state: &State, params: &Params) -> Result<PreAuth, AuthErro
         description: "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.",
     })?;
     let redirect_uri = params.present("redirect_uri").unwrap_or("");
-    if redirect_uri.is_empty() || !matches_any(redirect_uri, &app.redirect_uri) {
+    let redirect_mismatch = redirect_uri.is_empty()
+        || !matches_any(redirect_uri, &app.redirect_uri, state.quirks.exact_redirect);
+    // GoToSocial lets a mismatch through to its Allow page (see `approve`).
+    let shown_anyway = state.quirks.redirect_mismatch_server_error && !redirect_uri.is_empty();
+    if redirect_mismatch && !shown_anyway {
         return Err(bad("The redirect uri included is not valid."));
     }
     let response_type = params
@@ -108,6 +116,7 @@ pub fn pre_authorize(state: &State, params: &Params) -> Result<PreAuth, AuthErro
         code_challenge_method,
         force_login,
         fragment: response_mode == "fragment",
+        redirect_mismatch,
     })
 }
 
@@ -116,23 +125,51 @@ pub fn approve(state: &mut State, pre: &PreAuth, user: &str) -> Result<Approval,
     if state.user(user).is_none() {
         return Err(format!("Invalid login: no user named {user}."));
     }
+    if pre.redirect_mismatch {
+        // GoToSocial: Allow on an unregistered redirect URI ends there with a server error.
+        let mut pairs = vec![
+            ("error", "server_error"),
+            ("error_description", SERVER_ERROR),
+        ];
+        if let Some(s) = &pre.state {
+            pairs.push(("state", s));
+        }
+        return Ok(Approval {
+            code: String::new(),
+            redirect: redirect_with(&pre.redirect_uri, &pairs, pre.fragment),
+        });
+    }
     let code = random_secret();
+    let scopes = state
+        .quirks
+        .granted_scopes
+        .clone()
+        .unwrap_or_else(|| pre.scopes.clone());
     state.grants.push(Grant {
         code: code.clone(),
         client_id: pre.client_id.clone(),
         user: user.to_string(),
         redirect_uri: pre.redirect_uri.clone(),
-        scopes: pre.scopes.clone(),
+        scopes,
         code_challenge: pre.code_challenge.clone(),
         code_challenge_method: pre.code_challenge_method.clone(),
         created_at: state.now(),
         revoked: false,
     });
     let redirect = if is_oob(&pre.redirect_uri) {
-        with_query(
-            &format!("{}/oauth/authorize/native", state.base_url),
-            &[("code", &code)],
-        )
+        let page = if state.mode == Mode::GoToSocial {
+            "/oauth/oob"
+        } else {
+            "/oauth/authorize/native"
+        };
+        let mut pairs = vec![("code", code.as_str())];
+        // snac and GoToSocial carry the state to the out-of-band page too.
+        if let Some(s) = &pre.state
+            && (state.quirks.oob_code_and_state || state.mode == Mode::GoToSocial)
+        {
+            pairs.push(("state", s));
+        }
+        with_query(&format!("{}{page}", state.base_url), &pairs)
     } else {
         let mut pairs = vec![("code", code.as_str())];
         if let Some(s) = &pre.state {
@@ -167,6 +204,7 @@ pub fn deny(pre: &PreAuth) -> Option<String> {
 }
 
 const DENIED: &str = "The resource owner or authorization server denied the request.";
+const SERVER_ERROR: &str = "The authorization server encountered an unexpected condition which prevented it from fulfilling the request.";
 
 fn found(location: &str) -> Response {
     let mut response = StatusCode::FOUND.into_response();
@@ -264,11 +302,28 @@ fn deny_response(shared: &Shared, params: &Params) -> Response {
     }
 }
 
-/// `GET /oauth/authorize/native?code=…`: the oob page.
-pub async fn native(uri: Uri) -> Response {
+/// `GET /oauth/authorize/native?code=…`: the oob page; on snac its body is `CODE&state=STATE`.
+pub async fn native(AxState(shared): AxState<Arc<Shared>>, uri: Uri) -> Response {
+    let params = Params::from_form(uri.query().unwrap_or("").as_bytes());
+    let Some(code) = params.present("code") else {
+        return html::not_found();
+    };
+    if shared.lock().quirks.oob_code_and_state {
+        let state = params.present("state").unwrap_or("");
+        return (
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            format!("{code}&state={state}"),
+        )
+            .into_response();
+    }
+    html::native_code(code)
+}
+
+/// `GET /oauth/oob?code=…&state=…`: GoToSocial's out-of-band page.
+pub async fn gotosocial_oob(uri: Uri) -> Response {
     let params = Params::from_form(uri.query().unwrap_or("").as_bytes());
     match params.present("code") {
-        Some(code) => html::native_code(code),
+        Some(code) => html::gotosocial_oob(code),
         None => html::not_found(),
     }
 }

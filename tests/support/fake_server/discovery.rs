@@ -1,4 +1,5 @@
-//! Discovery: OAuth metadata, instance v1/v2 and `NodeInfo`.
+//! Discovery: OAuth metadata, instance v1/v2 and `NodeInfo` (ARCHITECTURE.md, Server behaviour:
+//! Discovery).
 
 use std::sync::Arc;
 
@@ -19,6 +20,12 @@ pub async fn oauth_metadata(AxState(shared): AxState<Arc<Shared>>) -> Response {
         return not_found(state.mode);
     }
     let base = &state.base_url;
+    let scopes: &[&str] = if state.quirks.coarse_scope_metadata {
+        // RFC 8414 lets the list be incomplete; some servers list only the coarse scopes.
+        &["read", "write", "follow", "push"]
+    } else {
+        SCOPES_47
+    };
     json(
         StatusCode::OK,
         &json!({
@@ -27,7 +34,7 @@ pub async fn oauth_metadata(AxState(shared): AxState<Arc<Shared>>) -> Response {
             "token_endpoint": format!("{base}/oauth/token"),
             "revocation_endpoint": format!("{base}/oauth/revoke"),
             "userinfo_endpoint": format!("{base}/oauth/userinfo"),
-            "scopes_supported": SCOPES_47,
+            "scopes_supported": scopes,
             "response_types_supported": ["code"],
             "response_modes_supported": ["query", "fragment", "form_post"],
             "grant_types_supported": ["authorization_code", "client_credentials"],
@@ -116,10 +123,14 @@ pub async fn nodeinfo_links(AxState(shared): AxState<Arc<Shared>>) -> Response {
 /// `GET /nodeinfo/2.0`.
 pub async fn nodeinfo(AxState(shared): AxState<Arc<Shared>>) -> Response {
     let state = shared.lock();
-    let (name, version) = match state.mode {
-        Mode::Snac => ("snac", "2.94"),
-        mode => ("mastodon", mode.version()),
+    let version = match state.mode {
+        Mode::Snac => "2.94",
+        Mode::Takahe => "0.11.0",
+        Mode::GoToSocial => "0.20.0",
+        Mode::Mitra => "5.9.0",
+        mode => mode.version(),
     };
+    let name = state.mode.software();
     json(
         StatusCode::OK,
         &json!({

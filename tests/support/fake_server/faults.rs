@@ -1,11 +1,12 @@
 //! The layer in front of every handler: request recording, fault injection and `X-RateLimit-*`
-//! headers; and the TCP listener that lets a handler really reset its connection.
+//! headers; and the TCP listener that lets a handler really reset its connection, or close it
+//! silently after one response (`Quirks::close_after_response`).
 
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use axum::body::{Body, Bytes};
@@ -28,6 +29,9 @@ pub struct ResettableListener(pub TcpListener);
 pub struct Conn {
     pub peer: SocketAddr,
     kill: Arc<AtomicBool>,
+    silent: Arc<AtomicBool>,
+    /// Requests this connection has carried so far.
+    served: Arc<AtomicUsize>,
 }
 
 impl Conn {
@@ -35,14 +39,51 @@ impl Conn {
     pub fn reset(&self) {
         self.kill.store(true, Ordering::SeqCst);
     }
+
+    /// From now on the connection is closed without an answer: the client sees its request met
+    /// by a closed socket.
+    pub fn close_silently(&self) {
+        self.silent.store(true, Ordering::SeqCst);
+    }
+
+    /// Counts one request; returns how many came before it on this connection.
+    fn count_request(&self) -> usize {
+        self.served.fetch_add(1, Ordering::SeqCst)
+    }
+
+    fn new(peer: SocketAddr) -> (Conn, Arc<AtomicBool>, Arc<AtomicBool>) {
+        let (kill, silent) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicBool::new(false)),
+        );
+        let conn = Conn {
+            peer,
+            kill: kill.clone(),
+            silent: silent.clone(),
+            served: Arc::new(AtomicUsize::new(0)),
+        };
+        (conn, kill, silent)
+    }
 }
 
 pub struct ConnIo {
     stream: TcpStream,
     kill: Arc<AtomicBool>,
+    silent: Arc<AtomicBool>,
 }
 
 impl ConnIo {
+    /// After `close_silently`: every call fails, so hyper drops the connection and the socket
+    /// closes normally (a FIN: the client reads end of stream where it expected an answer).
+    fn closed(&self) -> Option<io::Error> {
+        self.silent.load(Ordering::SeqCst).then(|| {
+            io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "quirk: closed after one response",
+            )
+        })
+    }
+
     fn killed(&self) -> Option<io::Error> {
         if self.kill.load(Ordering::SeqCst) {
             // SO_LINGER 0: closing sends a RST, so the client sees "connection reset", not an EOF.
@@ -65,13 +106,14 @@ impl Listener for ResettableListener {
         loop {
             match self.0.accept().await {
                 Ok((stream, peer)) => {
-                    let kill = Arc::new(AtomicBool::new(false));
+                    let (conn, kill, silent) = Conn::new(peer);
                     return (
                         ConnIo {
                             stream,
-                            kill: kill.clone(),
+                            kill,
+                            silent,
                         },
-                        Conn { peer, kill },
+                        conn,
                     );
                 }
                 // Out of file descriptors and the like: wait a little, as axum's own listener does.
@@ -81,10 +123,7 @@ impl Listener for ResettableListener {
     }
 
     fn local_addr(&self) -> io::Result<Conn> {
-        Ok(Conn {
-            peer: self.0.local_addr()?,
-            kill: Arc::new(AtomicBool::new(false)),
-        })
+        Ok(Conn::new(self.0.local_addr()?).0)
     }
 }
 
@@ -103,6 +142,9 @@ impl AsyncRead for ConnIo {
         if let Some(err) = self.killed() {
             return Poll::Ready(Err(err));
         }
+        if let Some(err) = self.closed() {
+            return Poll::Ready(Err(err));
+        }
         Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
     }
 }
@@ -114,6 +156,9 @@ impl AsyncWrite for ConnIo {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         if let Some(err) = self.killed() {
+            return Poll::Ready(Err(err));
+        }
+        if let Some(err) = self.closed() {
             return Poll::Ready(Err(err));
         }
         Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
@@ -145,6 +190,14 @@ pub async fn layer(
     let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
     };
+    // snac closes every connection after one response without saying so (no `Connection:
+    // close`). The worst case of that race, made certain: a request that reuses a connection
+    // meets a closed socket, and the server never sees it (it is not recorded either).
+    let close_after_response = shared.lock().quirks.close_after_response;
+    if conn.count_request() > 0 && close_after_response {
+        conn.close_silently();
+        return StatusCode::OK.into_response();
+    }
     let path = parts.uri.path().to_string();
     let (fault, mode) = {
         let mut state = shared.lock();

@@ -98,6 +98,24 @@ pub fn native_code(code: &str) -> Response {
     page(StatusCode::OK, "Authorization code", &body)
 }
 
+/// GoToSocial's out-of-band page: the code in a sentence.
+pub fn gotosocial_oob(code: &str) -> Response {
+    let body = format!(
+        "<main><h2>Here's your out-of-band token with scope \"read\", use it wisely:</h2>\n<code>{}</code></main>",
+        escape(code)
+    );
+    page(StatusCode::OK, "Out-of-band token", &body)
+}
+
+/// An unhandled exception behind the server (Takahē answers a wrong code this way).
+pub fn server_error() -> Response {
+    page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Server Error (500)",
+        "<h1>Server Error (500)</h1>",
+    )
+}
+
 pub fn not_found() -> Response {
     page(
         StatusCode::NOT_FOUND,

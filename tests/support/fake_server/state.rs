@@ -8,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jiff::{SignedDuration, Timestamp};
 
-use super::{Fault, Mode, RecordedRequest, UserState};
+use super::{Fault, Mode, Quirks, RecordedRequest, UserState};
 
 /// Authorization codes live this long (Doorkeeper's default `authorization_code_expires_in`).
 pub const CODE_LIFETIME_SECS: i64 = 600;
@@ -70,9 +70,13 @@ pub const SCOPES_47: &[&str] = &[
     "admin:write:canonical_email_blocks",
 ];
 
+/// What Mitra grants, whatever was asked for.
+const MITRA_GRANT: &[&str] = &["read", "write", "follow"];
+
 impl Mode {
     /// Is `scope` one the server knows? 4.2 has no `profile` (4.3) and no collections scopes (4.6),
-    /// but still has `crypto` (removed in 4.3). snac does not check scopes at all.
+    /// but still has `crypto` (removed in 4.3). snac and GoToSocial accept any name at
+    /// registration; Takahē and Mitra know the 4.2 set plus `profile`.
     pub fn knows_scope(self, scope: &str) -> bool {
         match self {
             Mode::Mastodon47 => SCOPES_47.contains(&scope),
@@ -82,12 +86,63 @@ impl Mode {
                         && scope != "profile"
                         && !scope.ends_with(":collections"))
             }
-            Mode::Snac => true,
+            Mode::Takahe | Mode::Mitra => {
+                SCOPES_47.contains(&scope) && !scope.ends_with(":collections")
+            }
+            Mode::Snac | Mode::GoToSocial => true,
         }
     }
 
+    /// The quirks a server of this mode shows unless a test says otherwise.
+    pub fn quirks(self) -> Quirks {
+        match self {
+            Mode::Mastodon47 | Mode::Mastodon42 => Quirks::default(),
+            // The real snac also closes every connection after one response
+            // (`close_after_response`); tests switch that on where they mean it.
+            Mode::Snac => Quirks {
+                revoke_deletes_app: true,
+                oob_code_and_state: true,
+                ..Quirks::default()
+            },
+            Mode::Takahe => Quirks {
+                exact_redirect: true,
+                verify_needs_read: true,
+                bad_token_400_html: true,
+                ..Quirks::default()
+            },
+            Mode::GoToSocial => Quirks {
+                exact_redirect: true,
+                redirect_mismatch_server_error: true,
+                ..Quirks::default()
+            },
+            Mode::Mitra => Quirks {
+                exact_redirect: true,
+                one_redirect_uri: true,
+                refused_code_404: true,
+                revoke_needs_bearer: true,
+                token_lifetime_secs: Some(30 * 24 * 3600),
+                empty_scopes_echo: true,
+                granted_scopes: Some(MITRA_GRANT.iter().map(|s| (*s).to_string()).collect()),
+                code_lifetime_secs: Some(300),
+                ..Quirks::default()
+            },
+        }
+    }
+
+    /// Mastodon itself (any version), as opposed to software that implements its client API.
     pub fn is_mastodon(self) -> bool {
-        !matches!(self, Mode::Snac)
+        matches!(self, Mode::Mastodon47 | Mode::Mastodon42)
+    }
+
+    /// The software name in `NodeInfo`.
+    pub fn software(self) -> &'static str {
+        match self {
+            Mode::Mastodon47 | Mode::Mastodon42 => "mastodon",
+            Mode::Snac => "snac",
+            Mode::Takahe => "takahe",
+            Mode::GoToSocial => "gotosocial",
+            Mode::Mitra => "mitra",
+        }
     }
 
     /// 4.3+ behaviour: PKCE, `profile`, metadata, app-registration throttle, new JSON shapes.
@@ -100,6 +155,9 @@ impl Mode {
             Mode::Mastodon47 => "4.7.0",
             Mode::Mastodon42 => "4.2.10",
             Mode::Snac => "4.0.0 (not true; really snac/2.94)",
+            Mode::Takahe => "takahe/0.11.0",
+            Mode::GoToSocial => "4.3.0 (compatible; GoToSocial 0.20.0)",
+            Mode::Mitra => "4.0.0 (compatible; Mitra 5.9.0)",
         }
     }
 }
@@ -139,6 +197,8 @@ pub struct Token {
     pub scopes: Vec<String>,
     pub created_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
+    /// Set where the server's tokens expire (`Quirks::token_lifetime_secs`).
+    pub expires_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone)]
@@ -153,6 +213,7 @@ pub struct User {
 #[derive(Debug)]
 pub struct State {
     pub mode: Mode,
+    pub quirks: Quirks,
     pub domain: String,
     pub base_url: String,
     /// Escape sequences in every JSON text field (`FakeServer::with_escapes`).
@@ -182,9 +243,10 @@ pub struct RateLimit {
 }
 
 impl State {
-    pub fn new(mode: Mode, domain: String, base_url: String) -> State {
+    pub fn new(mode: Mode, quirks: Quirks, domain: String, base_url: String) -> State {
         let mut state = State {
             mode,
+            quirks,
             domain,
             base_url,
             escapes: false,
@@ -271,6 +333,16 @@ impl State {
         self.tokens.iter().find(|t| t.secret == token)
     }
 
+    /// How long codes live on this server.
+    pub fn code_lifetime_secs(&self) -> i64 {
+        self.quirks.code_lifetime_secs.unwrap_or(CODE_LIFETIME_SECS)
+    }
+
+    /// Whether a token has passed its expiry (only where tokens expire).
+    pub fn expired(&self, token: &Token) -> bool {
+        token.expires_at.is_some_and(|at| self.now() >= at)
+    }
+
     /// An unrevoked token for the same app, user and scope set (order does not matter).
     pub fn reusable_token(
         &self,
@@ -280,6 +352,7 @@ impl State {
     ) -> Option<&Token> {
         self.tokens.iter().find(|t| {
             t.revoked_at.is_none()
+                && !self.expired(t)
                 && t.client_id == client_id
                 && t.user.as_deref() == user
                 && same_set(&t.scopes, scopes)
@@ -291,13 +364,21 @@ impl State {
         if let Some(token) = self.reusable_token(client_id, user, scopes) {
             return token.clone();
         }
+        let now = self.now();
+        let expires_at = self.quirks.token_lifetime_secs.and_then(|secs| {
+            now.checked_add(SignedDuration::from_secs(
+                i64::try_from(secs).unwrap_or(i64::MAX),
+            ))
+            .ok()
+        });
         let token = Token {
             secret: random_secret(),
             client_id: client_id.into(),
             user: user.map(str::to_string),
             scopes: scopes.to_vec(),
-            created_at: self.now(),
+            created_at: now,
             revoked_at: None,
+            expires_at,
         };
         self.tokens.push(token.clone());
         token

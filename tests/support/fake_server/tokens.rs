@@ -1,19 +1,20 @@
-//! `POST /oauth/token`, `POST /oauth/revoke`, and bearer-token checks.
+//! `POST /oauth/token`, `POST /oauth/revoke` and bearer-token checks (ARCHITECTURE.md, Server
+//! behaviour: Token, Revoke).
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State as AxState;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::common::{Params, api_error, basic_credentials, bearer, empty, json, www_authenticate};
-use super::state::{CODE_LIFETIME_SECS, State, Token, parse_scopes};
-use super::{Mode, Shared, UserState};
+use super::state::{State, Token, parse_scopes};
+use super::{Mode, Quirks, Shared, UserState, html};
 
 #[derive(Debug)]
 enum TokenError {
@@ -25,7 +26,19 @@ enum TokenError {
 }
 
 impl TokenError {
-    fn response(&self, mode: Mode) -> Response {
+    fn response(&self, mode: Mode, quirks: &Quirks) -> Response {
+        if matches!(self, TokenError::InvalidGrant) {
+            // Mitra: a refused code is "not found"; Takahē: an unhandled exception.
+            if quirks.refused_code_404 {
+                return json(
+                    StatusCode::NOT_FOUND,
+                    &json!({"error": "authorization not found"}),
+                );
+            }
+            if mode == Mode::Takahe {
+                return html::server_error();
+            }
+        }
         let (status, error, description) = match self {
             TokenError::InvalidRequest(d) => (StatusCode::BAD_REQUEST, "invalid_request", *d),
             TokenError::InvalidClient => (
@@ -109,12 +122,16 @@ pub async fn token(
     let mode = state.mode;
     match issue(&mut state, &headers, &params) {
         Ok(token) => {
-            let body = json!({
+            let mut body = json!({
                 "access_token": token.secret,
                 "token_type": "Bearer",
                 "scope": token.scopes.join(" "),
                 "created_at": token.created_at.as_second(),
             });
+            if let Some(expires_at) = token.expires_at {
+                body["expires_in"] =
+                    json!((expires_at.as_second() - state.now().as_second()).max(0));
+            }
             let mut response = json(StatusCode::OK, &body);
             let headers = response.headers_mut();
             headers.insert(
@@ -124,7 +141,7 @@ pub async fn token(
             headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
             response
         }
-        Err(error) => error.response(mode),
+        Err(error) => error.response(mode, &state.quirks),
     }
 }
 
@@ -183,11 +200,15 @@ fn issue(state: &mut State, headers: &HeaderMap, params: &Params) -> Result<Toke
     let now = state.now();
     let index = grant_index.ok_or(TokenError::InvalidGrant)?;
     let grant = &state.grants[index];
-    let expired = now.as_second() > grant.created_at.as_second() + CODE_LIFETIME_SECS;
+    let expired = now.as_second() > grant.created_at.as_second() + state.code_lifetime_secs();
     if grant.client_id != client_id || grant.revoked || expired {
         return Err(TokenError::InvalidGrant);
     }
-    if !super::uri::matches(redirect_uri, &grant.redirect_uri) {
+    if !super::uri::matches_as(
+        redirect_uri,
+        &grant.redirect_uri,
+        state.quirks.exact_redirect,
+    ) {
         return Err(TokenError::InvalidGrant);
     }
     if pkce {
@@ -223,13 +244,22 @@ pub async fn revoke(
         .present("token")
         .and_then(|t| state.token(t))
         .cloned();
+    if state.quirks.revoke_needs_bearer
+        && (token.is_none() || bearer(&headers, None) != token.as_ref().map(|t| t.secret.clone()))
+    {
+        // Mitra: the token must come as a bearer too; client credentials alone get 401.
+        return empty(StatusCode::UNAUTHORIZED);
+    }
     if state.mode == Mode::Snac {
-        // snac: unknown token → 403; otherwise the token dies and its app is deleted with it.
+        // snac: unknown token → 403; otherwise the token dies (and, below, its app with it). The
+        // client is not authenticated: revoking with a deleted app's credentials still works.
         let Some(token) = token else {
             return empty(StatusCode::FORBIDDEN);
         };
         state.revoke(&token.secret);
-        state.apps.retain(|a| a.client_id != token.client_id);
+        if state.quirks.revoke_deletes_app {
+            state.apps.retain(|a| a.client_id != token.client_id);
+        }
         return json(StatusCode::OK, &json!({}));
     }
     let forbidden = || {
@@ -256,16 +286,32 @@ pub async fn revoke(
         None => json(StatusCode::OK, &json!({})),
         Some(token) if token.client_id == client_id => {
             state.revoke(&token.secret);
+            if state.quirks.revoke_deletes_app {
+                state.apps.retain(|a| a.client_id != token.client_id);
+            }
             json(StatusCode::OK, &json!({}))
         }
         Some(_) => forbidden(),
     }
 }
 
-/// The 401 (Mastodon) or empty 422 (snac) for a missing, unknown or revoked token.
-pub fn invalid_token_response(mode: Mode, revoked: bool) -> Response {
-    if mode == Mode::Snac {
-        return empty(StatusCode::UNPROCESSABLE_ENTITY);
+/// The answer to a missing, unknown, revoked or expired token: 401 JSON (Mastodon, Mitra), an
+/// empty 422 (snac), 400 HTML (Takahē), or GoToSocial's 401 without `WWW-Authenticate`.
+pub fn invalid_token_response(state: &State, revoked: bool) -> Response {
+    if state.quirks.bad_token_400_html {
+        return (
+            StatusCode::BAD_REQUEST,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            "Invalid Bearer token",
+        )
+            .into_response();
+    }
+    match state.mode {
+        Mode::Snac => return empty(StatusCode::UNPROCESSABLE_ENTITY),
+        Mode::GoToSocial => {
+            return api_error(StatusCode::UNAUTHORIZED, "Unauthorized: token not supplied");
+        }
+        _ => {}
     }
     let message = if revoked {
         "The access token was revoked"
@@ -305,15 +351,11 @@ pub fn authenticate_bearer(
             )));
         }
     }
+    // Tokens outlive their app: snac deletes an app on revoke, and its other tokens still work.
     match token {
-        Some(t) if t.revoked_at.is_some() => {
-            Err(Box::new(invalid_token_response(state.mode, true)))
-        }
-        // snac deletes the app on revoke; its tokens then no longer resolve.
-        Some(t) if state.app(&t.client_id).is_none() => {
-            Err(Box::new(invalid_token_response(state.mode, false)))
-        }
+        Some(t) if t.revoked_at.is_some() => Err(Box::new(invalid_token_response(state, true))),
+        Some(t) if state.expired(&t) => Err(Box::new(invalid_token_response(state, false))),
         Some(t) => Ok(t),
-        None => Err(Box::new(invalid_token_response(state.mode, false))),
+        None => Err(Box::new(invalid_token_response(state, false))),
     }
 }

@@ -40,11 +40,21 @@ pub fn invalid_reason(uri: &str) -> Option<&'static str> {
     None
 }
 
-/// Does the requested URI match any of the registered ones (whitespace-separated)?
-pub fn matches_any(requested: &str, registered: &str) -> bool {
+/// Does the requested URI match any of the registered ones (whitespace-separated)? `exact`:
+/// the server compares strings (Takahē, GoToSocial, Mitra), with no loopback port rule.
+pub fn matches_any(requested: &str, registered: &str, exact: bool) -> bool {
     registered
         .split_whitespace()
-        .any(|entry| matches(requested, entry))
+        .any(|entry| matches_as(requested, entry, exact))
+}
+
+/// `matches`, or plain string equality on servers that match redirect URIs exactly.
+pub fn matches_as(requested: &str, registered: &str, exact: bool) -> bool {
+    if exact {
+        requested == registered
+    } else {
+        matches(requested, registered)
+    }
 }
 
 /// Doorkeeper 5.x `URIChecker.matches?`: the registered query must be present; ports are ignored
