@@ -1,20 +1,23 @@
 //! mastokey: create Mastodon OAuth access tokens, keep them in an encrypted vault, re-verify them.
 //!
-//! Layers, imports pointing one way only:
-//! `wizard`/`commands` → `accounts` → `vault`, `mastodon`, `platform` → `secret`.
+//! Layers, imports pointing one way only (ARCHITECTURE.md, Layers):
+//! `wizard`/`commands` → `accounts` → `vault`, `mastodon`, `platform` → `base_url`, `secret`.
 //! (`accounts` holds the account operations both front ends share.)
-//! `error` words every user-facing message and maps errors to exit codes.
+//! `error` maps errors to exit codes; each error type words itself beside its definition.
+//!
+//! The front ends are crate-private: only the layers the tests, benchmarks and fuzz targets
+//! drive are public, so rustc reports dead code in the rest.
 
 pub mod accounts;
 pub mod base_url;
-pub mod cli;
-pub mod commands;
+pub(crate) mod cli;
+pub(crate) mod commands;
 pub mod error;
 pub mod mastodon;
-pub mod platform;
+pub(crate) mod platform;
 pub mod secret;
 pub mod vault;
-pub mod wizard;
+pub(crate) mod wizard;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

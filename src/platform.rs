@@ -29,11 +29,15 @@ impl fmt::Display for PlatformError {
                 f,
                 "the browser command from $BROWSER (\"{command}\") could not start: {detail}. Copy the link instead (c)."
             ),
-            PlatformError::NoBrowser { .. } => f.write_str(
-                "no browser could be opened here. Copy the link (c) and open it in a browser where you can sign in.",
+            PlatformError::NoBrowser { detail } => write!(
+                f,
+                "no browser could be opened here ({detail}). Copy the link (c) and open it in a browser where you can sign in."
             ),
             PlatformError::NoClipboard { detail } => {
-                write!(f, "nothing could be copied: no clipboard is reachable ({detail}). Select the text with the mouse instead.")
+                write!(
+                    f,
+                    "nothing could be copied: no clipboard is reachable ({detail}). Select the text with the mouse instead."
+                )
             }
         }
     }
@@ -50,6 +54,7 @@ pub fn is_ssh_session(env: &dyn Fn(&str) -> Option<OsString>) -> bool {
 }
 
 /// Test doubles: a browser that records what it was asked to open and a clipboard in memory.
+#[cfg(test)]
 pub mod fake {
     use std::sync::{Arc, Mutex, PoisonError};
 

@@ -25,7 +25,7 @@ mod verify;
 mod view;
 mod view_model;
 
-pub use random::{OsRandom, Random, SeededRandom};
+pub use random::OsRandom;
 pub use runner::{Deps, run};
 pub use state::Start;
 #[cfg(test)]

@@ -114,11 +114,6 @@ pub fn warn(warning: &Warning) {
     let _ = writeln!(io::stderr(), "mastokey: {warning}");
 }
 
-/// A note on stderr (diagnostics that must stay out of stdout).
-pub fn note(text: &str) {
-    let _ = writeln!(io::stderr(), "{text}");
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

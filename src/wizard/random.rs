@@ -36,8 +36,10 @@ impl Random for OsRandom {
 }
 
 /// A predictable generator (`SplitMix64`) for tests: the same seed gives the same links.
+#[cfg(test)]
 pub struct SeededRandom(pub u64);
 
+#[cfg(test)]
 impl Random for SeededRandom {
     fn fill(&mut self, buf: &mut [u8]) {
         for chunk in buf.chunks_mut(8) {
