@@ -16,16 +16,13 @@
 // ends the run rather than producing a wrong figure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::num::NonZeroU16;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use mastokey::secret::Secret;
 use mastokey::vault::{Kdf, Vault};
-use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
 
 const COLS: u16 = 80;
 const ROWS: u16 = 24;
@@ -73,165 +70,11 @@ fn options() -> Options {
     options
 }
 
-/// The child in its pty, with a reader thread that notes when each awaited phrase first shows.
-struct Tui {
-    child: Box<dyn Child + Send + Sync>,
-    writer: Box<dyn Write + Send>,
-    shared: Arc<Mutex<Shared>>,
-    started: Instant,
-}
+mod procfs;
+mod pty;
 
-struct Shared {
-    parser: vt100::Parser,
-    /// Phrase, when it first appeared, and the whole screen at that moment.
-    watch: Vec<(String, Option<(Instant, String)>)>,
-}
-
-impl Tui {
-    fn spawn(bin: &Path, args: &[&str], env: &[(&str, &Path)], extra: &[(&str, &str)]) -> Tui {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("open a pty");
-        let mut cmd = CommandBuilder::new(bin);
-        cmd.args(args);
-        cmd.env_clear();
-        cmd.cwd(std::env::temp_dir());
-        cmd.env("TERM", "xterm-256color");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        for (k, v) in extra {
-            cmd.env(k, v);
-        }
-        let shared = Arc::new(Mutex::new(Shared {
-            parser: vt100::Parser::new(
-                NonZeroU16::new(ROWS).expect("rows > 0"),
-                NonZeroU16::new(COLS).expect("cols > 0"),
-                0,
-            ),
-            watch: [SERVER_HEADER, PENDING, UNLOCKING]
-                .iter()
-                .map(|p| ((*p).to_owned(), None))
-                .collect(),
-        }));
-        let mut reader = pair.master.try_clone_reader().expect("pty reader");
-        let writer = pair.master.take_writer().expect("pty writer");
-        let started = Instant::now();
-        let child = pair.slave.spawn_command(cmd).expect("spawn in pty");
-        drop(pair.slave);
-        let master = pair.master;
-        let seen = Arc::clone(&shared);
-        std::thread::spawn(move || {
-            let _master = master;
-            let mut buf = [0u8; 16384];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        let now = Instant::now();
-                        let mut shared = seen.lock().unwrap_or_else(PoisonError::into_inner);
-                        shared.parser.process(&buf[..n]);
-                        if shared.watch.iter().any(|(_, hit)| hit.is_none()) {
-                            let screen = shared.parser.screen().contents();
-                            for (phrase, hit) in &mut shared.watch {
-                                if hit.is_none() && screen.contains(phrase.as_str()) {
-                                    *hit = Some((now, screen.clone()));
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        });
-        Tui {
-            child,
-            writer,
-            shared,
-            started,
-        }
-    }
-
-    /// Waits (up to 10 s) for `phrase`; returns when it first showed and the screen then.
-    fn wait_for(&self, phrase: &str) -> (Instant, String) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            {
-                let shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
-                let hit = shared
-                    .watch
-                    .iter()
-                    .find(|(p, _)| p == phrase)
-                    .unwrap_or_else(|| panic!("{phrase:?} is not watched"));
-                if let Some(hit) = &hit.1 {
-                    return hit.clone();
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "timed out waiting for {phrase:?}; the screen shows:\n{}",
-                    shared.parser.screen().contents()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(1));
-        }
-    }
-
-    fn ms_to(&self, phrase: &str) -> f64 {
-        ms(self.wait_for(phrase).0 - self.started)
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.process_id().expect("the child has a pid")
-    }
-
-    /// Ctrl-C, then waits for the exit (killing it after 5 s).
-    fn quit(mut self) {
-        let _ = self.writer.write_all(b"\x03");
-        let _ = self.writer.flush();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A private HOME and config directory per run.
-struct Dirs {
-    _root: tempfile::TempDir,
-    home: PathBuf,
-    config: PathBuf,
-}
-
-impl Dirs {
-    fn new() -> Dirs {
-        let root = tempfile::tempdir().expect("temp dir");
-        let home = root.path().join("home");
-        let config = root.path().join("config");
-        std::fs::create_dir(&home).expect("home dir");
-        std::fs::create_dir(&config).expect("config dir");
-        Dirs {
-            _root: root,
-            home,
-            config,
-        }
-    }
-
-    fn env(&self) -> [(&'static str, &Path); 2] {
-        [
-            ("HOME", self.home.as_path()),
-            ("MASTOKEY_CONFIG_DIR", self.config.as_path()),
-        ]
-    }
-}
+use procfs::{clock_ticks_per_second, cpu_ns, cpu_ticks, mib, status_kib};
+use pty::{Dirs, Tui};
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
@@ -427,50 +270,6 @@ fn silent_server(options: &Options) {
 }
 
 /// utime + stime of a process, in clock ticks (Linux `/proc/<pid>/stat`, fields 14 and 15).
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc/<pid>/stat");
-    // The command name (field 2) may hold spaces; fields are counted after its closing paren.
-    let after = &stat[stat.rfind(')').expect("stat has a command name") + 2..];
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    // `after` starts at field 3 (state): utime is field 14, stime field 15.
-    let utime: u64 = fields[11].parse().expect("utime");
-    let stime: u64 = fields[12].parse().expect("stime");
-    utime + stime
-}
-
-/// CPU time of every thread of a process in nanoseconds (`/proc/<pid>/task/*/schedstat`, first
-/// field), far finer than the 10 ms clock ticks of `stat`.
-fn cpu_ns(pid: u32) -> Option<u64> {
-    let mut total = 0;
-    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
-        let schedstat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
-        total += schedstat.split_whitespace().next()?.parse::<u64>().ok()?;
-    }
-    Some(total)
-}
-
-fn clock_ticks_per_second() -> u64 {
-    std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|out| String::from_utf8(out.stdout).ok())
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(100)
-}
-
-fn status_kib(pid: u32, field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// Byte counts of a process are far below 2^52: the conversion is exact enough.
-#[allow(clippy::cast_precision_loss)]
-fn mib(kib: u64) -> f64 {
-    kib as f64 / 1024.0
-}
-
 fn bench_idle(options: &Options) {
     println!(
         "## idle TUI: Server step (no spinner), {} s without input",
