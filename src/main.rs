@@ -8,7 +8,8 @@ fn main() -> ExitCode {
     match mastokey::run(std::env::args_os()) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("mastokey: {error}");
+            // Errors echo arguments and server text: cleaned like all other output.
+            mastokey::commands::output::eprintln(&format!("mastokey: {error}"));
             error.exit_code()
         }
     }
