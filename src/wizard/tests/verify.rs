@@ -265,3 +265,128 @@ fn a_token_that_fails_verification_can_be_checked_again() {
         [Effect::Verify { .. }]
     ));
 }
+
+/// bob@social.example is stored from `https://other.example` (a server claiming
+/// social.example's domain, or social.example under another address); now bob signs in on
+/// social.example itself.
+fn signed_in_with_a_handle_stored_from_another_address() -> State {
+    let mut stored = row("bob@social.example", "9", Some(CheckStatus::Valid));
+    stored.server = "https://other.example".into();
+    stored.key = AccountKey::new("https://other.example", "9");
+    let (mut state, _) = start(
+        VaultStatus::Unlocked(view_with(vec![stored])),
+        Start::Add(Some("social.example".into())),
+        None,
+    );
+    discovered(&mut state, 1, true);
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    app_ready(&mut state, stamp, true);
+    let stamp = submit_code(&mut state, "code");
+    let stamp = exchanged(&mut state, stamp, "tok-bob");
+    let effects = send(
+        &mut state,
+        Msg::Verified {
+            stamp,
+            result: Ok(account("9", "bob")),
+        },
+    );
+    assert!(
+        effects.is_empty(),
+        "nothing is saved before the user says: {effects:?}"
+    );
+    state
+}
+
+#[test]
+fn a_handle_stored_from_another_address_asks_and_keep_both_is_first() {
+    let mut state = signed_in_with_a_handle_stored_from_another_address();
+    let s = screen(&state);
+    assert!(
+        s.contains("@bob@social.example is already stored from other.example; this sign-in came"),
+        "{s}"
+    );
+    assert!(s.contains("from social.example."), "{s}");
+    assert!(s.contains("may be another account"), "{s}");
+    snap("verify_handle_clash", &state);
+    // Keep both: a plain save of the new entry, nothing revoked or removed.
+    let effects = key(&mut state, Key::Enter);
+    let [Effect::Save { save, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(save.account.id, "9");
+    assert_eq!(save.server.base.as_str(), SERVER);
+}
+
+#[test]
+fn same_account_revokes_and_removes_the_other_entry_after_saving() {
+    let mut state = signed_in_with_a_handle_stored_from_another_address();
+    key(&mut state, Key::Right);
+    let effects = key(&mut state, Key::Enter);
+    let [
+        Effect::Revoke {
+            unkept: Unkept::Stored { key: old, .. },
+            ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    let other = AccountKey::new("https://other.example", "9");
+    assert_eq!(*old, other);
+    let effects = revoke_answered(&mut state, &effects, Ok(true));
+    assert!(matches!(effects.as_slice(), [Effect::Save { .. }]));
+    let stamp = stamp_of(&effects);
+    let both = view_with(vec![row("bob@social.example", "9", None)]);
+    let effects = send(
+        &mut state,
+        Msg::Saved {
+            stamp,
+            result: Ok(both),
+        },
+    );
+    let [
+        Effect::RemoveAccount {
+            stamp,
+            key: removed,
+            revoke: false,
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*removed, other);
+    let result = Err(VaultError::LockTimeout {
+        path: "/x/vault.lock".into(),
+    });
+    send(
+        &mut state,
+        Msg::Removed {
+            stamp: *stamp,
+            result,
+        },
+    );
+    let s = screen(&state);
+    assert!(s.contains("stored token was replaced"), "{s}");
+    assert!(s.contains("old token was revoked"), "{s}");
+    assert!(s.contains("could not be removed"), "{s}");
+}
+
+#[test]
+fn discarding_the_new_token_of_a_clashing_handle_revokes_it() {
+    let mut state = signed_in_with_a_handle_stored_from_another_address();
+    key(&mut state, Key::Left);
+    let effects = key(&mut state, Key::Enter);
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Revoke {
+                unkept: Unkept::New { .. },
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
+    let s = screen(&state);
+    assert!(s.contains("new token was discarded"), "{s}");
+    assert!(!s.contains("Copy token"), "{s}");
+}
