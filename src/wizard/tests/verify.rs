@@ -2,6 +2,8 @@
 
 use super::*;
 use crate::accounts::{NotRevoked, Unkept};
+use crate::platform::ClipboardKind;
+use crate::wizard::msg::Copied;
 
 // ---- Verify and save ----
 
@@ -389,4 +391,92 @@ fn discarding_the_new_token_of_a_clashing_handle_revokes_it() {
     let s = screen(&state);
     assert!(s.contains("new token was discarded"), "{s}");
     assert!(!s.contains("Copy token"), "{s}");
+}
+
+/// The Done step after replacing a known account, with "Copy token" pressed; returns the
+/// copy's generation.
+fn copied_token(state: &mut State) -> u64 {
+    key(state, Key::Right);
+    let effects = key(state, Key::Enter);
+    let effects = revoke_answered(state, &effects, Ok(false));
+    let stamp = stamp_of(&effects);
+    let view = view_with(vec![row("alice@social.example", "7", None)]);
+    send(
+        state,
+        Msg::Saved {
+            stamp,
+            result: Ok(view),
+        },
+    );
+    key(state, Key::Right);
+    let effects = key(state, Key::Enter);
+    let [
+        Effect::Copy {
+            text, generation, ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(text.expose(), "tok-2");
+    *generation
+}
+
+fn notice(state: &State) -> String {
+    state
+        .session
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_terminal_clipboard_is_described_as_what_was_sent() {
+    let mut state = signed_in_again_as_a_known_account();
+    let generation = copied_token(&mut state);
+    send(
+        &mut state,
+        Msg::Copied {
+            what: Copied::Token,
+            result: Ok(ClipboardKind::Terminal),
+        },
+    );
+    let text = notice(&state);
+    assert!(
+        text.contains("sent to the terminal's clipboard (OSC 52)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("If your terminal ignores OSC 52, use Reveal"),
+        "{text}"
+    );
+    let effects = send(&mut state, Msg::ClipboardExpired { generation });
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::ClearClipboard { .. }]
+    ));
+    assert_eq!(
+        notice(&state),
+        "mastokey asked the terminal to overwrite its clipboard."
+    );
+}
+
+#[test]
+fn the_desktop_clipboard_is_said_to_be_cleared() {
+    let mut state = signed_in_again_as_a_known_account();
+    let generation = copied_token(&mut state);
+    send(
+        &mut state,
+        Msg::Copied {
+            what: Copied::Token,
+            result: Ok(ClipboardKind::Desktop),
+        },
+    );
+    assert_eq!(
+        notice(&state),
+        "The token was copied to the clipboard; cleared again in 45 s."
+    );
+    send(&mut state, Msg::ClipboardExpired { generation });
+    assert_eq!(notice(&state), "The token is no longer in the clipboard.");
 }
