@@ -128,14 +128,24 @@ pub async fn revoke_unkept(
     unkept: Unkept,
 ) -> Result<bool, NotRevoked> {
     let material = match unkept {
-        Unkept::New { base, app, token } => RevokeMaterial { base, app, token },
+        Unkept::New { base, app, token } => {
+            // Mastodon gives the same user, app and scopes the same token again: a new token
+            // that is also a stored one is kept, so it must not be revoked.
+            let wanted = token.duplicate();
+            let stored = read_vault(vault, move |data| {
+                data.accounts
+                    .iter()
+                    .any(|a| a.token.expose() == wanted.expose())
+            })
+            .await
+            .unwrap_or(false);
+            if stored {
+                return Ok(false);
+            }
+            RevokeMaterial { base, app, token }
+        }
         Unkept::Stored { key, new_token } => {
-            let vault = std::sync::Arc::clone(vault);
-            let read = tokio::task::spawn_blocking(move || {
-                let guard = vault
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                let data = guard.as_ref()?.data();
+            let read = read_vault(vault, move |data| {
                 let found = data.find_account(&key)?;
                 Some((
                     found.token.expose() == new_token.expose(),
@@ -143,7 +153,6 @@ pub async fn revoke_unkept(
                 ))
             })
             .await
-            .ok()
             .flatten();
             match read {
                 None | Some((true, _)) => return Ok(false),
@@ -157,6 +166,24 @@ pub async fn revoke_unkept(
         .await
         .map(|()| true)
         .map_err(NotRevoked::Failed)
+}
+
+/// Reads the open vault on the blocking pool (its lock may wait on another process); `None`
+/// when no vault is open.
+async fn read_vault<T: Send + 'static>(
+    vault: &SharedVault,
+    read: impl FnOnce(&VaultData) -> T + Send + 'static,
+) -> Option<T> {
+    let vault = std::sync::Arc::clone(vault);
+    tokio::task::spawn_blocking(move || {
+        let guard = vault
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        guard.as_ref().map(|v| read(v.data()))
+    })
+    .await
+    .ok()
+    .flatten()
 }
 
 /// Stores the account (replacing the entry with the same key: same server, same account id)

@@ -16,9 +16,14 @@ impl VerifyScreen {
     pub(super) fn new_token_revoked(&mut self, result: Result<bool, NotRevoked>) {
         self.revoking_new = None;
         self.notes.push(match result {
-            Ok(_) => (
+            Ok(true) => (
                 NoticeKind::Info,
                 "The new token was revoked on the server.".to_owned(),
+            ),
+            Ok(false) => (
+                NoticeKind::Info,
+                "The server gave the stored token again, so there was nothing to revoke."
+                    .to_owned(),
             ),
             Err(why) => (
                 NoticeKind::Error,
@@ -65,7 +70,12 @@ impl VerifyScreen {
             }
             Phase::Leaving { stamp: s } if s == stamp => {
                 let (kind, text) = match result {
-                    Ok(_) => (
+                    Ok(false) => (
+                        NoticeKind::Info,
+                        "The token that could not be checked is also in the vault, so it was kept."
+                            .to_owned(),
+                    ),
+                    Ok(true) => (
                         NoticeKind::Info,
                         "The token that could not be checked was revoked.".to_owned(),
                     ),
