@@ -5,7 +5,9 @@
 use mastokey::mastodon::{BaseUrl, Client};
 use mastokey::secret::Secret;
 
-use crate::support::e2e::{E2e, PASSPHRASE, approve_and_paste, seed_vault};
+use crate::support::e2e::{
+    E2e, PASSPHRASE, approve_and_paste, choose_first_passphrase, seed_vault,
+};
 use crate::support::fake_server::{FakeServer, Mode};
 use crate::support::pty::{CTRL_C, ENTER};
 
@@ -103,4 +105,32 @@ fn a_server_claiming_a_stored_domain_is_named_and_keep_both_keeps_both() {
     let labels = data.labels();
     assert_ne!(labels[0], labels[1], "{labels:?}");
     assert!(token_works(&t.server, &seeded[0]));
+}
+
+#[test]
+fn keeping_the_old_token_never_revokes_it_when_the_server_gave_the_same_one_again() {
+    let t = E2e::new(Mode::Mastodon47);
+    let mut pty = t.spawn(&["add", &t.server.base_url()], &[]);
+    pty.wait_for("2/5 Scopes");
+    pty.send(ENTER);
+    approve_and_paste(&t, &mut pty, "alice", 1);
+    choose_first_passphrase(&mut pty);
+    pty.wait_for("Saved in the vault");
+    pty.send(ENTER); // "Add another account"
+    pty.wait_for("2/5 Scopes");
+    pty.send(ENTER);
+    // The server ignores force_login and signs alice in again: same user, app and scopes,
+    // so Mastodon hands out the same token.
+    approve_and_paste(&t, &mut pty, "alice", 2);
+    pty.wait_for("signed you in as this account again");
+    pty.send(ENTER); // Keep old token
+    pty.wait_for("nothing to revoke");
+    pty.send(CTRL_C);
+    pty.wait_exit();
+    let vault = t.unlock();
+    let stored = vault.data().accounts[0].token.expose().to_owned();
+    assert!(
+        token_works(&t.server, &stored),
+        "the kept token was revoked"
+    );
 }
