@@ -7,6 +7,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::mastodon::for_terminal;
+
 use super::super::state::NoticeKind;
 use super::super::state::Session;
 use super::super::view::{Choice, Screen, ViewCtx, buttons, choices, spinner, wrapped_height};
@@ -40,10 +42,13 @@ impl Screen for VerifyScreen {
                 ("Tab", "switch field"),
                 ("Ctrl-C", "quit"),
             ],
-            Phase::Duplicate(_)
-            | Phase::WrongAccount(_)
-            | Phase::Clash { .. }
-            | Phase::Done { .. } => {
+            Phase::Clash { .. } => vec![
+                ("Enter", "choose"),
+                ("↑↓", "move"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
+            Phase::Duplicate(_) | Phase::WrongAccount(_) | Phase::Done { .. } => {
                 vec![
                     ("Enter", "choose"),
                     ("←→", "move"),
@@ -131,10 +136,11 @@ impl Screen for VerifyScreen {
             Phase::Clash { choice, existing } => {
                 let here = host(self.server.caps.base.as_str());
                 lines.push(Line::styled(
+                    // The stored handle may predate checks at the protocol boundary.
                     format!(
                         "@{} is already stored from {}; this sign-in came from {here}.",
-                        existing.handle,
-                        host(&existing.server)
+                        for_terminal(&existing.handle),
+                        for_terminal(host(&existing.server))
                     ),
                     theme.warn(),
                 ));
