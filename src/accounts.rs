@@ -12,7 +12,7 @@ pub mod tone;
 use jiff::Timestamp;
 
 use crate::mastodon::BaseUrl;
-use crate::mastodon::{Capabilities, RegisteredApp, VerifiedAccount};
+use crate::mastodon::{AppCredentials, Capabilities, Client, RegisteredApp, VerifiedAccount};
 use crate::secret::Secret;
 use crate::vault::model::{AccountKey, CheckStatus, StoredAccount, VaultData, same_base};
 use crate::vault::{Vault, VaultError};
@@ -74,19 +74,119 @@ pub struct ExistingEntry {
 /// which they meant. A new sign-in of an entry already stored (same key) is no clash: that was
 /// settled when it was first saved.
 pub fn handle_clash(data: &VaultData, new: &NewAccount) -> Option<ExistingEntry> {
-    let key = AccountKey::new(new.server.base.as_str(), &new.account.id);
-    if data.find_account(&key).is_some() {
-        return None;
-    }
-    let handle = format!("{}@{}", new.account.username, new.server.domain);
-    data.accounts_with_handle(&handle)
-        .into_iter()
-        .find(|a| !same_base(&a.server, new.server.base.as_str()))
+    let stored: Vec<ExistingEntry> = data
+        .accounts
+        .iter()
         .map(|a| ExistingEntry {
             key: a.key(),
-            server: crate::base_url::canonical(&a.server),
+            server: a.server.clone(),
             handle: a.handle(),
         })
+        .collect();
+    clash_among(&stored, &new.server, &new.account)
+}
+
+/// [`handle_clash`] over a list of stored entries (the wizard holds a view of the vault, not
+/// the vault itself). Handles compare as [`VaultData::accounts_with_handle`] compares them.
+pub fn clash_among(
+    stored: &[ExistingEntry],
+    server: &ServerRecord,
+    account: &VerifiedAccount,
+) -> Option<ExistingEntry> {
+    let base = server.base.as_str();
+    let key = AccountKey::new(base, &account.id);
+    if stored.iter().any(|e| e.key == key) {
+        return None;
+    }
+    let handle = format!("{}@{}", account.username, server.domain).to_lowercase();
+    stored
+        .iter()
+        .find(|e| e.handle.to_lowercase() == handle && !same_base(&e.server, base))
+        .map(|e| ExistingEntry {
+            key: e.key.clone(),
+            server: crate::base_url::canonical(&e.server),
+            handle: e.handle.clone(),
+        })
+}
+
+/// A token mastokey holds but the user did not keep, to be revoked (best effort).
+#[derive(Debug)]
+pub enum Unkept {
+    /// A token of this sign-in, with the app it was issued to.
+    New {
+        base: BaseUrl,
+        app: AppCredentials,
+        token: Secret,
+    },
+    /// The stored token of this entry, which a new one replaces; left alone when the server
+    /// gave the same token again (`new_token`), as Mastodon does for the same user, app and scopes.
+    Stored { key: AccountKey, new_token: Secret },
+}
+
+/// Revokes an unkept token: `Ok(true)` when revoked, `Ok(false)` when there was nothing to
+/// revoke (the stored token is the new one, or the entry is gone).
+pub async fn revoke_unkept(
+    client: &Client,
+    vault: &SharedVault,
+    unkept: Unkept,
+) -> Result<bool, NotRevoked> {
+    let material = match unkept {
+        Unkept::New { base, app, token } => {
+            // Mastodon gives the same user, app and scopes the same token again: a new token
+            // that is also a stored one is kept, so it must not be revoked.
+            let wanted = token.duplicate();
+            let stored = read_vault(vault, move |data| {
+                data.accounts
+                    .iter()
+                    .any(|a| a.token.expose() == wanted.expose())
+            })
+            .await
+            .unwrap_or(false);
+            if stored {
+                return Ok(false);
+            }
+            RevokeMaterial { base, app, token }
+        }
+        Unkept::Stored { key, new_token } => {
+            let read = read_vault(vault, move |data| {
+                let found = data.find_account(&key)?;
+                Some((
+                    found.token.expose() == new_token.expose(),
+                    revoke_material(data, &key),
+                ))
+            })
+            .await
+            .flatten();
+            match read {
+                None | Some((true, _)) => return Ok(false),
+                Some((false, None)) => return Err(NotRevoked::NoCredentials),
+                Some((false, Some(material))) => material,
+            }
+        }
+    };
+    client
+        .revoke(&material.base, &material.app, &material.token)
+        .await
+        .map(|()| true)
+        .map_err(NotRevoked::Failed)
+}
+
+/// Reads the open vault on the blocking pool (its lock may wait on another process); `None`
+/// when no vault is open.
+async fn read_vault<T: Send + 'static>(
+    vault: &SharedVault,
+    read: impl FnOnce(&VaultData) -> T + Send + 'static,
+) -> Option<T> {
+    let vault = std::sync::Arc::clone(vault);
+    tokio::task::spawn_blocking(move || {
+        let guard = vault
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        guard.as_ref().map(|v| read(v.data()))
+    })
+    .await
+    .ok()
+    .flatten()
 }
 
 /// Stores the account (replacing the entry with the same key: same server, same account id)

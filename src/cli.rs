@@ -111,11 +111,15 @@ impl Cli {
 
 /// Prints clap's message (help and version go to stdout with 0, usage errors to stderr with 2).
 pub fn report_usage_error(error: &clap::Error) -> ExitCode {
-    // Printing can only fail on a closed stream, and then there is nobody left to tell.
-    let _ = error.print();
     if error.use_stderr() {
+        // A usage error echoes the arguments, which may hold escape sequences: cleaned (and
+        // uncoloured) like all other output.
+        crate::commands::output::eprintln(error.render().to_string().trim_end());
         ExitCode::from(EXIT_USAGE)
     } else {
+        // Help and version: printing can only fail on a closed stream, and then there is
+        // nobody left to tell.
+        let _ = error.print();
         ExitCode::SUCCESS
     }
 }

@@ -30,6 +30,12 @@ use wizard::{Deps, Start};
 
 pub use error::Error;
 
+/// Prints a top-level error on stderr, once. Errors echo arguments and server text, so the line
+/// is cleaned like all other output.
+pub fn report(error: &Error) {
+    commands::output::eprintln(&format!("mastokey: {error}"));
+}
+
 /// Parses the command line and runs it. The caller prints the error once and exits with its code.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Error> {
     let cli = match cli::Cli::try_parse_from(args) {

@@ -8,7 +8,7 @@ fn main() -> ExitCode {
     match mastokey::run(std::env::args_os()) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("mastokey: {error}");
+            mastokey::report(&error);
             error.exit_code()
         }
     }

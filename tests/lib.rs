@@ -13,3 +13,4 @@ mod mastodon_flow;
 mod security;
 mod vault_tests;
 mod wizard_e2e;
+mod wizard_identity_e2e;

@@ -55,9 +55,7 @@ fn print_json(accounts: &[StoredAccount]) -> Result<(), Error> {
             })
             .collect(),
     };
-    // Serialising plain strings, timestamps and enums cannot fail.
-    let text = serde_json::to_string(&list).unwrap_or_default();
-    output::println(&text)
+    output::print_json(&list)
 }
 
 fn print_table(
@@ -83,12 +81,12 @@ fn print_table(
         style,
     );
     let mut text = columns.line(&header);
-    text.push('\n');
+    text.push_str("\n");
     for row in &rows {
-        text.push_str(&columns.line(row));
-        text.push('\n');
+        text.push(&columns.line(row));
+        text.push_str("\n");
     }
-    output::print(&text)
+    output::print_painted(&text)
 }
 
 fn row(account: &StoredAccount, label: &str, now: Timestamp) -> Vec<Cell> {

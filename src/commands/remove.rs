@@ -8,7 +8,7 @@
 //! `--revoke` to remove it here only, and the exit code is 4 (3 when the vault lacks the app
 //! that issued the token).
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, BufRead, IsTerminal};
 use std::sync::{Arc, Mutex};
 
 use super::verify::block_on;
@@ -49,17 +49,14 @@ fn confirm(label: &str, revoke: bool) -> Result<bool, Error> {
     } else {
         "Remove"
     };
-    let mut err = io::stderr();
-    let _ = write!(
-        err,
+    output::ask(&format!(
         "{what} {label}{}? [y/N] ",
         if revoke {
             " and remove it from the vault"
         } else {
             " from the vault"
         }
-    );
-    let _ = err.flush();
+    ));
     let mut answer = String::new();
     io::stdin()
         .lock()

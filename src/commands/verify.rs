@@ -112,7 +112,7 @@ pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error>
     let mut on_result = |outcome: CheckOutcome| {
         if !json && print_error.is_none() {
             let line = columns.line(&human_row(&outcome, server_of(&outcome.key)));
-            print_error = output::println(&line).err();
+            print_error = output::println_painted(&line).err();
         }
         outcomes.push(outcome);
     };
@@ -134,8 +134,7 @@ pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error>
                 })
                 .collect(),
         };
-        // Serialising strings, timestamps and enums cannot fail.
-        output::println(&serde_json::to_string(&results).unwrap_or_default())?;
+        output::print_json(&results)?;
     } else if let Some(error) = print_error {
         return Err(error);
     }

@@ -199,6 +199,7 @@ impl Executor {
                     }
                 });
             }
+            Effect::Revoke { stamp, unkept } => self.revoke(stamp, unkept),
             Effect::RemoveAccount { stamp, key, revoke } => {
                 let (client, slot) = (self.client.clone(), Arc::clone(&self.vault));
                 tokio::spawn(async move {
@@ -207,6 +208,19 @@ impl Executor {
                 });
             }
         }
+    }
+
+    /// Revokes a token the user did not keep (`accounts::revoke_unkept`).
+    fn revoke(&self, stamp: Stamp, unkept: vault_ops::Unkept) {
+        let (client, slot, tx) = (
+            self.client.clone(),
+            Arc::clone(&self.vault),
+            self.tx.clone(),
+        );
+        tokio::spawn(async move {
+            let result = vault_ops::revoke_unkept(&client, &slot, unkept).await;
+            send(&tx, Msg::Revoked { stamp, result });
+        });
     }
 
     fn create_and_save(&self, stamp: Stamp, passphrase: Secret, save: SaveRequest) {

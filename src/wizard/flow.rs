@@ -8,7 +8,6 @@
 
 use std::collections::BTreeSet;
 
-use crate::platform::ClipboardKind;
 use crate::secret::Secret;
 
 use super::authorize::AuthorizeScreen;
@@ -18,7 +17,7 @@ use super::outcome::{Exit, Outcome};
 use super::register::RegisterScreen;
 use super::scopes::ScopesScreen;
 use super::server::ServerScreen;
-use super::state::{NoticeKind, Session, Start, VaultStatus};
+use super::state::{Session, Start, VaultStatus};
 use super::theme::Theme;
 use super::unlock::UnlockScreen;
 use super::verify::VerifyScreen;
@@ -236,19 +235,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Key(_) | Msg::Paste(_) => state.session.notice = None,
         Msg::Copied { what, result } => {
-            copied_notice(
-                &mut state.session,
-                *what,
-                result.as_ref().map(|k| *k).map_err(ToString::to_string),
-            );
+            let result = result.as_ref().map(|k| *k).map_err(ToString::to_string);
+            state.session.copied(*what, result);
             return Vec::new();
         }
         Msg::ClipboardExpired { generation } => {
             if *generation == state.session.clipboard_generation {
-                state.session.notify(
-                    NoticeKind::Info,
-                    "The copied token was cleared from the clipboard.",
-                );
+                state.session.clipboard_cleared();
                 return vec![Effect::ClearClipboard {
                     generation: *generation,
                 }];
@@ -263,26 +256,4 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let (next, effects) = step.update(msg, &mut state.session);
     state.step = next;
     effects
-}
-
-fn copied_notice(session: &mut Session, what: Copied, result: Result<ClipboardKind, String>) {
-    let thing = match what {
-        Copied::Url => "The sign-in link",
-        Copied::Token => "The token",
-    };
-    match result {
-        Ok(kind) => {
-            let how = match kind {
-                ClipboardKind::Desktop => "copied to the clipboard",
-                ClipboardKind::Terminal => "copied through the terminal (OSC 52)",
-            };
-            let tail = if what == Copied::Token {
-                "; cleared again in 45 s"
-            } else {
-                ""
-            };
-            session.notify(NoticeKind::Success, format!("{thing} was {how}{tail}."));
-        }
-        Err(error) => session.notify(NoticeKind::Error, error),
-    }
 }

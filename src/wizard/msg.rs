@@ -4,7 +4,7 @@
 
 use tokio::sync::watch;
 
-use crate::accounts::Removal;
+use crate::accounts::{NotRevoked, Removal, Unkept};
 use crate::mastodon::{
     ApiError, AppCredentials, BaseUrl, CallbackError, Capabilities, RegisteredApp, ServerInput,
     TokenGrant, VerifiedAccount,
@@ -128,6 +128,11 @@ pub enum Msg {
         stamp: Stamp,
         result: Result<Removed, VaultError>,
     },
+    /// An unkept token was revoked (`Ok(true)`), needed no revoke (`Ok(false)`), or not.
+    Revoked {
+        stamp: Stamp,
+        result: Result<bool, NotRevoked>,
+    },
 }
 
 /// The Authorize step's hold on the loopback listener: its redirect URI, and the `state` a
@@ -247,5 +252,10 @@ pub enum Effect {
     ListenForCallback {
         stamp: Stamp,
         state: String,
+    },
+    /// Revoke a token the user did not keep (best effort); replies `Revoked`.
+    Revoke {
+        stamp: Stamp,
+        unkept: Unkept,
     },
 }

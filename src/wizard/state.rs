@@ -5,6 +5,8 @@ use jiff::Timestamp;
 
 use crate::mastodon::Capabilities;
 
+use crate::platform::ClipboardKind;
+
 use super::msg::{Copied, Effect, Stamp};
 use super::random::Random;
 use super::view_model::VaultView;
@@ -53,6 +55,8 @@ pub struct Session {
     pub added_on: Vec<String>,
     /// Bumped on every copy, so only the latest copy's timer clears the clipboard.
     pub clipboard_generation: u64,
+    /// Where the last token copy went: the notice after clearing says what really happened.
+    pub token_copied_to: Option<ClipboardKind>,
     pub quit: bool,
     pub spinner: usize,
     /// Injected by the runner before each update; never read from the system clock here.
@@ -81,6 +85,7 @@ impl Session {
             ssh,
             added_on: Vec::new(),
             clipboard_generation: 0,
+            token_copied_to: None,
             quit: false,
             spinner: 0,
             now: Timestamp::UNIX_EPOCH,
@@ -126,6 +131,52 @@ impl Session {
             text,
             generation: self.next_clipboard_generation(),
         }
+    }
+
+    /// The notice after a copy. A copy through the terminal (OSC 52) cannot be confirmed: the
+    /// notice says what was sent, not that it arrived.
+    pub fn copied(&mut self, what: Copied, result: Result<ClipboardKind, String>) {
+        let thing = match what {
+            Copied::Url => "The sign-in link",
+            Copied::Token => "The token",
+        };
+        let kind = match result {
+            Ok(kind) => kind,
+            Err(error) => return self.notify(NoticeKind::Error, error),
+        };
+        if what == Copied::Token {
+            self.token_copied_to = Some(kind);
+        }
+        let tail = if what == Copied::Token {
+            "; cleared again in 45 s"
+        } else {
+            ""
+        };
+        let text = match (kind, what) {
+            (ClipboardKind::Desktop, _) => format!("{thing} was copied to the clipboard{tail}."),
+            (ClipboardKind::Terminal, Copied::Token) => format!(
+                "{thing} was sent to the terminal's clipboard (OSC 52){tail}. If your terminal \
+                 ignores OSC 52, use Reveal in the account's details."
+            ),
+            (ClipboardKind::Terminal, Copied::Url) => format!(
+                "{thing} was sent to the terminal's clipboard (OSC 52). If your terminal ignores \
+                 OSC 52, copy it from the screen."
+            ),
+        };
+        self.notify(NoticeKind::Success, text);
+    }
+
+    /// The notice once a copied token's 45 seconds are over and the clipboard was cleared: a
+    /// desktop clipboard is cleared (if it still holds the token); the terminal's can only be
+    /// asked to overwrite it with a blank.
+    pub fn clipboard_cleared(&mut self) {
+        let text = match self.token_copied_to {
+            Some(ClipboardKind::Terminal) => {
+                "mastokey asked the terminal to overwrite its clipboard."
+            }
+            _ => "The token is no longer in the clipboard.",
+        };
+        self.notify(NoticeKind::Info, text);
     }
 
     pub fn next_clipboard_generation(&mut self) -> u64 {

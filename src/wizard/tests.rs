@@ -208,7 +208,8 @@ fn stamp_of(effects: &[Effect]) -> u64 {
             | Effect::CreateVaultAndSave { stamp, .. }
             | Effect::Unlock { stamp, .. }
             | Effect::VerifyAccounts { stamp, .. }
-            | Effect::RemoveAccount { stamp, .. },
+            | Effect::RemoveAccount { stamp, .. }
+            | Effect::Revoke { stamp, .. },
         ] => *stamp,
         other => panic!("expected one stamped effect, got {other:?}"),
     }

@@ -1,17 +1,27 @@
 //! Step 5, Verify and save: `verify_credentials` names the account; it is saved automatically
 //! once the vault is unlocked (the very first save asks for a new passphrase, twice). A known
-//! account asks whether to replace its token. Then: add another, copy the token, or done.
+//! account asks whether to replace its token; a handle already stored from another server
+//! address asks whether it is the same account. Then: add another, copy the token, or done.
+//!
+//! Every token mastokey made here and the user did not keep (discarded, not kept over the old
+//! one, or not checkable) is revoked, and so is a stored token a new one replaces: best effort,
+//! and the screen says when a revoke failed.
 
-use crate::accounts::duplicate_app;
-use crate::mastodon::{RegisteredApp, TokenGrant, VerifiedAccount};
+use crate::accounts::{ExistingEntry, Unkept, clash_among, duplicate_app};
+use crate::mastodon::{AppCredentials, RegisteredApp, TokenGrant, VerifiedAccount};
+use crate::vault::model::AccountKey;
 
 use super::msg::{Copied, Effect, Key, Msg, SaveRequest, ServerRecord, Stamp};
 use super::outcome::{Exit, Granted, Outcome};
 use super::passphrase::PassphraseForm;
-use super::state::{ServerPick, Session, VaultStatus};
+use super::state::{NoticeKind, ServerPick, Session, VaultStatus};
 use super::view::{Choice, sentence};
 
+mod choice;
 mod render;
+mod settle;
+
+use choice::{Clash, Duplicate, Then, WrongAccount};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Saved {
@@ -19,63 +29,22 @@ pub enum Saved {
     Replaced,
     /// The user left the save (Esc): the token exists only in memory until the wizard ends.
     Unsaved,
+    /// The stored token was kept; the new one is revoked.
     KeptOld,
+    /// The new token was discarded (and is revoked).
+    Discarded,
 }
 
-/// The account is already stored: replace its token or keep the old one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Duplicate {
-    Replace,
-    Keep,
-}
-
-impl Choice for Duplicate {
-    const ALL: &'static [Self] = &[Self::Replace, Self::Keep];
-
-    fn label(self) -> &'static str {
-        match self {
-            Self::Replace => "Replace token",
-            Self::Keep => "Keep old token",
-        }
-    }
-}
-
-/// A re-authorization signed in as another account than the one it was for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum WrongAccount {
-    SaveAsNew,
-    Discard,
-}
-
-impl Choice for WrongAccount {
-    const ALL: &'static [Self] = &[Self::SaveAsNew, Self::Discard];
-
-    fn label(self) -> &'static str {
-        match self {
-            Self::SaveAsNew => "Save as new account",
-            Self::Discard => "Discard new token",
-        }
-    }
-}
-
-/// What to do once the token is verified (and saved, or not).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Then {
-    AddAnother,
-    CopyToken,
-    Done,
-}
-
-impl Choice for Then {
-    const ALL: &'static [Self] = &[Self::AddAnother, Self::CopyToken, Self::Done];
-
-    fn label(self) -> &'static str {
-        match self {
-            Self::AddAnother => "Add another account",
-            Self::CopyToken => "Copy token",
-            Self::Done => "Done",
-        }
-    }
+/// What a save does to what is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    /// A new entry.
+    New,
+    /// The entry with the same key gets the new token (a known account, or a re-authorization).
+    SameKey,
+    /// The user says the entry stored under another address is this account: it is removed
+    /// once the new one is saved.
+    OtherEntry(AccountKey),
 }
 
 enum Phase {
@@ -85,17 +54,34 @@ enum Phase {
     VerifyFailed {
         error: String,
     },
+    /// Leaving a token that could not be checked: it is revoked first.
+    Leaving {
+        stamp: Stamp,
+    },
     Duplicate(Duplicate),
     /// Save the new account separately, or discard the new token: never overwrites the other.
     WrongAccount(WrongAccount),
+    Clash {
+        choice: Clash,
+        existing: ExistingEntry,
+    },
     NewPassphrase(PassphraseForm),
+    /// The stored token the new one replaces is revoked before the save.
+    RevokingOld {
+        stamp: Stamp,
+        target: Target,
+    },
     Saving {
         stamp: Stamp,
-        replacing: bool,
+        target: Target,
     },
     SaveFailed {
         error: String,
-        replacing: bool,
+        target: Target,
+    },
+    /// The new token is saved; the entry it replaces is being removed.
+    RemovingOld {
+        stamp: Stamp,
     },
     Done {
         saved: Saved,
@@ -110,6 +96,12 @@ pub struct VerifyScreen {
     grant: TokenGrant,
     account: Option<VerifiedAccount>,
     phase: Phase,
+    /// False once the new token was discarded: it is revoked, and never offered for copying.
+    token_kept: bool,
+    /// The revoke of the discarded new token, while it runs.
+    revoking_new: Option<Stamp>,
+    /// What happened besides the save (revokes, the removal of a replaced entry).
+    notes: Vec<(NoticeKind, String)>,
 }
 
 impl VerifyScreen {
@@ -135,6 +127,9 @@ impl VerifyScreen {
             phase: Phase::VerifyFailed {
                 error: String::new(),
             },
+            token_kept: true,
+            revoking_new: None,
+            notes: Vec::new(),
         };
         let effects = screen.check(session);
         (screen, effects)
@@ -156,7 +151,14 @@ impl VerifyScreen {
     }
 
     pub fn busy(&self) -> bool {
-        matches!(self.phase, Phase::Verifying { .. } | Phase::Saving { .. })
+        matches!(
+            self.phase,
+            Phase::Verifying { .. }
+                | Phase::Saving { .. }
+                | Phase::Leaving { .. }
+                | Phase::RevokingOld { .. }
+                | Phase::RemovingOld { .. }
+        )
     }
 
     fn save_request(&self, account: &VerifiedAccount) -> SaveRequest {
@@ -169,15 +171,64 @@ impl VerifyScreen {
         }
     }
 
-    /// Saves into the unlocked vault, or asks for the first passphrase.
-    fn save(mut self, replacing: bool, session: &mut Session) -> Outcome<Self> {
+    /// The new token, to be revoked because the user does not keep it.
+    fn unkept_new(&self) -> Unkept {
+        Unkept::New {
+            base: self.server.caps.base.clone(),
+            app: AppCredentials {
+                client_id: self.app.client_id.clone(),
+                client_secret: self.app.client_secret.duplicate(),
+            },
+            token: self.grant.access_token.duplicate(),
+        }
+    }
+
+    /// The new token is not kept: revoke it, never offer it for copying, and say what happened.
+    fn discard(mut self, saved: Saved, session: &mut Session) -> Outcome<Self> {
+        let stamp = session.stamp();
+        self.token_kept = false;
+        self.revoking_new = Some(stamp);
+        self.phase = Phase::Done {
+            saved,
+            then: Then::AddAnother,
+        };
+        let unkept = self.unkept_new();
+        Outcome::Stay(self, vec![Effect::Revoke { stamp, unkept }])
+    }
+
+    /// Saves into the unlocked vault, or asks for the first passphrase. A replaced stored
+    /// token is revoked first.
+    fn save(mut self, target: Target, session: &mut Session) -> Outcome<Self> {
+        let Some(account) = &self.account else {
+            return Outcome::stay(self);
+        };
+        let old = match &target {
+            Target::New => None,
+            Target::SameKey => Some(AccountKey::new(self.server.caps.base.as_str(), &account.id)),
+            Target::OtherEntry(key) => Some(key.clone()),
+        };
+        match (&session.vault, old) {
+            (VaultStatus::Unlocked(_), Some(key)) => {
+                let stamp = session.stamp();
+                self.phase = Phase::RevokingOld { stamp, target };
+                let unkept = Unkept::Stored {
+                    key,
+                    new_token: self.grant.access_token.duplicate(),
+                };
+                Outcome::Stay(self, vec![Effect::Revoke { stamp, unkept }])
+            }
+            _ => self.save_now(target, session),
+        }
+    }
+
+    fn save_now(mut self, target: Target, session: &mut Session) -> Outcome<Self> {
         let Some(account) = self.account.clone() else {
             return Outcome::stay(self);
         };
         match session.vault {
             VaultStatus::Unlocked(_) => {
                 let stamp = session.stamp();
-                self.phase = Phase::Saving { stamp, replacing };
+                self.phase = Phase::Saving { stamp, target };
                 let save = self.save_request(&account);
                 Outcome::Stay(self, vec![Effect::Save { stamp, save }])
             }
@@ -193,24 +244,52 @@ impl VerifyScreen {
             let same = target.id == account.id;
             self.account = Some(account);
             if same {
-                return self.save(true, session);
+                return self.save(Target::SameKey, session);
             }
             self.phase = Phase::WrongAccount(WrongAccount::SaveAsNew);
             return Outcome::stay(self);
         }
-        let known = session
-            .view()
+        let view = session.view();
+        let known = view
             .and_then(|v| v.same_account(self.server.caps.base.as_str(), &account.id))
             .is_some();
+        let clash = view.and_then(|v| {
+            let stored: Vec<ExistingEntry> = v
+                .accounts
+                .iter()
+                .map(|a| ExistingEntry {
+                    key: a.key.clone(),
+                    server: a.server.clone(),
+                    handle: a.handle.clone(),
+                })
+                .collect();
+            let server = ServerRecord::from_capabilities(&self.server.caps);
+            clash_among(&stored, &server, &account)
+        });
         self.account = Some(account);
         if known {
-            self.phase = Phase::Duplicate(Duplicate::Replace);
+            // Keep first: the choice that changes nothing.
+            self.phase = Phase::Duplicate(Duplicate::Keep);
             return Outcome::stay(self);
         }
-        self.save(false, session)
+        if let Some(existing) = clash {
+            self.phase = Phase::Clash {
+                choice: Clash::KeepBoth,
+                existing,
+            };
+            return Outcome::stay(self);
+        }
+        self.save(Target::New, session)
     }
 
     pub fn update(mut self, msg: Msg, session: &mut Session) -> Outcome<Self> {
+        if let Msg::Revoked { stamp, result } = msg {
+            if self.revoking_new == Some(stamp) {
+                self.new_token_revoked(result);
+                return Outcome::stay(self);
+            }
+            return self.revoked(stamp, result, session);
+        }
         let phase = std::mem::replace(
             &mut self.phase,
             Phase::Done {
@@ -224,7 +303,8 @@ impl VerifyScreen {
                 Phase::SaveFailed { .. }
                 | Phase::NewPassphrase(_)
                 | Phase::Duplicate(_)
-                | Phase::WrongAccount(_),
+                | Phase::WrongAccount(_)
+                | Phase::Clash { .. },
                 Msg::Key(Key::Esc),
             ) => {
                 self.phase = Phase::Done {
@@ -253,14 +333,23 @@ impl VerifyScreen {
                 let effects = self.check(session);
                 return Outcome::Stay(self, effects);
             }
+            (Phase::VerifyFailed { .. }, Msg::Key(Key::Esc)) => {
+                // The token is left behind: revoke it before going back.
+                let stamp = session.stamp();
+                self.phase = Phase::Leaving { stamp };
+                let unkept = self.unkept_new();
+                return Outcome::Stay(self, vec![Effect::Revoke { stamp, unkept }]);
+            }
+            (Phase::Leaving { .. }, Msg::Key(Key::Esc)) => {
+                session.notify(
+                    NoticeKind::Info,
+                    "mastokey asked the server to revoke the token it could not check.",
+                );
+                return Outcome::exit(Exit::ChangeScopes(self.server, self.requested));
+            }
             (Phase::Duplicate(choice), Msg::Key(key)) => match (choice, key) {
-                (Duplicate::Replace, Key::Enter) => return self.save(true, session),
-                (Duplicate::Keep, Key::Enter) => {
-                    self.phase = Phase::Done {
-                        saved: Saved::KeptOld,
-                        then: Then::AddAnother,
-                    }
-                }
+                (Duplicate::Replace, Key::Enter) => return self.save(Target::SameKey, session),
+                (Duplicate::Keep, Key::Enter) => return self.discard(Saved::KeptOld, session),
                 _ => self.phase = Phase::Duplicate(choice.moved(key).unwrap_or(choice)),
             },
             (Phase::WrongAccount(choice), Msg::Key(key)) => match (choice, key) {
@@ -272,12 +361,22 @@ impl VerifyScreen {
                     }
                 }
                 (WrongAccount::Discard, Key::Enter) => {
-                    self.phase = Phase::Done {
-                        saved: Saved::KeptOld,
-                        then: Then::AddAnother,
-                    };
+                    return self.discard(Saved::Discarded, session);
                 }
                 _ => self.phase = Phase::WrongAccount(choice.moved(key).unwrap_or(choice)),
+            },
+            (Phase::Clash { choice, existing }, Msg::Key(key)) => match (choice, key) {
+                (Clash::KeepBoth, Key::Enter) => return self.save(Target::New, session),
+                (Clash::SameAccount, Key::Enter) => {
+                    return self.save(Target::OtherEntry(existing.key), session);
+                }
+                (Clash::Discard, Key::Enter) => return self.discard(Saved::Discarded, session),
+                _ => {
+                    self.phase = Phase::Clash {
+                        choice: choice.moved(key).unwrap_or(choice),
+                        existing,
+                    }
+                }
             },
             (Phase::NewPassphrase(mut form), msg) => {
                 let passphrase = form.update(msg);
@@ -287,7 +386,7 @@ impl VerifyScreen {
                     let save = self.save_request(&account);
                     self.phase = Phase::Saving {
                         stamp,
-                        replacing: false,
+                        target: Target::New,
                     };
                     let effect = Effect::CreateVaultAndSave {
                         stamp,
@@ -297,39 +396,33 @@ impl VerifyScreen {
                     return Outcome::Stay(self, vec![effect]);
                 }
             }
-            (Phase::Saving { stamp, replacing }, Msg::Saved { stamp: s, result }) if s == stamp => {
-                match result {
-                    Ok(view) => {
-                        session.vault = VaultStatus::Unlocked(view);
-                        session
-                            .added_on
-                            .push(self.server.caps.base.as_str().to_owned());
-                        let saved = if replacing {
-                            Saved::Replaced
-                        } else {
-                            Saved::Added
-                        };
-                        self.phase = Phase::Done {
-                            saved,
-                            then: Then::AddAnother,
-                        };
-                    }
-                    Err(error) => {
-                        self.phase = Phase::SaveFailed {
-                            error: sentence(error),
-                            replacing,
-                        }
-                    }
-                }
+            (Phase::Saving { stamp, target }, Msg::Saved { stamp: s, result }) if s == stamp => {
+                return self.saved(target, result, session);
             }
-            (Phase::SaveFailed { replacing, .. }, Msg::Key(Key::Enter)) => {
-                return self.save(replacing, session);
+            (Phase::RemovingOld { stamp }, Msg::Removed { stamp: s, result }) if s == stamp => {
+                match result {
+                    Ok(removed) => session.vault = VaultStatus::Unlocked(removed.view),
+                    Err(error) => self.notes.push((
+                        NoticeKind::Error,
+                        format!(
+                            "The entry stored from the other address could not be removed: {}",
+                            sentence(error)
+                        ),
+                    )),
+                }
+                self.phase = Phase::Done {
+                    saved: Saved::Replaced,
+                    then: Then::AddAnother,
+                };
+            }
+            (Phase::SaveFailed { target, .. }, Msg::Key(Key::Enter)) => {
+                return self.save_now(target, session);
             }
             (Phase::Done { saved, then }, Msg::Key(key)) => match (then, key) {
                 (Then::AddAnother, Key::Enter) => {
                     return Outcome::exit(Exit::AddOn(self.server.text));
                 }
-                (Then::CopyToken, Key::Enter) => {
+                (Then::CopyToken, Key::Enter) if self.token_kept => {
                     let effect = session.copy(Copied::Token, self.grant.access_token.duplicate());
                     self.phase = Phase::Done { saved, then };
                     return Outcome::Stay(self, vec![effect]);
@@ -338,13 +431,10 @@ impl VerifyScreen {
                 _ => {
                     self.phase = Phase::Done {
                         saved,
-                        then: then.moved(key).unwrap_or(then),
+                        then: then.moved_among(key, self.token_kept),
                     }
                 }
             },
-            (Phase::VerifyFailed { .. }, Msg::Key(Key::Esc)) => {
-                return Outcome::exit(Exit::ChangeScopes(self.server, self.requested));
-            }
             (phase, _) => self.phase = phase,
         }
         Outcome::stay(self)

@@ -1,6 +1,8 @@
 //! Re-authorizing a stored account.
 
+use super::verify::revoke_answered;
 use super::*;
+use crate::accounts::Unkept;
 
 /// Home → details → Re-authorize, signing in as `as_id`; returns the state at the verify result.
 fn reauthorize_as(as_id: &str, as_name: &str) -> State {
@@ -38,6 +40,8 @@ fn reauthorize_as(as_id: &str, as_name: &str) -> State {
         },
     );
     if as_id == "1" {
+        // The stored token is revoked first (unless the server gave the same one again).
+        let effects = revoke_answered(&mut state, &effects, Ok(true));
         let [Effect::Save { save, .. }] = effects.as_slice() else {
             panic!("{effects:?}")
         };
@@ -65,9 +69,19 @@ fn reauthorizing_as_another_account_never_overwrites_the_first() {
         panic!("{effects:?}")
     };
     assert_eq!(save.account.id, "2");
-    // Or discard: nothing is saved.
+    // Or discard: nothing is saved, and the new token is revoked.
     let mut state = reauthorize_as("2", "bob");
     key(&mut state, Key::Right);
-    assert!(key(&mut state, Key::Enter).is_empty());
-    assert!(screen(&state).contains("old token was kept"));
+    let effects = key(&mut state, Key::Enter);
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Revoke {
+                unkept: Unkept::New { .. },
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
+    assert!(screen(&state).contains("new token was discarded"));
 }

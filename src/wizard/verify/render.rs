@@ -7,9 +7,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::mastodon::for_terminal;
+
+use super::super::state::NoticeKind;
 use super::super::state::Session;
-use super::super::view::{Choice, Screen, ViewCtx, choices, spinner, wrapped_height};
-use super::{Duplicate, Phase, Saved, Then, VerifyScreen, WrongAccount};
+use super::super::view::{Choice, Screen, ViewCtx, buttons, choices, spinner, wrapped_height};
+use super::{Clash, Duplicate, Phase, Saved, Then, VerifyScreen, WrongAccount};
 
 impl Screen for VerifyScreen {
     fn title(&self) -> &'static str {
@@ -22,7 +25,11 @@ impl Screen for VerifyScreen {
 
     fn keys(&self, _: &Session) -> Vec<(&'static str, &'static str)> {
         match self.phase {
-            Phase::Verifying { .. } | Phase::Saving { .. } => vec![("Ctrl-C", "quit")],
+            Phase::Verifying { .. }
+            | Phase::Saving { .. }
+            | Phase::RevokingOld { .. }
+            | Phase::RemovingOld { .. } => vec![("Ctrl-C", "quit")],
+            Phase::Leaving { .. } => vec![("Esc", "go back now"), ("Ctrl-C", "quit")],
             Phase::VerifyFailed { .. } | Phase::SaveFailed { .. } => {
                 vec![
                     ("Enter", "try again"),
@@ -34,6 +41,12 @@ impl Screen for VerifyScreen {
                 ("Enter", "next"),
                 ("Tab", "switch field"),
                 ("Ctrl-C", "quit"),
+            ],
+            Phase::Clash { .. } => vec![
+                ("Enter", "choose"),
+                ("↑↓", "move"),
+                ("?", "help"),
+                ("q", "quit"),
             ],
             Phase::Duplicate(_) | Phase::WrongAccount(_) | Phase::Done { .. } => {
                 vec![
@@ -51,7 +64,8 @@ impl Screen for VerifyScreen {
          The first time, choose the vault passphrase: you will need it to open the vault again. \
          It cannot be recovered if lost.\n\n\
          Add another account: the same server, with a fresh sign-in.\n\
-         Copy token: to the clipboard, cleared again after 45 seconds."
+         Copy token: to the clipboard, cleared again after 45 seconds.\n\n\
+         A token you do not keep (discarded, or replaced by a new one) is revoked on the server."
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
@@ -101,6 +115,45 @@ impl Screen for VerifyScreen {
                 ),
                 theme.accent(),
             )),
+            Phase::Leaving { .. } => lines.push(Line::styled(
+                format!(
+                    "{} Revoking the token that could not be checked…",
+                    spinner(ctx.session)
+                ),
+                theme.accent(),
+            )),
+            Phase::RevokingOld { .. } => lines.push(Line::styled(
+                format!("{} Revoking the old token…", spinner(ctx.session)),
+                theme.accent(),
+            )),
+            Phase::RemovingOld { .. } => lines.push(Line::styled(
+                format!(
+                    "{} Removing the entry stored from the other address…",
+                    spinner(ctx.session)
+                ),
+                theme.accent(),
+            )),
+            Phase::Clash { choice, existing } => {
+                let here = host(self.server.caps.base.as_str());
+                lines.push(Line::styled(
+                    // The stored handle may predate checks at the protocol boundary.
+                    format!(
+                        "@{} is already stored from {}; this sign-in came from {here}.",
+                        for_terminal(&existing.handle),
+                        for_terminal(host(&existing.server))
+                    ),
+                    theme.warn(),
+                ));
+                lines.push(Line::raw(
+                    "A server chooses its own domain name, so this may be another account.",
+                ));
+                lines.push(Line::raw(""));
+                // One button a line: the longest would not fit beside the others.
+                for c in Clash::ALL {
+                    let focused = (c == choice).then_some(0);
+                    lines.push(buttons(&[c.label()], focused, theme));
+                }
+            }
             Phase::VerifyFailed { error } => {
                 lines.push(Line::styled(
                     "The token could not be checked.",
@@ -130,7 +183,13 @@ impl Screen for VerifyScreen {
                     theme.warn(),
                 ));
                 lines.push(Line::raw(
-                    "Replace its token with the new one, or keep the old token?",
+                    "The server signed you in as this account again. To add another account, \
+                     sign out on the server's website first, or open the sign-in link in a \
+                     private window.",
+                ));
+                lines.push(Line::raw(
+                    "Keep the old token, or replace it with the new one (the one not kept is \
+                     revoked)?",
                 ));
                 lines.push(Line::raw(""));
                 lines.push(choices(*choice, Duplicate::label, theme));
@@ -159,13 +218,30 @@ impl Screen for VerifyScreen {
                     Saved::KeptOld => {
                         "The old token was kept; the new one was not saved.".to_owned()
                     }
+                    Saved::Discarded => "The new token was discarded.".to_owned(),
                     Saved::Unsaved => "Not saved: the new token lives only until mastokey \
                                         ends. Copy it now if you need it."
                         .to_owned(),
                 };
                 lines.push(Line::styled(text, theme.ok()));
+                if self.revoking_new.is_some() {
+                    lines.push(Line::styled(
+                        format!("{} Revoking the new token…", spinner(ctx.session)),
+                        theme.accent(),
+                    ));
+                }
+                for (kind, note) in &self.notes {
+                    let style = match kind {
+                        NoticeKind::Error => theme.error(),
+                        NoticeKind::Info | NoticeKind::Success => theme.ok(),
+                    };
+                    lines.push(Line::styled(note.clone(), style));
+                }
                 lines.push(Line::raw(""));
-                lines.push(choices(*then, Then::label, theme));
+                let offered = Then::offered(self.token_kept);
+                let labels: Vec<&'static str> = offered.iter().map(|t| t.label()).collect();
+                let index = offered.iter().position(|t| t == then);
+                lines.push(buttons(&labels, index, theme));
             }
         }
         let height = wrapped_height(&lines, area.width);
@@ -176,4 +252,10 @@ impl Screen for VerifyScreen {
             form.render_fields(frame, fields, theme);
         }
     }
+}
+
+/// A base URL as people say it: host and port, without the scheme.
+fn host(base: &str) -> &str {
+    let rest = base.split_once("://").map_or(base, |(_, rest)| rest);
+    rest.trim_end_matches('/')
 }
