@@ -1,6 +1,7 @@
 //! Step 2, Scopes: what discovery found on top, then presets and grouped checkboxes, each with a
-//! one-line description. Where the server lacks `profile`, it is shown unavailable with the
-//! reason and `read:accounts` takes its place.
+//! one-line description. Where the server does not say it has `profile`, that row gives the reason
+//! and `read:accounts` takes its place. A scope missing from the server's list is only "not
+//! advertised" (the list need not be complete) and stays selectable.
 
 use std::collections::BTreeSet;
 
@@ -39,21 +40,44 @@ pub struct ScopesScreen {
     error: Option<String>,
 }
 
-/// Why a scope cannot be asked for on this server, or `None` when it can.
-fn unavailable(name: &str, caps: &Capabilities) -> Option<&'static str> {
+/// What the Scopes screen can say about one scope on this server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Availability {
+    /// Listed by the server, or the server publishes no list.
+    Advertised,
+    /// Missing from a published list, which need not be complete: still selectable.
+    NotAdvertised,
+    /// Cannot be asked for: a short text for its row, and the whole reason.
+    Missing {
+        row: &'static str,
+        reason: &'static str,
+    },
+}
+
+fn availability(name: &str, caps: &Capabilities) -> Availability {
     if name == "profile" && !caps.profile_scope {
-        return Some(if caps.metadata {
-            "this server does not offer it; read:accounts is used instead"
-        } else {
-            "needs Mastodon 4.3 or later; read:accounts is used instead"
-        });
+        return Availability::Missing {
+            row: "not advertised: read:accounts is used instead",
+            reason: "this server does not say it supports profile; read:accounts is used instead",
+        };
     }
     match &caps.scopes_supported {
-        Some(supported) if !supported.iter().any(|s| s == name) => {
-            Some("not offered by this server")
-        }
-        _ => None,
+        Some(supported) if !supported.iter().any(|s| s == name) => Availability::NotAdvertised,
+        _ => Availability::Advertised,
     }
+}
+
+/// Software known to let any token do anything, whatever its scopes: named for wording only.
+fn scopes_not_enforced(caps: &Capabilities) -> bool {
+    caps.software.name.eq_ignore_ascii_case("snac")
+}
+
+/// A preset's scopes on this server: `profile` replaced where needed, nothing dropped for being
+/// unadvertised, so a preset never comes out empty.
+fn preset_scopes(wanted: &[String], caps: &Capabilities) -> Vec<String> {
+    let mut open = caps.clone();
+    open.scopes_supported = None;
+    negotiate(wanted, &open).scopes
 }
 
 impl ScopesScreen {
@@ -65,7 +89,7 @@ impl ScopesScreen {
             rows.push(Row::Preset {
                 name: preset.name.clone(),
                 description: preset.description.clone(),
-                scopes: negotiate(&preset.scopes, &server.caps).scopes,
+                scopes: preset_scopes(&preset.scopes, &server.caps),
             });
         }
         for group in &cat.groups {
@@ -81,6 +105,22 @@ impl ScopesScreen {
             Some(Row::Preset { scopes, .. }) => scopes.iter().cloned().collect(),
             _ => BTreeSet::new(),
         });
+        // A scope asked for or granted before that has no row of its own (a server's own scope)
+        // is still listed, so it can be seen and unticked.
+        let unlisted: Vec<String> = checked
+            .iter()
+            .filter(|name| cat.get(name).is_none())
+            .cloned()
+            .collect();
+        if !unlisted.is_empty() {
+            rows.push(Row::Group("Not in mastokey's list".into()));
+            for name in unlisted {
+                rows.push(Row::Scope {
+                    name,
+                    description: "asked for or granted before; this server's own scope".into(),
+                });
+            }
+        }
         let mut screen = Self {
             server,
             rows,
@@ -88,13 +128,17 @@ impl ScopesScreen {
             checked,
             error: None,
         };
-        // Start on the preset that matches the current choice, so Enter keeps it.
-        screen.cursor = screen
-            .rows
-            .iter()
-            .position(|r| matches!(r, Row::Preset { scopes, .. } if screen.is_current(scopes)))
-            .unwrap_or(0);
+        // Start on the preset that matches the current choice, if any; Enter keeps the choice
+        // either way.
+        screen.cursor = screen.marked_preset().unwrap_or(0);
         screen
+    }
+
+    /// The one preset shown as chosen: the first whose scopes are exactly the selection.
+    fn marked_preset(&self) -> Option<usize> {
+        self.rows
+            .iter()
+            .position(|r| matches!(r, Row::Preset { scopes, .. } if self.is_current(scopes)))
     }
 
     fn is_current(&self, scopes: &[String]) -> bool {
@@ -125,9 +169,11 @@ impl ScopesScreen {
     fn toggle(&mut self) {
         match self.rows.get(self.cursor) {
             Some(Row::Preset { scopes, .. }) => self.checked = scopes.iter().cloned().collect(),
-            Some(Row::Scope { name, .. }) => match unavailable(name, &self.server.caps) {
-                Some(reason) => self.error = Some(format!("{name} is unavailable: {reason}.")),
-                None => {
+            Some(Row::Scope { name, .. }) => match availability(name, &self.server.caps) {
+                Availability::Missing { reason, .. } => {
+                    self.error = Some(format!("{name} is unavailable: {reason}."));
+                }
+                Availability::Advertised | Availability::NotAdvertised => {
                     if !self.checked.remove(name) {
                         self.checked.insert(name.clone());
                     }
@@ -144,11 +190,8 @@ impl ScopesScreen {
         match msg {
             Msg::Key(Key::Esc) if self.server.reauth.is_some() => return Outcome::exit(Exit::Home),
             Msg::Key(Key::Esc) => return Outcome::exit(Exit::EditServer(self.server.text)),
+            // Enter keeps the selection shown; only Space on a preset replaces it.
             Msg::Key(Key::Enter) => {
-                // Enter on a preset means that preset, even before Space picked it.
-                if let Some(Row::Preset { scopes, .. }) = self.rows.get(self.cursor) {
-                    self.checked = scopes.iter().cloned().collect();
-                }
                 if self.checked.is_empty() {
                     self.error = Some("Choose at least one scope (Space toggles).".into());
                 } else {
@@ -242,20 +285,30 @@ impl Screen for ScopesScreen {
                     ),
                     theme.accent(),
                 ),
+                if scopes_not_enforced(caps) {
+                    Line::styled(
+                        "Scopes are not enforced by this server: any token may do everything.",
+                        theme.warn(),
+                    )
+                } else {
+                    Line::raw("")
+                },
             ]),
             summary,
         );
         let name_width = 24;
+        let marked = self.marked_preset();
         let items: Vec<ListItem> = self
             .rows
             .iter()
-            .map(|row| match row {
+            .enumerate()
+            .map(|(index, row)| match row {
                 Row::Preset {
                     name,
                     description,
                     scopes,
                 } => {
-                    let mark = if self.is_current(scopes) {
+                    let mark = if marked == Some(index) {
                         "(•)"
                     } else {
                         "( )"
@@ -269,13 +322,19 @@ impl Screen for ScopesScreen {
                 }
                 Row::Group(title) => ListItem::new(Line::styled(title.clone(), theme.accent())),
                 Row::Scope { name, description } => {
-                    let (mark, text, style) = match unavailable(name, &self.server.caps) {
-                        Some(reason) => ("[-]", format!("unavailable: {reason}"), theme.dim()),
-                        None if self.checked.contains(name) => {
-                            ("[x]", description.clone(), theme.dim())
-                        }
-                        None => ("[ ]", description.clone(), theme.dim()),
+                    let ticked = if self.checked.contains(name) {
+                        "[x]"
+                    } else {
+                        "[ ]"
                     };
+                    let (mark, text) = match availability(name, &self.server.caps) {
+                        Availability::Missing { row, .. } => ("[-]", row.to_owned()),
+                        Availability::NotAdvertised => {
+                            (ticked, format!("(not advertised) {description}"))
+                        }
+                        Availability::Advertised => (ticked, description.clone()),
+                    };
+                    let style = theme.dim();
                     ListItem::new(Line::from(vec![
                         Span::raw(format!("  {mark} ")),
                         Span::raw(format!("{name:<width$}", width = name_width - 2)),

@@ -216,6 +216,11 @@ fn stamp_of(effects: &[Effect]) -> u64 {
 
 /// A fresh wizard (no vault) that has discovered the server and shows the scopes.
 fn at_scopes(modern: bool) -> State {
+    at_scopes_with(caps(modern))
+}
+
+/// As `at_scopes`, with the server's capabilities given.
+fn at_scopes_with(caps: Capabilities) -> State {
     let (mut state, _) = start(VaultStatus::Missing, Start::Add(None), None);
     typed(&mut state, "social.example");
     let effects = key(&mut state, Key::Enter);
@@ -224,7 +229,7 @@ fn at_scopes(modern: bool) -> State {
         &mut state,
         Msg::Discovered {
             stamp,
-            result: Ok(caps(modern)),
+            result: Ok(caps),
         },
     );
     assert!(matches!(state.step, Step::Scopes(_)));
