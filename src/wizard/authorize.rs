@@ -4,6 +4,7 @@
 use crate::mastodon::oauth::{AuthorizeParams, AuthorizeRequest, parse_pasted_code};
 use crate::mastodon::{ApiError, AppCredentials, CallbackError, RegisteredApp};
 use crate::secret::Secret;
+use jiff::{SignedDuration, Timestamp};
 
 use super::msg::{CallbackHandle, Copied, Effect, Key, Msg, PreparedApp, Stamp};
 use super::outcome::{Exit, Granted, Outcome};
@@ -57,6 +58,8 @@ pub struct AuthorizeScreen {
     reregistering: Option<Stamp>,
     reregistered: bool,
     opened: bool,
+    /// When the browser was opened on the loopback link, to say what to do if no answer comes.
+    opened_at: Option<Timestamp>,
     qr: bool,
 }
 
@@ -71,6 +74,12 @@ const SSH_NOTE: &str = "Over SSH a browser would open on the remote machine: ope
      (r shows a QR code), approve, and paste the code here.";
 const DEVICE_NOTE: &str = "Sign in on another device: open the link there (r shows a QR code), approve, and paste the code here.";
 const NO_LISTENER_NOTE: &str = "Paste the code the server shows after you approve.";
+/// How long the loopback sign-in may take before the screen says what to do if it went wrong in
+/// the browser (an error page there never reaches mastokey).
+const NO_ANSWER_AFTER: SignedDuration = SignedDuration::from_secs(6);
+const NO_ANSWER_HINT: &str =
+    "No answer from the browser yet. If it shows an error, press m to paste a code instead.";
+const CODE_FLOW_OFFER: &str = "Press m to sign in with a code to paste instead.";
 
 impl AuthorizeScreen {
     pub fn start(
@@ -138,6 +147,7 @@ impl AuthorizeScreen {
             reregistering: None,
             reregistered: false,
             opened: false,
+            opened_at: None,
             qr: false,
         };
         (screen, effects)
@@ -154,6 +164,28 @@ impl AuthorizeScreen {
 
     pub fn busy(&self) -> bool {
         self.busy.is_some() || self.reregistering.is_some()
+    }
+
+    /// The loopback sign-in has had its time and no answer came: the hint is on screen.
+    pub fn no_answer_yet(&self, now: Timestamp) -> bool {
+        self.listening()
+            && self.busy.is_none()
+            && self
+                .opened_at
+                .is_some_and(|at| now.duration_since(at) >= NO_ANSWER_AFTER)
+    }
+
+    /// Waiting for the moment the no-answer hint appears: the runner ticks until then.
+    pub fn awaits_hint(&self, now: Timestamp) -> bool {
+        self.listening()
+            && self.busy.is_none()
+            && self.opened_at.is_some()
+            && !self.no_answer_yet(now)
+    }
+
+    /// Whether `m` switches to the code flow (rather than typing into the code field).
+    pub(super) fn m_switches(&self) -> bool {
+        matches!(self.redirect, Redirect::Loopback { .. }) && self.code.is_empty()
     }
 
     fn listening(&self) -> bool {
@@ -192,7 +224,11 @@ impl AuthorizeScreen {
     }
 
     /// "Sign in on another device": the out-of-band redirect, whose code is typed here.
-    fn use_other_device(&mut self) {
+    fn use_other_device(&mut self, session: &mut Session) {
+        // Whatever was said about the loopback sign-in no longer holds.
+        self.error = None;
+        self.opened_at = None;
+        session.notice = None;
         self.paste_instead(DEVICE_NOTE);
         self.rebuild(OOB_REDIRECT);
         self.opened = false;
@@ -375,6 +411,9 @@ impl AuthorizeScreen {
                 }
                 Focus::Code => effects = self.submit(session),
             },
+            // In the loopback sign-in an empty field takes `m` as the switch to the code flow
+            // (codes are pasted); once there, `m` is a letter of a typed code.
+            Msg::Key(Key::Char('m')) if self.m_switches() => self.use_other_device(session),
             Msg::Key(key) if self.focus == Focus::Code && self.code.handle(key) => {
                 self.error = None;
             }
@@ -391,7 +430,7 @@ impl AuthorizeScreen {
             }
             Msg::Key(Key::Char('r')) => self.qr = true,
             Msg::Key(Key::Char('n')) => effects = self.register_again(session),
-            Msg::Key(Key::Char('m')) => self.use_other_device(),
+            Msg::Key(Key::Char('m')) => self.use_other_device(session),
             Msg::CallbackReady { stamp, result } => self.callback_ready(stamp, result),
             Msg::CallbackReceived { stamp, result } => {
                 // The listener keeps listening: a refused code can be approved again.
@@ -401,11 +440,25 @@ impl AuthorizeScreen {
                             effects.extend(self.exchange(code, session));
                         }
                         Ok(_) | Err(CallbackError::Closed) => {}
-                        Err(error) => self.error = Some(sentence(error)),
+                        Err(error) => {
+                            // "continues by itself" no longer holds: drop it with the error.
+                            session.notice = None;
+                            self.error = Some(match error {
+                                CallbackError::Denied | CallbackError::StateMismatch => {
+                                    sentence(error)
+                                }
+                                other => format!("{} {CODE_FLOW_OFFER}", sentence(other)),
+                            });
+                        }
                     }
                 }
             }
-            Msg::BrowserOpened(Ok(())) => self.browser_opened(session),
+            Msg::BrowserOpened(Ok(())) => {
+                if self.listening() {
+                    self.opened_at = Some(session.now);
+                }
+                self.browser_opened(session);
+            }
             Msg::BrowserOpened(Err(error)) => {
                 self.opened = false;
                 self.error = Some(sentence(error));

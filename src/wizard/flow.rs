@@ -186,8 +186,10 @@ impl State {
         )
     }
 
-    pub fn spinner_visible(&self) -> bool {
+    /// The runner ticks while a spinner shows, and while a hint waits for its time to appear.
+    pub fn needs_tick(&self) -> bool {
         self.step.busy()
+            || matches!(&self.step, Step::Authorize(s) if s.awaits_hint(self.session.now))
     }
 
     pub fn render(&self, frame: &mut ratatui::Frame, theme: Theme) {
@@ -220,6 +222,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Resize => return Vec::new(),
         Msg::Tick => {
             state.session.spinner = state.session.spinner.wrapping_add(1);
+            // "continues by itself" would contradict the no-answer hint that replaces it.
+            if let Step::Authorize(s) = &state.step
+                && s.no_answer_yet(state.session.now)
+            {
+                state.session.notice = None;
+            }
             return Vec::new();
         }
         Msg::Key(_) if state.help => {

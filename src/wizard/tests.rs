@@ -262,6 +262,7 @@ mod authorize;
 mod general;
 mod home;
 mod loopback;
+mod no_answer;
 mod reauth;
 mod scopes;
 mod server;
