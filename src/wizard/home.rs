@@ -205,7 +205,7 @@ impl HomeScreen {
                                 let target = Reauth {
                                     handle: row.handle.clone(),
                                     id: row.id.clone(),
-                                    scopes: row.scopes.clone(),
+                                    scopes: row.scopes_to_ask(),
                                 };
                                 let server = row.server.clone();
                                 return Outcome::exit(Exit::Reauthorize { server, target });
@@ -394,6 +394,10 @@ impl Screen for HomeScreen {
     }
 }
 
+fn same_scopes(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().all(|s| b.contains(s))
+}
+
 fn render_details(frame: &mut Frame, area: Rect, details: &Details, ctx: &ViewCtx) {
     let theme = ctx.theme;
     let Some(row) = ctx.session.view().and_then(|v| v.account(&details.key)) else {
@@ -408,11 +412,22 @@ fn render_details(frame: &mut Frame, area: Rect, details: &Details, ctx: &ViewCt
         .areas(band);
     let mut lines = vec![
         Line::styled(
-            format!("@{}  ({})", row.label, row.display_name),
+            if row.display_name.trim().is_empty() {
+                format!("@{}", row.label)
+            } else {
+                format!("@{}  ({})", row.label, row.display_name)
+            },
             theme.bold(),
         ),
         Line::raw(format!("Server {}   id {}", row.server, row.id)),
-        Line::raw(format!("Scopes {}", row.scopes.join(" "))),
+        Line::raw(match &row.requested {
+            Some(asked) if !same_scopes(asked, &row.scopes) => format!(
+                "Scopes {}  (asked for {})",
+                row.scopes.join(" "),
+                asked.join(" ")
+            ),
+            _ => format!("Scopes {}", row.scopes.join(" ")),
+        }),
         Line::raw(format!(
             "Added {}",
             row.created_at.strftime("%Y-%m-%d %H:%M UTC")

@@ -79,6 +79,7 @@ fn row(handle: &str, id: &str, status: Option<CheckStatus>) -> AccountRow {
         id: id.into(),
         display_name: "Alice".into(),
         scopes: vec!["profile".into()],
+        requested: None,
         created_at: now(),
         last_checked_at: status.map(|_| now()),
         last_status: status,

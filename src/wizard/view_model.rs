@@ -21,11 +21,24 @@ pub struct AccountRow {
     pub server: String,
     pub id: String,
     pub display_name: String,
+    /// What the server granted.
     pub scopes: Vec<String>,
+    /// What mastokey asked for: the scopes of the app that issued the token, when it is stored.
+    pub requested: Option<Vec<String>>,
     pub created_at: Timestamp,
     pub last_checked_at: Option<Timestamp>,
     pub last_status: Option<CheckStatus>,
     pub last_detail: Option<String>,
+}
+
+impl AccountRow {
+    /// What a new sign-in for this account should ask for: what was asked for last, not what
+    /// the server chose to grant (some grant more, or other scopes, than asked).
+    pub fn scopes_to_ask(&self) -> Vec<String> {
+        self.requested
+            .clone()
+            .unwrap_or_else(|| self.scopes.clone())
+    }
 }
 
 impl VaultView {
@@ -42,6 +55,14 @@ impl VaultView {
                 id: a.id.clone(),
                 display_name: a.display_name.clone(),
                 scopes: a.scopes.clone(),
+                requested: data
+                    .servers
+                    .iter()
+                    .filter(|s| same_base(&s.base_url, &a.server))
+                    .flat_map(|s| &s.apps)
+                    .find(|app| app.client_id == a.client_id)
+                    .map(|app| app.scopes.clone())
+                    .filter(|scopes| !scopes.is_empty()),
                 created_at: a.created_at,
                 last_checked_at: a.last_checked_at,
                 last_status: a.last_status,
