@@ -318,3 +318,5 @@ fn another_device_with_m_then_a_pasted_callback_address_works_too() {
     pty.wait_exit();
     assert_eq!(t.unlock().data().accounts.len(), 2);
 }
+
+mod real_servers;

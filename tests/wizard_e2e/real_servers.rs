@@ -1,0 +1,126 @@
+//! The default journey on servers that behave like real ones (takahē, GoToSocial, Mitra, snac,
+//! and Mastodon with a coarse scope list): Enter through the defaults, the browser stand-in
+//! approves, the account is saved; then `verify` says valid, then invalid after a revoke made
+//! elsewhere, and `remove --revoke` leaves the token dead on the server.
+
+use std::time::{Duration, Instant};
+
+use crate::support::e2e::{E2e, PASSPHRASE, browser_follows, choose_first_passphrase};
+use crate::support::fake_server::{FakeServer, Mode};
+use crate::support::pty::{CTRL_C, ENTER, Pty};
+
+/// What the browser stand-in does with the link mastokey opened: approve as `user`, then follow
+/// the redirect to the loopback listener, or show the code, which the user pastes.
+fn browser_approves(t: &E2e, pty: &mut Pty, user: &str, nth: usize) {
+    let url = t.wait_opened(nth);
+    let approval = t
+        .server
+        .approve(&url, user)
+        .unwrap_or_else(|page| panic!("the browser shows an error: {page}\n{}", pty.screen()));
+    if approval.redirect.starts_with("http://127.0.0.1:") {
+        let page = browser_follows(&approval.redirect);
+        assert!(page.contains("You can close this tab"), "{page}");
+    } else {
+        // mastokey chose the code flow by itself: it says so, and the code is pasted.
+        pty.paste(&approval.code);
+        pty.send(ENTER);
+    }
+}
+
+/// Enter through the defaults; returns the saved account's token.
+fn default_journey(t: &E2e, user: &str, nth: usize, first: bool) -> String {
+    let extra: &[(&str, &str)] = if first {
+        &[]
+    } else {
+        &[("MASTOKEY_PASSPHRASE", PASSPHRASE)]
+    };
+    let mut pty = t.spawn(&["add", &t.server.base_url()], extra);
+    pty.wait_for("2/5 Scopes");
+    pty.send(ENTER);
+    pty.wait_for("4/5 Authorize");
+    pty.send(ENTER); // "Open in browser" has the focus
+    browser_approves(t, &mut pty, user, nth);
+    if first {
+        choose_first_passphrase(&mut pty);
+    }
+    let screen = pty.wait_for_within("Saved in the vault", Duration::from_secs(20));
+    assert!(screen.contains(&format!("@{user}@")), "{screen}");
+    pty.send(CTRL_C);
+    pty.wait_exit();
+    let vault = t.unlock();
+    let account = vault
+        .data()
+        .accounts
+        .iter()
+        .find(|a| a.username == user)
+        .unwrap_or_else(|| panic!("{user} is not in the vault"));
+    account.token.expose().to_owned()
+}
+
+/// Polls the server until the token is dead (the CLI has exited, so this is at once).
+fn assert_dead(t: &E2e, token: &str) {
+    let start = Instant::now();
+    while t.server.revoke_token(token) {
+        // `revoke_token` is true for a token the server still knew as live or revoked alike;
+        // `active_tokens` tells them apart.
+        if t.server.active_tokens() == 0 {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the token is live"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn whole_journey(t: &E2e) {
+    let alice = default_journey(t, "alice", 1, true);
+    let (code, text) = t.cli(&["verify"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(t.server.revoke_token(&alice));
+    let (code, text) = t.cli(&["verify"]);
+    assert_eq!(code, 1, "{text}");
+    // A second account, then removed with --revoke: its token is dead on the server.
+    t.server.set_browser_user("bob");
+    let bob = default_journey(t, "bob", 2, false);
+    assert_eq!(t.server.active_tokens(), 1);
+    let handle = format!("bob@{}", t.server.domain());
+    let (code, text) = t.cli(&["remove", &handle, "--revoke"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(t.server.active_tokens(), 0, "{text}");
+    assert_dead(t, &bob);
+}
+
+#[test]
+fn default_journey_on_takahe() {
+    whole_journey(&E2e::new(Mode::Takahe));
+}
+
+#[test]
+fn default_journey_on_gotosocial() {
+    whole_journey(&E2e::new(Mode::GoToSocial));
+}
+
+#[test]
+fn default_journey_on_mitra() {
+    whole_journey(&E2e::new(Mode::Mitra));
+}
+
+#[test]
+fn default_journey_on_snac_closing_each_connection() {
+    whole_journey(&E2e::with_server(FakeServer::with_quirks(
+        Mode::Snac,
+        |q| {
+            q.close_after_response = true;
+        },
+    )));
+}
+
+#[test]
+fn default_journey_on_mastodon_with_coarse_scope_metadata() {
+    whole_journey(&E2e::with_server(FakeServer::with_quirks(
+        Mode::Mastodon47,
+        |q| q.coarse_scope_metadata = true,
+    )));
+}
