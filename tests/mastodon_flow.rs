@@ -10,6 +10,7 @@ mod flow;
 mod grants;
 mod hostile;
 mod secrets;
+mod silent_close;
 
 use std::time::Duration;
 
