@@ -17,7 +17,10 @@ use crate::secret::Secret;
 use crate::vault::model::{AccountKey, CheckStatus, StoredAccount, VaultData, same_base};
 use crate::vault::{Vault, VaultError};
 
-pub use apps::{PendingApps, duplicate_app, register, reusable_app, stored_app};
+pub use apps::{
+    AppRequest, PendingApps, Registered, app_loopback, apps_for, duplicate_app, prepare_app,
+    register, reusable_app, stored_app,
+};
 use check::{CheckItem, CheckOutcome};
 pub use remove::{
     NotRevoked, Removal, RevokeMaterial, SharedVault, revoke_material, revoke_then_remove,

@@ -31,5 +31,8 @@ pub use oauth::{
     authorize_url, parse_pasted_code,
 };
 pub use sanitize::for_terminal;
-pub use scopes::{Negotiated, Unavailable, catalogue, negotiate};
+pub use scopes::{
+    Availability, Negotiated, ServerScopes, Unavailable, catalogue, covering_scope, negotiate,
+    replacement_note,
+};
 pub use server::{ServerInput, parse_server_input};

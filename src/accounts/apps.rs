@@ -3,6 +3,8 @@
 //! registered it ([`RegisteredApp`]) and as the vault stores it ([`StoredApp`]): it lives here
 //! because `vault` must not know `mastodon`.
 
+mod prepare;
+
 use std::sync::{Mutex, PoisonError};
 
 use jiff::Timestamp;
@@ -10,6 +12,8 @@ use jiff::Timestamp;
 use crate::mastodon::BaseUrl;
 use crate::mastodon::{ApiError, AppCredentials, AppRegistration, Client, RegisteredApp};
 use crate::vault::model::{StoredApp, VaultData, same_base, same_set};
+
+pub use prepare::{AppRequest, Registered, app_loopback, apps_for, prepare_app};
 
 /// The name servers show for mastokey's apps (in "Authorized apps", for instance).
 pub const CLIENT_NAME: &str = "mastokey";
@@ -136,8 +140,9 @@ pub fn reusable_app(
         .or_else(|| pending.find(base, scopes, redirect_uris))
 }
 
-/// Registers a new app named "mastokey" on `base`. The caller keeps it in [`PendingApps`] until
-/// an account is saved with it.
+/// Registers a new app named "mastokey" on `base`, once, without fallbacks ([`prepare_app`]
+/// is the policy with them). The caller keeps it in [`PendingApps`] until an account is saved
+/// with it.
 pub async fn register(
     client: &Client,
     base: &BaseUrl,

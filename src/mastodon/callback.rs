@@ -1,9 +1,11 @@
-//! The loopback callback listener: a tiny HTTP/1.1 server on `127.0.0.1:<ephemeral port>` that
-//! receives the browser's redirect after "Authorize" (`GET /callback?code=…&state=…`).
+//! The loopback callback listener: a tiny HTTP/1.1 server on `127.0.0.1:<port>` that receives
+//! the browser's redirect after "Authorize" (`GET /callback?code=…&state=…`).
 //!
-//! The app is registered with `http://127.0.0.1/callback`; Mastodon ignores the port of a
-//! loopback IP literal, so [`CallbackListener::redirect_uri`] (port included) is what goes into
-//! the authorize URL and, unchanged, into the code exchange.
+//! Mastodon ignores the port of a loopback redirect, but Takahē, GoToSocial and Mitra match the
+//! registered string exactly. So an app is registered with the exact address
+//! [`loopback_uri`]`(port)`, and when that app is reused its port is bound again
+//! ([`CallbackListener::bind_port`]). [`CallbackListener::redirect_uri`] is what goes into the
+//! authorize URL and, unchanged, into the code exchange.
 //!
 //! [`CallbackListener::wait`] resolves on every request to `/callback`: `Ok(code)` for the right
 //! `state`, `Err(..)` otherwise (wrong or missing state, a denial, no usable code). The caller
@@ -33,8 +35,27 @@ use tokio::task::{AbortHandle, JoinSet};
 use crate::secret::Secret;
 use page::{HeadError, Page, read_head, respond, route};
 
-/// The path registered as `http://127.0.0.1/callback`.
+/// The path of the loopback redirect URI.
 pub const CALLBACK_PATH: &str = "/callback";
+/// The out-of-band redirect: the server shows the code on a page for the user to paste.
+pub const OOB_REDIRECT: &str = "urn:ietf:wg:oauth:2.0:oob";
+
+/// The exact loopback redirect URI for a port: `http://127.0.0.1:PORT/callback`.
+pub fn loopback_uri(port: u16) -> String {
+    format!("http://127.0.0.1:{port}{CALLBACK_PATH}")
+}
+
+/// The port of an exact loopback redirect URI (`http://127.0.0.1:PORT/callback`); `None` for
+/// anything else, including the port-less `http://127.0.0.1/callback` older apps carry.
+pub fn loopback_port(uri: &str) -> Option<u16> {
+    let port = uri
+        .strip_prefix("http://127.0.0.1:")?
+        .strip_suffix(CALLBACK_PATH)?;
+    if port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    port.parse().ok().filter(|&p: &u16| p != 0)
+}
 
 /// Request line plus headers. Browsers send about 1 KiB, but cookies set on 127.0.0.1 by other
 /// local servers (cookies ignore the port) can make it much longer.
@@ -52,10 +73,16 @@ const MAX_CONNECTIONS: usize = 32;
 pub enum CallbackError {
     /// No port could be opened on 127.0.0.1 (the sanitised OS error).
     Bind { detail: String },
+    /// The port an app was registered with is taken by another program. Register a new app
+    /// with a new port, or sign in with the code flow.
+    PortTaken { port: u16 },
     /// A callback whose `state` is missing or not the one sent: not the answer to this request.
     StateMismatch,
-    /// The user pressed "Deny" (`error=access_denied`), or the server sent another error.
+    /// The user pressed "Deny" (`error=access_denied`).
     Denied,
+    /// The server sent another error (GoToSocial after a redirect mismatch: `server_error`).
+    /// `description` is its `error_description` (or the error code), sanitised and shortened.
+    ServerError { description: String },
     /// The right state, but no `code` parameter.
     MissingCode,
     /// The `code` parameter holds characters a code cannot have.
@@ -76,10 +103,31 @@ pub struct CallbackListener {
 impl CallbackListener {
     /// Binds `127.0.0.1:0`, so the OS picks a free port.
     pub async fn bind() -> Result<Self, CallbackError> {
-        let bind_error = |e: std::io::Error| CallbackError::Bind {
-            detail: e.kind().to_string(),
+        Self::bind_at(0).await
+    }
+
+    /// Binds `127.0.0.1:port`: the port of the exact loopback URI a reused app was registered
+    /// with. [`CallbackError::PortTaken`] when another program holds it.
+    pub async fn bind_port(port: u16) -> Result<Self, CallbackError> {
+        if port == 0 {
+            return Err(CallbackError::Bind {
+                detail: "port 0 is not a port".into(),
+            });
+        }
+        Self::bind_at(port).await
+    }
+
+    async fn bind_at(port: u16) -> Result<Self, CallbackError> {
+        let bind_error = |e: std::io::Error| {
+            if port != 0 && e.kind() == std::io::ErrorKind::AddrInUse {
+                CallbackError::PortTaken { port }
+            } else {
+                CallbackError::Bind {
+                    detail: e.kind().to_string(),
+                }
+            }
         };
-        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
             .await
             .map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
@@ -97,7 +145,7 @@ impl CallbackListener {
 
     /// `http://127.0.0.1:<port>/callback`: for the authorize URL and the code exchange.
     pub fn redirect_uri(&self) -> String {
-        format!("http://127.0.0.1:{}{CALLBACK_PATH}", self.port)
+        loopback_uri(self.port)
     }
 
     /// Waits for the next request to `/callback` and answers it with a small page.
@@ -175,8 +223,16 @@ impl fmt::Display for CallbackError {
             CallbackError::StateMismatch => f.write_str(
                 "the browser sent an answer that belongs to another sign-in attempt, so it was ignored. Finish signing in on the latest authorize page, or paste the code.",
             ),
+            CallbackError::PortTaken { port } => write!(
+                f,
+                "another program is using port {port} on 127.0.0.1, which mastokey's app on this server was registered with. Register a new app, or sign in by pasting the code (m)."
+            ),
             CallbackError::Denied => f.write_str(
                 "the authorization was denied in the browser. Open the authorize page again and choose Authorize.",
+            ),
+            CallbackError::ServerError { description } => write!(
+                f,
+                "the server reported an error instead of a code: \"{description}\". Sign in by pasting the code instead (m)."
             ),
             CallbackError::MissingCode => f.write_str(
                 "the browser's answer held no authorization code. Open the authorize page again, or paste the code.",

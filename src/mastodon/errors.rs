@@ -104,12 +104,15 @@ pub enum NotMastodonReason {
 }
 
 /// Why a pasted authorization code or callback URL cannot be used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeInputError {
     /// Nothing was pasted.
     Empty,
-    /// The callback says the user pressed "Deny" (`error=access_denied`) or another error.
+    /// The callback says the user pressed "Deny" (`error=access_denied`).
     Denied,
+    /// The callback carries another error (`server_error`, …): its `error_description` (or the
+    /// error code), sanitised and shortened.
+    ServerError { description: String },
     /// The callback's `state` differs from the one sent: not the answer to this request.
     StateMismatch,
     /// A URL was pasted, but it has no `code` parameter.

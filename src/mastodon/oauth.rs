@@ -22,6 +22,9 @@ pub use authorize::{
     LinkSecrets, authorize_url, authorize_url_with, parse_pasted_code, pasted_query, pkce_challenge,
 };
 
+/// A scope no server has: asking for it proves the client exists without issuing a token.
+const PROBE_SCOPE: &str = "mastokey:probe";
+
 /// Longest dropped scope kept for the report.
 const DROPPED_MAX: usize = 40;
 
@@ -34,8 +37,8 @@ pub struct AppRegistration {
     pub scopes: Vec<String>,
 }
 
-/// A registered app. Servers before 4.3 do not echo scopes and redirect URIs: the requested
-/// ones are filled in then.
+/// A registered app, with the scopes and redirect URIs mastokey asked for (what servers echo
+/// differs: nothing before 4.3, empty `scopes` on Mitra).
 #[derive(Debug)]
 pub struct RegisteredApp {
     pub client_id: String,
@@ -133,6 +136,33 @@ impl Client {
         classify_token(&raw, &secrets)
     }
 
+    /// Whether the server still knows this app: a `client_credentials` grant asking for a scope
+    /// no server has. A live client gets `invalid_scope` (nothing is issued); a deleted one gets
+    /// `invalid_client` or a bare 401 (snac deletes the app when one of its tokens is revoked).
+    /// Any other answer says nothing about the app and counts as "still there". Should a server
+    /// issue a token anyway, it is revoked at once.
+    pub async fn app_exists(&self, base: &BaseUrl, app: &AppCredentials) -> Result<bool, ApiError> {
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", app.client_id.as_str()),
+            ("client_secret", app.client_secret.expose()),
+            ("scope", PROBE_SCOPE),
+        ];
+        let request = self.direct.post(base.endpoint("/oauth/token")).form(&form);
+        let raw = self.send(request, &base.host()).await?;
+        match classify_token(&raw, &[app.client_secret.expose()]) {
+            Ok(grant) => {
+                // Best effort: the probe's token must not stay live, but failing to revoke it
+                // does not change the answer.
+                let _ = self.revoke(base, app, &grant.access_token).await;
+                Ok(true)
+            }
+            Err(ApiError::InvalidClient) => Ok(false),
+            Err(error) if error.is_network_problem() => Err(error),
+            Err(_) => Ok(true),
+        }
+    }
+
     /// `POST /oauth/revoke`. A token unknown to the server is fine (200 `{}`); a token of another
     /// app, or bad client credentials, is `RevokeForbidden`.
     pub async fn revoke(
@@ -195,20 +225,10 @@ fn classify_register(raw: &Raw, app: &AppRegistration) -> Result<RegisteredApp, 
                     what: "app registration",
                 });
             };
-            // Echoed lists are stored: only well-formed entries are kept.
-            let redirect_uris = string_list(map.get("redirect_uris"))
-                .or_else(|| string_list(map.get("redirect_uri")))
-                .map(|list| {
-                    list.into_iter()
-                        .filter(|uri| !uri.chars().any(is_unsafe_char))
-                        .collect::<Vec<_>>()
-                })
-                .filter(|list| !list.is_empty())
-                .unwrap_or_else(|| app.redirect_uris.clone());
-            let scopes = string_list(map.get("scopes"))
-                .map(|list| split_scopes(list).0)
-                .filter(|list| !list.is_empty())
-                .unwrap_or_else(|| app.scopes.clone());
+            // What mastokey asked for is kept, never the server's echo: Mitra echoes empty
+            // `scopes`, servers before 4.3 echo nothing, and apps are reused by what was asked.
+            let scopes = app.scopes.clone();
+            let redirect_uris = app.redirect_uris.clone();
             if client_id.chars().any(is_unsafe_char) {
                 return Err(ApiError::Malformed {
                     what: "app registration",
@@ -221,8 +241,14 @@ fn classify_register(raw: &Raw, app: &AppRegistration) -> Result<RegisteredApp, 
                 redirect_uris,
             })
         }
+        // 422 is Mastodon's validation failure; 400 with JSON or an empty body is how Mitra
+        // (`invalid redirect URI`), GoToSocial and snac refuse a registration.
         422 => Err(ApiError::Rejected {
             status: 422,
+            hint: raw.hint(&[]),
+        }),
+        400 if !raw.is_html() => Err(ApiError::Rejected {
+            status: 400,
             hint: raw.hint(&[]),
         }),
         _ => Err(fallback_error(raw, &[])),

@@ -300,7 +300,10 @@ async fn register_exchange_and_revoke_send_the_right_fields() {
         app.scopes, registration.scopes,
         "4.2-style answer: requested scopes kept"
     );
-    assert_eq!(app.redirect_uris, ["urn:ietf:wg:oauth:2.0:oob"]);
+    assert_eq!(
+        app.redirect_uris, registration.redirect_uris,
+        "what was asked is kept, not the echo"
+    );
 
     let credentials = AppCredentials {
         client_id: app.client_id.clone(),

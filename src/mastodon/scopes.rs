@@ -53,6 +53,9 @@ pub struct Catalogue {
     pub presets: Vec<Preset>,
     #[serde(default)]
     pub notes: Vec<String>,
+    /// What is known of other server software's scopes.
+    #[serde(default)]
+    pub software: Vec<SoftwareScopes>,
 }
 
 impl Catalogue {
@@ -81,198 +84,197 @@ pub fn catalogue() -> &'static Catalogue {
     })
 }
 
-/// Why a chosen scope cannot be requested from this server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the catalogue knows about one server software, matched by the name discovery found.
+/// Only what a scope picker offers and says depends on it; requests never do.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SoftwareScopes {
+    /// The software's name as discovery shows it ("GoToSocial", "snac"), compared ignoring case.
+    pub software: String,
+    /// Scopes this software does not have at all.
+    #[serde(default)]
+    pub missing: Vec<String>,
+    /// The software accepts scopes but does not enforce them: a token may do more than it says.
+    #[serde(default)]
+    pub unenforced: bool,
+}
+
+/// Whether a scope can be chosen on a server, for the scope picker to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Availability {
+    /// The server's metadata lists it.
+    Advertised,
+    /// The server publishes no list, or a list without it (RFC 8414 lists need not be
+    /// complete): selectable, with a note; registration falls back if the server refuses it.
+    NotAdvertised,
+    /// The server's software is known not to have it: not offered.
+    Missing(Unavailable),
+}
+
+/// Why a scope is not offered on this server.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unavailable {
-    /// The server's `scopes_supported` does not list it.
-    NotSupported,
+    /// The detected software (named) does not have this scope.
+    NotInSoftware { software: String },
+}
+
+/// What a scope picker needs to know about one server: per scope [`Availability`], the
+/// fallback for `profile`, and whether the server enforces scopes at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerScopes {
+    /// The metadata's list, when there is one.
+    advertised: Option<Vec<String>>,
+    /// The server says it has `profile`.
+    profile: bool,
+    software: String,
+    missing: Vec<String>,
+    /// False where the software is known to let a token do more than its scopes say (snac).
+    pub enforces_scopes: bool,
+}
+
+impl ServerScopes {
+    pub fn new(caps: &Capabilities) -> ServerScopes {
+        let known = catalogue()
+            .software
+            .iter()
+            .find(|s| s.software.eq_ignore_ascii_case(&caps.software.name));
+        ServerScopes {
+            advertised: caps.scopes_supported.clone(),
+            profile: caps.profile_scope,
+            software: caps.software.name.clone(),
+            missing: known.map(|k| k.missing.clone()).unwrap_or_default(),
+            enforces_scopes: !known.is_some_and(|k| k.unenforced),
+        }
+    }
+
+    pub fn availability(&self, scope: &str) -> Availability {
+        if self.missing.iter().any(|m| m == scope) {
+            return Availability::Missing(Unavailable::NotInSoftware {
+                software: self.software.clone(),
+            });
+        }
+        match &self.advertised {
+            Some(list) if list.iter().any(|s| s == scope) => Availability::Advertised,
+            _ => Availability::NotAdvertised,
+        }
+    }
+
+    /// The scope used instead of `scope`, when the server does not say it has it: only
+    /// `profile` (→ `read:accounts`, which every version of the API has).
+    pub fn replacement(&self, scope: &str) -> Option<&'static str> {
+        (scope == "profile" && !self.profile).then_some("read:accounts")
+    }
+
+    /// Whether a scope can be chosen at all (everything not [`Availability::Missing`]).
+    pub fn offered(&self, scope: &str) -> bool {
+        !matches!(self.availability(scope), Availability::Missing(_))
+    }
+}
+
+/// The scope that covers a granular one: `read:accounts` → `read`, `profile` → `read`,
+/// `admin:read:accounts` → `admin:read`; `None` for a scope nothing covers (`read`, `push`).
+pub fn covering_scope(scope: &str) -> Option<String> {
+    if scope == "profile" {
+        return Some("read".to_owned());
+    }
+    scope
+        .rsplit_once(':')
+        .map(|(parent, _)| parent.to_owned())
+        .filter(|parent| !parent.is_empty())
 }
 
 /// The scopes to register and request, and what changed on the way.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Negotiated {
     pub scopes: Vec<String>,
-    /// `(wanted, used instead)`, e.g. `("profile", "read:accounts")` on servers before 4.3.
+    /// `(wanted, used instead)`, e.g. `("profile", "read:accounts")` where the server does not
+    /// say it has `profile`.
     pub replaced: Vec<(String, String)>,
-    /// Dropped because the server does not offer them.
+    /// Requested although the server's list does not name them (they may still work).
+    pub not_advertised: Vec<String>,
+    /// Dropped because the server's software does not have them.
     pub unavailable: Vec<(String, Unavailable)>,
 }
 
 /// Fits the chosen scopes to a server. `profile` becomes `read:accounts` where the server does
-/// not advertise it (an unknown scope makes registration fail with 422 on 3.4–4.2); any scope
-/// missing from a known `scopes_supported` is dropped. Order is kept, duplicates removed.
+/// not say it has it (an unknown scope makes registration fail with 422 on 3.4–4.2); scopes
+/// the server's software is known not to have are dropped; scopes its metadata does not list
+/// are kept (the list need not be complete) and noted. Order is kept, duplicates removed. A
+/// non-empty choice never comes out empty: what was dropped is replaced by its covering scope.
 pub fn negotiate(wanted: &[String], caps: &Capabilities) -> Negotiated {
+    let server = ServerScopes::new(caps);
     let mut out = Negotiated::default();
-    let supported = |scope: &str| {
-        caps.scopes_supported
-            .as_ref()
-            .is_none_or(|list| list.iter().any(|s| s == scope))
+    let push = |list: &mut Vec<String>, scope: String| {
+        if !list.contains(&scope) {
+            list.push(scope);
+        }
     };
     for scope in wanted {
         let scope = scope.trim();
         if scope.is_empty() {
             continue;
         }
-        let use_scope = if scope == "profile" && !caps.profile_scope {
-            out.replaced
-                .push((scope.to_owned(), "read:accounts".to_owned()));
-            "read:accounts".to_owned()
-        } else {
-            scope.to_owned()
+        let use_scope = match server.replacement(scope) {
+            Some(instead) => {
+                out.replaced.push((scope.to_owned(), instead.to_owned()));
+                instead.to_owned()
+            }
+            None => scope.to_owned(),
         };
-        if !supported(&use_scope) {
-            out.unavailable
-                .push((use_scope.clone(), Unavailable::NotSupported));
-            continue;
+        match server.availability(&use_scope) {
+            Availability::Missing(why) => out.unavailable.push((use_scope, why)),
+            Availability::NotAdvertised => {
+                if server.advertised.is_some() {
+                    push(&mut out.not_advertised, use_scope.clone());
+                }
+                push(&mut out.scopes, use_scope);
+            }
+            Availability::Advertised => push(&mut out.scopes, use_scope),
         }
-        if !out.scopes.contains(&use_scope) {
-            out.scopes.push(use_scope);
+    }
+    if out.scopes.is_empty() {
+        let covers: Vec<(String, String)> = out
+            .unavailable
+            .iter()
+            .filter_map(|(scope, _)| Some((scope.clone(), covering_scope(scope)?)))
+            .filter(|(_, cover)| server.offered(cover))
+            .collect();
+        for (scope, cover) in covers {
+            out.replaced.push((scope, cover.clone()));
+            push(&mut out.scopes, cover);
         }
     }
     out
 }
 
+/// Why `wanted` is replaced by `used`, in a sentence a scope picker can show. Says what the
+/// server does, never which version it runs: "this server does not say it supports `profile`;
+/// `read:accounts` is used instead".
+pub fn replacement_note(wanted: &str, used: &str) -> String {
+    format!("this server does not say it supports `{wanted}`; `{used}` is used instead")
+}
+
+impl fmt::Display for Availability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Availability::Advertised => f.write_str("offered by this server"),
+            Availability::NotAdvertised => f.write_str(
+                "not advertised by this server: it may still work; if the server refuses it, a wider scope is used",
+            ),
+            Availability::Missing(why) => why.fmt(f),
+        }
+    }
+}
+
 impl fmt::Display for Unavailable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Unavailable::NotSupported => f.write_str("not offered by this server"),
+            Unavailable::NotInSoftware { software } => {
+                write!(f, "{software} does not have this scope")
+            }
         }
     }
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
-mod tests {
-    use super::*;
-    use crate::mastodon::discovery::Software;
-
-    #[test]
-    fn catalogue_parses() {
-        let catalogue: Catalogue = serde_json::from_str(CATALOGUE_JSON).unwrap();
-        assert_eq!(catalogue.scopes.len(), 47);
-        assert_eq!(catalogue, *super::catalogue());
-    }
-
-    #[test]
-    fn every_preset_scope_is_in_the_catalogue() {
-        let c = catalogue();
-        for preset in &c.presets {
-            assert!(!preset.scopes.is_empty(), "{}", preset.name);
-            for scope in &preset.scopes {
-                assert!(c.get(scope).is_some(), "{} in {}", scope, preset.name);
-            }
-        }
-        let names: Vec<_> = c.presets.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(
-            names,
-            ["Account check only", "Posting bot", "Read everything"]
-        );
-        assert_eq!(c.default_preset().unwrap().scopes, ["profile"]);
-    }
-
-    #[test]
-    fn catalogue_is_consistent() {
-        let c = catalogue();
-        let mut names: Vec<_> = c.scopes.iter().map(|s| &s.name).collect();
-        names.sort();
-        names.dedup();
-        assert_eq!(names.len(), c.scopes.len(), "duplicate scope names");
-        for scope in &c.scopes {
-            assert!(
-                c.groups.iter().any(|g| g.id == scope.group),
-                "{}",
-                scope.name
-            );
-            assert!(!scope.description.is_empty() && !scope.description.contains('\n'));
-            assert!(
-                scope.description.len() <= 100,
-                "{} description too long",
-                scope.name
-            );
-            assert!(!scope.since.is_empty());
-        }
-        assert!(
-            c.get("admin").is_none()
-                && c.get("read:reports").is_none()
-                && c.get("crypto").is_none()
-        );
-        assert_eq!(c.in_group(ScopeGroup::Admin).count(), 16);
-    }
-
-    fn caps(metadata: Option<Vec<&str>>) -> Capabilities {
-        let scopes_supported: Option<Vec<String>> =
-            metadata.map(|list| list.into_iter().map(str::to_owned).collect());
-        Capabilities {
-            base: crate::mastodon::BaseUrl::parse("https://social.example/").unwrap(),
-            domain: "social.example".into(),
-            title: None,
-            software: Software {
-                name: "Mastodon".into(),
-                version: None,
-            },
-            metadata: scopes_supported.is_some(),
-            profile_scope: scopes_supported
-                .as_ref()
-                .is_some_and(|s| s.iter().any(|x| x == "profile")),
-            pkce_s256: scopes_supported.is_some(),
-            scopes_supported,
-            loopback_http: false,
-        }
-    }
-
-    fn strings(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| (*s).to_owned()).collect()
-    }
-
-    #[test]
-    fn profile_kept_where_offered() {
-        let n = negotiate(
-            &strings(&["profile", "write:statuses"]),
-            &caps(Some(vec!["read", "profile", "write:statuses"])),
-        );
-        assert_eq!(n.scopes, ["profile", "write:statuses"]);
-        assert!(n.replaced.is_empty() && n.unavailable.is_empty());
-    }
-
-    #[test]
-    fn profile_replaced_on_old_servers() {
-        let n = negotiate(
-            &strings(&["profile", "write:media", "read:accounts"]),
-            &caps(None),
-        );
-        assert_eq!(n.scopes, ["read:accounts", "write:media"]);
-        assert_eq!(
-            n.replaced,
-            [("profile".to_owned(), "read:accounts".to_owned())]
-        );
-        assert!(n.unavailable.is_empty());
-    }
-
-    #[test]
-    fn unsupported_scopes_are_dropped() {
-        let n = negotiate(
-            &strings(&["profile", "read:collections", "read"]),
-            &caps(Some(vec!["read", "write"])),
-        );
-        assert_eq!(n.scopes, ["read"]);
-        assert_eq!(
-            n.replaced,
-            [("profile".to_owned(), "read:accounts".to_owned())]
-        );
-        assert_eq!(
-            n.unavailable,
-            [
-                ("read:accounts".to_owned(), Unavailable::NotSupported),
-                ("read:collections".to_owned(), Unavailable::NotSupported)
-            ]
-        );
-    }
-
-    #[test]
-    fn unavailable_wording() {
-        assert_eq!(
-            Unavailable::NotSupported.to_string(),
-            "not offered by this server"
-        );
-    }
-}
+mod tests;

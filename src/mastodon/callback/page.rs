@@ -72,6 +72,7 @@ pub(super) fn route(head: &[u8], expected_state: &str) -> (Page, Outcome) {
         Ok(_) => Page::Received,
         Err(CallbackError::StateMismatch) => Page::WrongState,
         Err(CallbackError::Denied) => Page::Denied,
+        Err(CallbackError::ServerError { .. }) => Page::ServerError,
         Err(_) => Page::NoCode,
     };
     (page, Some(outcome))
@@ -90,6 +91,7 @@ fn callback(query: &str, expected_state: &str) -> Result<Secret, CallbackError> 
     let address = format!("http://127.0.0.1{CALLBACK_PATH}?{query}");
     parse_pasted_code(&address, expected_state).map_err(|e| match e {
         CodeInputError::Denied => CallbackError::Denied,
+        CodeInputError::ServerError { description } => CallbackError::ServerError { description },
         CodeInputError::StateMismatch => CallbackError::StateMismatch,
         CodeInputError::Empty | CodeInputError::MissingCode => CallbackError::MissingCode,
         CodeInputError::InvalidCharacters => CallbackError::InvalidCode,
@@ -102,6 +104,7 @@ pub(super) enum Page {
     Received,
     WrongState,
     Denied,
+    ServerError,
     NoCode,
     NotFound,
     MethodNotAllowed,
@@ -113,7 +116,9 @@ impl Page {
     pub(super) fn status(self) -> &'static str {
         match self {
             Page::Received | Page::Denied => "200 OK",
-            Page::WrongState | Page::NoCode | Page::BadRequest => "400 Bad Request",
+            Page::WrongState | Page::ServerError | Page::NoCode | Page::BadRequest => {
+                "400 Bad Request"
+            }
             Page::NotFound => "404 Not Found",
             Page::MethodNotAllowed => "405 Method Not Allowed",
             Page::TooLarge => "431 Request Header Fields Too Large",
@@ -130,6 +135,9 @@ impl Page {
             }
             Page::Denied => {
                 "mastokey was not authorized. You can close this tab; to try again, open the authorize link from the terminal once more."
+            }
+            Page::ServerError => {
+                "The server sent an error instead of an authorization code. Return to the terminal: mastokey shows what the server said, and you can sign in by pasting the code instead."
             }
             Page::NoCode => {
                 "This answer holds no usable authorization code. Return to the terminal and open the authorize link again, or paste the code there."

@@ -239,7 +239,14 @@ impl std::error::Error for ApiError {}
 
 impl fmt::Display for CodeInputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let CodeInputError::ServerError { description } = self {
+            return write!(
+                f,
+                "the server reported an error instead of a code: \"{description}\". Open the authorize page again with the code flow (m) and paste the code it shows."
+            );
+        }
         f.write_str(match self {
+            CodeInputError::ServerError { .. } => "",
             CodeInputError::Empty => {
                 "nothing was pasted. Paste the code the server showed, or the whole address the browser ended on."
             }
@@ -396,6 +403,9 @@ pub(crate) mod tests {
         for error in [
             CodeInputError::Empty,
             CodeInputError::Denied,
+            CodeInputError::ServerError {
+                description: "The authorization server encountered an unexpected condition".into(),
+            },
             CodeInputError::StateMismatch,
             CodeInputError::MissingCode,
             CodeInputError::InvalidCharacters,

@@ -8,7 +8,14 @@ use url::Url;
 use super::{AuthorizeParams, AuthorizeRequest};
 use crate::mastodon::base_url::BaseUrl;
 use crate::mastodon::errors::CodeInputError;
+use crate::mastodon::sanitize::sanitize_hint;
 use crate::secret::Secret;
+
+/// Longest `error_description` kept from a callback.
+const DESCRIPTION_MAX: usize = 200;
+/// The phrase on GoToSocial's out-of-band page ("Here's your out-of-band token with scope …:
+/// CODE"), whose last word is the code.
+const OOB_TOKEN_PHRASE: &str = "out-of-band token";
 
 /// The per-link secrets: the `state` the answer must carry, and the PKCE verifier.
 pub struct LinkSecrets {
@@ -95,30 +102,71 @@ pub fn parse_pasted_code(input: &str, expected_state: &str) -> Result<Secret, Co
     }
     let query = pasted_query(text)?;
     let Some(query) = query else {
-        return check_code(text).map(Secret::new);
+        return match check_code(text) {
+            Ok(code) => Ok(Secret::new(code)),
+            Err(error) => oob_page_code(text).map(Secret::new).ok_or(error),
+        };
     };
+    // snac's out-of-band page is `CODE&state=STATE`: a copied query whose first part is the
+    // bare code. Only for a paste that is a query itself, not an address.
+    let bare_first = (!text.contains('?'))
+        .then(|| query.split('&').next())
+        .flatten()
+        .filter(|first| !first.contains('=') && !first.is_empty());
 
     let mut code = None;
     // Every `state` must match, not just the last: a repeated parameter must not smuggle a
     // foreign answer past the check.
     let mut state_mismatch = false;
-    let mut error = false;
+    let mut error: Option<String> = None;
+    let mut description: Option<String> = None;
     for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
         match key.as_ref() {
             "code" => code = Some(value.into_owned()),
             "state" => state_mismatch |= value != expected_state,
-            "error" => error = true,
+            // Any `error` that is not a denial wins, so a repeated parameter cannot hide it.
+            "error" if error.as_deref().is_none_or(|e| e == "access_denied") => {
+                error = Some(value.into_owned());
+            }
+            "error_description" => description = Some(value.into_owned()),
             _ => {}
         }
     }
-    if error {
-        return Err(CodeInputError::Denied);
+    if let Some(error) = error {
+        // Only `access_denied` is the user's "Deny"; anything else (GoToSocial's
+        // `server_error` after a redirect mismatch) is the server's problem, said in its words.
+        if error == "access_denied" {
+            return Err(CodeInputError::Denied);
+        }
+        let text = description
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or(error);
+        let description = sanitize_hint(&text, DESCRIPTION_MAX);
+        return Err(CodeInputError::ServerError {
+            description: if description.is_empty() {
+                "no description".into()
+            } else {
+                description
+            },
+        });
     }
     if state_mismatch {
         return Err(CodeInputError::StateMismatch);
     }
-    let code = code.ok_or(CodeInputError::MissingCode)?;
+    let code = code
+        .or_else(|| bare_first.map(str::to_owned))
+        .ok_or(CodeInputError::MissingCode)?;
     check_code(&code).map(Secret::new)
+}
+
+/// The code from GoToSocial's whole out-of-band page text, pasted as it is: the word after the
+/// last `:`, when the text names an out-of-band token and that word is a code.
+fn oob_page_code(text: &str) -> Option<&str> {
+    if !text.to_ascii_lowercase().contains(OOB_TOKEN_PHRASE) {
+        return None;
+    }
+    let (_, last) = text.rsplit_once(':')?;
+    check_code(last.trim()).ok()
 }
 
 /// The query a pasted text carries, as `parse_pasted_code` reads it: the query of a callback
