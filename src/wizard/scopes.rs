@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 
 use crate::mastodon::Capabilities;
-use crate::mastodon::scopes::{catalogue, negotiate};
+use crate::mastodon::scopes::{Availability, ServerScopes, catalogue, negotiate, replacement_note};
 
 use super::msg::{Key, Msg};
 use super::outcome::{Exit, Outcome};
@@ -34,50 +34,41 @@ enum Row {
 
 pub struct ScopesScreen {
     server: ServerPick,
+    /// What the server offers, read once from its capabilities.
+    scopes: ServerScopes,
     rows: Vec<Row>,
     cursor: usize,
     checked: BTreeSet<String>,
     error: Option<String>,
 }
 
-/// What the Scopes screen can say about one scope on this server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Availability {
+/// What the Scopes screen says about one scope on this server (from `ServerScopes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Offer {
     /// Listed by the server, or the server publishes no list.
-    Advertised,
+    Listed,
     /// Missing from a published list, which need not be complete: still selectable.
     NotAdvertised,
     /// Cannot be asked for: a short text for its row, and the whole reason.
-    Missing {
-        row: &'static str,
-        reason: &'static str,
-    },
+    Not { row: String, reason: String },
 }
 
-fn availability(name: &str, caps: &Capabilities) -> Availability {
-    if name == "profile" && !caps.profile_scope {
-        return Availability::Missing {
-            row: "not advertised: read:accounts is used instead",
-            reason: "this server does not say it supports profile; read:accounts is used instead",
+fn offer(name: &str, server: &ServerScopes, caps: &Capabilities) -> Offer {
+    if let Some(instead) = server.replacement(name) {
+        return Offer::Not {
+            row: format!("not advertised: {instead} is used instead"),
+            reason: replacement_note(name, instead).replace('`', ""),
         };
     }
-    match &caps.scopes_supported {
-        Some(supported) if !supported.iter().any(|s| s == name) => Availability::NotAdvertised,
-        _ => Availability::Advertised,
+    match server.availability(name) {
+        Availability::Missing(why) => Offer::Not {
+            row: format!("unavailable: {why}"),
+            reason: why.to_string(),
+        },
+        // Without a published list nothing is "not advertised": there is nothing to compare.
+        Availability::NotAdvertised if caps.scopes_supported.is_some() => Offer::NotAdvertised,
+        Availability::NotAdvertised | Availability::Advertised => Offer::Listed,
     }
-}
-
-/// Software known to let any token do anything, whatever its scopes: named for wording only.
-fn scopes_not_enforced(caps: &Capabilities) -> bool {
-    caps.software.name.eq_ignore_ascii_case("snac")
-}
-
-/// A preset's scopes on this server: `profile` replaced where needed, nothing dropped for being
-/// unadvertised, so a preset never comes out empty.
-fn preset_scopes(wanted: &[String], caps: &Capabilities) -> Vec<String> {
-    let mut open = caps.clone();
-    open.scopes_supported = None;
-    negotiate(wanted, &open).scopes
 }
 
 impl ScopesScreen {
@@ -89,7 +80,7 @@ impl ScopesScreen {
             rows.push(Row::Preset {
                 name: preset.name.clone(),
                 description: preset.description.clone(),
-                scopes: preset_scopes(&preset.scopes, &server.caps),
+                scopes: negotiate(&preset.scopes, &server.caps).scopes,
             });
         }
         for group in &cat.groups {
@@ -122,6 +113,7 @@ impl ScopesScreen {
             }
         }
         let mut screen = Self {
+            scopes: ServerScopes::new(&server.caps),
             server,
             rows,
             cursor: 0,
@@ -169,11 +161,11 @@ impl ScopesScreen {
     fn toggle(&mut self) {
         match self.rows.get(self.cursor) {
             Some(Row::Preset { scopes, .. }) => self.checked = scopes.iter().cloned().collect(),
-            Some(Row::Scope { name, .. }) => match availability(name, &self.server.caps) {
-                Availability::Missing { reason, .. } => {
+            Some(Row::Scope { name, .. }) => match offer(name, &self.scopes, &self.server.caps) {
+                Offer::Not { reason, .. } => {
                     self.error = Some(format!("{name} is unavailable: {reason}."));
                 }
-                Availability::Advertised | Availability::NotAdvertised => {
+                Offer::Listed | Offer::NotAdvertised => {
                     if !self.checked.remove(name) {
                         self.checked.insert(name.clone());
                     }
@@ -285,7 +277,7 @@ impl Screen for ScopesScreen {
                     ),
                     theme.accent(),
                 ),
-                if scopes_not_enforced(caps) {
+                if !self.scopes.enforces_scopes {
                     Line::styled(
                         "Scopes are not enforced by this server: any token may do everything.",
                         theme.warn(),
@@ -327,12 +319,10 @@ impl Screen for ScopesScreen {
                     } else {
                         "[ ]"
                     };
-                    let (mark, text) = match availability(name, &self.server.caps) {
-                        Availability::Missing { row, .. } => ("[-]", row.to_owned()),
-                        Availability::NotAdvertised => {
-                            (ticked, format!("(not advertised) {description}"))
-                        }
-                        Availability::Advertised => (ticked, description.clone()),
+                    let (mark, text) = match offer(name, &self.scopes, caps) {
+                        Offer::Not { row, .. } => ("[-]", row),
+                        Offer::NotAdvertised => (ticked, format!("(not advertised) {description}")),
+                        Offer::Listed => (ticked, description.clone()),
                     };
                     let style = theme.dim();
                     ListItem::new(Line::from(vec![

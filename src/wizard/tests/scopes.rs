@@ -151,6 +151,26 @@ fn snac_says_scopes_are_not_enforced() {
 }
 
 #[test]
+fn gotosocial_does_not_offer_collections() {
+    let mut caps = caps(false);
+    caps.software = Software {
+        name: "GoToSocial".into(),
+        version: Some("0.20.0".into()),
+    };
+    let mut state = at_scopes_with(caps);
+    for _ in 0..9 {
+        key(&mut state, Key::Down);
+    }
+    let s = screen(&state);
+    let row = s.lines().find(|l| l.contains("read:collections")).unwrap();
+    assert!(row.contains("[-]"), "{s}");
+    assert!(row.contains("unavailable: GoToSocial does not have"), "{s}");
+    assert!(!s.contains("needs Mastodon"), "{s}");
+    key(&mut state, Key::Char(' '));
+    assert!(screen(&state).contains("Selected: read:accounts\n"));
+}
+
+#[test]
 fn reauthorize_lists_a_stored_scope_that_has_no_row() {
     let mut stored = row("alice@social.example", "1", Some(CheckStatus::Revoked));
     stored.scopes = vec!["read:accounts".into(), "snac:everything".into()];
