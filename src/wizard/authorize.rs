@@ -2,13 +2,13 @@
 //! and the masked code field below. A paste anywhere on this screen fills the field.
 
 use crate::mastodon::oauth::{AuthorizeParams, AuthorizeRequest, parse_pasted_code};
-use crate::mastodon::{ApiError, AppCredentials, CallbackError, RegisteredApp};
+use crate::mastodon::{ApiError, CallbackError, RegisteredApp};
 use crate::secret::Secret;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 use super::msg::{CallbackHandle, Copied, Effect, Key, Msg, PreparedApp, Stamp};
 use super::outcome::{Exit, Granted, Outcome};
-use super::redirect::{LOOPBACK_REDIRECT, OOB_REDIRECT};
+use super::redirect::OOB_REDIRECT;
 use super::state::{NoticeKind, ServerPick, Session};
 use super::text_field::TextField;
 use super::view::sentence;
@@ -17,6 +17,12 @@ use crate::mastodon::oauth::{LinkSecrets, authorize_url_with as build_request};
 
 mod link;
 mod render;
+
+pub use link::credentials;
+use link::{
+    CODE_FLOW_OFFER, DEVICE_NOTE, NO_ANSWER_AFTER, NO_ANSWER_HINT, NO_LISTENER_NOTE,
+    ONE_REDIRECT_NOTE, PORT_TAKEN_NOTE, SSH_NOTE, loopback_of,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Focus {
@@ -63,24 +69,6 @@ pub struct AuthorizeScreen {
     qr: bool,
 }
 
-pub fn credentials(app: &RegisteredApp) -> AppCredentials {
-    AppCredentials {
-        client_id: app.client_id.clone(),
-        client_secret: app.client_secret.duplicate(),
-    }
-}
-
-const SSH_NOTE: &str = "Over SSH a browser would open on the remote machine: open the link on your own device \
-     (r shows a QR code), approve, and paste the code here.";
-const DEVICE_NOTE: &str = "Sign in on another device: open the link there (r shows a QR code), approve, and paste the code here.";
-const NO_LISTENER_NOTE: &str = "Paste the code the server shows after you approve.";
-/// How long the loopback sign-in may take before the screen says what to do if it went wrong in
-/// the browser (an error page there never reaches mastokey).
-const NO_ANSWER_AFTER: SignedDuration = SignedDuration::from_secs(6);
-const NO_ANSWER_HINT: &str =
-    "No answer from the browser yet. If it shows an error, press m to paste a code instead.";
-const CODE_FLOW_OFFER: &str = "Press m to sign in with a code to paste instead.";
-
 impl AuthorizeScreen {
     pub fn start(
         server: ServerPick,
@@ -96,19 +84,35 @@ impl AuthorizeScreen {
             );
         }
         let secrets = link::draw(session, server.caps.pkce_s256);
-        let loopback_registered = prepared
-            .app
-            .redirect_uris
-            .iter()
-            .any(|u| u == LOOPBACK_REDIRECT);
+        // The server refused a scope at registration: what is asked for is what the app has.
+        let scopes = if prepared.substituted.is_empty() {
+            scopes
+        } else {
+            let said: Vec<String> = prepared
+                .substituted
+                .iter()
+                .map(|(asked, used)| format!("{asked} → {used}"))
+                .collect();
+            session.notify(
+                NoticeKind::Info,
+                format!(
+                    "The server refused a scope; the one that covers it is asked for instead: {}.",
+                    said.join(", ")
+                ),
+            );
+            prepared.app.scopes.clone()
+        };
+        let loopback = loopback_of(&prepared.app);
+        let oob_only = prepared.single_redirect.as_deref() == Some(OOB_REDIRECT);
         let mut effects = Vec::new();
         let (redirect, note) = if session.ssh {
             (Redirect::Oob, Some(SSH_NOTE))
-        } else if loopback_registered {
+        } else if let Some(port) = loopback {
             let stamp = session.stamp();
             effects.push(Effect::ListenForCallback {
                 stamp,
                 state: secrets.state.clone(),
+                port,
             });
             (
                 Redirect::Loopback {
@@ -117,6 +121,8 @@ impl AuthorizeScreen {
                 },
                 None,
             )
+        } else if oob_only {
+            (Redirect::Oob, Some(ONE_REDIRECT_NOTE))
         } else {
             // An app registered by an older mastokey, with the oob redirect only.
             (Redirect::Oob, Some(NO_LISTENER_NOTE))
@@ -294,11 +300,20 @@ impl AuthorizeScreen {
             }
             // The out-of-band link is already open in a browser: keep it.
             Ok(_) => self.paste_instead(NO_LISTENER_NOTE),
+            // The app's own port is taken: the code flow needs no port (the link is still the
+            // out-of-band one, since the listener never ran).
+            Err(CallbackError::Bind { .. }) if self.allows_code_flow() => {
+                self.paste_instead(PORT_TAKEN_NOTE);
+            }
             Err(error) => {
                 self.paste_instead(NO_LISTENER_NOTE);
                 self.error = Some(sentence(error));
             }
         }
+    }
+
+    fn allows_code_flow(&self) -> bool {
+        self.app.redirect_uris.iter().any(|u| u == OOB_REDIRECT)
     }
 
     fn exchanged(

@@ -160,6 +160,10 @@ impl CallbackHandle {
 pub struct PreparedApp {
     pub app: RegisteredApp,
     pub reused: bool,
+    /// `(asked, registered instead)` when the server refused a scope (`read:accounts` → `read`).
+    pub substituted: Vec<(String, String)>,
+    /// The server takes one redirect URI per app, and this is the one registered.
+    pub single_redirect: Option<String>,
 }
 
 /// How a removal went (the policy is `accounts::remove`'s), with the vault as it is now.
@@ -247,5 +251,7 @@ pub enum Effect {
     ListenForCallback {
         stamp: Stamp,
         state: String,
+        /// The app's own loopback port (its exact redirect URI), or `None` for any free port.
+        port: Option<u16>,
     },
 }

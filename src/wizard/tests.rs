@@ -56,7 +56,10 @@ fn app() -> RegisteredApp {
         client_id: "client-id-1".into(),
         client_secret: Secret::new("client-secret-1"),
         scopes: vec!["profile".into()],
-        redirect_uris: super::redirect::redirect_uris(),
+        redirect_uris: vec![
+            super::redirect::OOB_REDIRECT.into(),
+            super::redirect::LOOPBACK_REDIRECT.into(),
+        ],
     }
 }
 
@@ -157,7 +160,12 @@ fn app_ready(state: &mut State, stamp: u64, reused: bool) -> Vec<Effect> {
         state,
         Msg::AppReady {
             stamp,
-            result: Ok(PreparedApp { app: app(), reused }),
+            result: Ok(PreparedApp {
+                app: app(),
+                reused,
+                substituted: Vec::new(),
+                single_redirect: None,
+            }),
         },
     )
 }

@@ -91,6 +91,8 @@ fn a_forgotten_app_is_registered_again_once() {
             result: Ok(PreparedApp {
                 app: fresh,
                 reused: false,
+                substituted: Vec::new(),
+                single_redirect: None,
             }),
         },
     );

@@ -123,6 +123,8 @@ fn adding_an_account_to_an_unlocked_vault_takes_six_keys() {
         result: Ok(PreparedApp {
             app: app(),
             reused: true,
+            substituted: Vec::new(),
+            single_redirect: None,
         }),
     });
     assert!(matches!(

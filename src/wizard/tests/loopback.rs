@@ -31,6 +31,7 @@ fn listening() -> (State, u64, Listener) {
         Effect::ListenForCallback {
             stamp,
             state: expected,
+            ..
         },
     ] = effects.as_slice()
     else {

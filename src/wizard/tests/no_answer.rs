@@ -14,7 +14,12 @@ fn opened() -> (State, u64, watch::Receiver<String>) {
     let mut state = at_scopes(true);
     let stamp = stamp_of(&key(&mut state, Key::Enter));
     let effects = app_ready(&mut state, stamp, true);
-    let [Effect::ListenForCallback { stamp, state: want }] = effects.as_slice() else {
+    let [
+        Effect::ListenForCallback {
+            stamp, state: want, ..
+        },
+    ] = effects.as_slice()
+    else {
         panic!("{effects:?}")
     };
     let stamp = *stamp;
