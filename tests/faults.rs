@@ -112,7 +112,7 @@ fn registration_fails(fault: Fault, expected: &str) {
 
 #[test]
 fn bad_gateway_502() {
-    registration_fails(Fault::Html5xx(502), "internal error (HTTP 502");
+    registration_fails(Fault::Html5xx(502), "gateway");
 }
 
 #[test]

@@ -280,9 +280,10 @@ fn classify_token(raw: &Raw, secrets: &[&str]) -> Result<TokenGrant, ApiError> {
     if raw.status == 401 {
         return Err(ApiError::InvalidClient);
     }
-    // A bare 400 (snac and other servers send no RFC 6749 body) means the grant was refused:
-    // every parameter mastokey sends is present, so the code is what the server rejected.
-    if raw.status == 400 && raw.json_error().is_none() {
+    // Any other 4xx (a bare 400 on snac, 404 "authorization not found" on Mitra) means the grant
+    // was refused: the app was just registered and every parameter is present, so the code is
+    // what the server rejected, never a sign that this is not a Mastodon server.
+    if (400..500).contains(&raw.status) {
         return Err(ApiError::InvalidGrant);
     }
     Err(fallback_error(raw, secrets))

@@ -33,7 +33,11 @@ async fn fifty_sign_ins_through_silent_closes_all_succeed() {
             Err(error) => failures.push(format!("round {round}: {error}")),
         }
     }
-    assert!(failures.is_empty(), "{} failures: {failures:#?}", failures.len());
+    assert!(
+        failures.is_empty(),
+        "{} failures: {failures:#?}",
+        failures.len()
+    );
 }
 
 /// Discovery runs several GETs at once, so several pooled connections die together.
