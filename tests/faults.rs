@@ -266,6 +266,7 @@ fn stored_tokens_revoked_invalid_and_insufficient_show_on_home() {
                 last_checked_at: None,
                 last_status: None,
                 last_detail: None,
+                expires_at: None,
             };
             data.accounts.push(carol);
         })

@@ -71,7 +71,8 @@ pub struct AuthorizeRequest {
     pub pkce_verifier: Option<Secret>,
 }
 
-/// The result of a code exchange. Mastodon tokens never expire and come without refresh token.
+/// The result of a code exchange. Mastodon tokens never expire and come without refresh token;
+/// other servers' do (Mitra: `expires_in`, 30 days by default).
 #[derive(Debug)]
 pub struct TokenGrant {
     pub access_token: Secret,
@@ -80,6 +81,8 @@ pub struct TokenGrant {
     /// What the server's `scope` held besides scopes (sanitised, shortened), to report.
     pub dropped: Vec<String>,
     pub created_at: Option<i64>,
+    /// Seconds the token lives from when it was issued, when the server says so.
+    pub expires_in: Option<u64>,
 }
 
 impl Client {
@@ -268,6 +271,7 @@ fn classify_token(raw: &Raw, secrets: &[&str]) -> Result<TokenGrant, ApiError> {
             scopes,
             dropped,
             created_at: map.get("created_at").and_then(Value::as_i64),
+            expires_in: map.get("expires_in").and_then(Value::as_u64),
         });
     }
     if let Some(error) = common_error(raw, secrets) {
