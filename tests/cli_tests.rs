@@ -169,6 +169,7 @@ pub fn add_at(vault: &mut Vault, server: &FakeServer, user: &str, base_url: &str
                 last_checked_at: None,
                 last_status: None,
                 last_detail: None,
+                expires_at: None,
             });
         })
         .unwrap();

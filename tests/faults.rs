@@ -112,7 +112,7 @@ fn registration_fails(fault: Fault, expected: &str) {
 
 #[test]
 fn bad_gateway_502() {
-    registration_fails(Fault::Html5xx(502), "internal error (HTTP 502");
+    registration_fails(Fault::Html5xx(502), "gateway");
 }
 
 #[test]
@@ -266,6 +266,7 @@ fn stored_tokens_revoked_invalid_and_insufficient_show_on_home() {
                 last_checked_at: None,
                 last_status: None,
                 last_detail: None,
+                expires_at: None,
             };
             data.accounts.push(carol);
         })

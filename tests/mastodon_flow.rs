@@ -9,6 +9,7 @@ mod faults;
 mod flow;
 mod grants;
 mod hostile;
+mod real_servers;
 mod secrets;
 mod silent_close;
 

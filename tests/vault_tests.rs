@@ -40,6 +40,7 @@ fn account(prefix: &str, n: usize) -> StoredAccount {
         last_checked_at: None,
         last_status: None,
         last_detail: None,
+        expires_at: None,
     }
 }
 

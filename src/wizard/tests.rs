@@ -176,6 +176,7 @@ fn exchanged(state: &mut State, stamp: u64, token: &str) -> u64 {
         access_token: Secret::new(token),
         scopes: vec!["profile".into()],
         created_at: None,
+        expires_in: None,
         dropped: Vec::new(),
     };
     stamp_of(&send(

@@ -200,6 +200,7 @@ pub fn seed_vault(t: &E2e, users: &[&str]) -> Vec<String> {
                     last_checked_at: None,
                     last_status: None,
                     last_detail: None,
+                    expires_at: None,
                 });
             })
             .unwrap();

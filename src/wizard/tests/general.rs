@@ -137,6 +137,7 @@ fn adding_an_account_to_an_unlocked_vault_takes_six_keys() {
         access_token: Secret::new("t"),
         scopes: vec!["profile".into()],
         created_at: None,
+        expires_in: None,
         dropped: Vec::new(),
     };
     let effects = run.feed(Msg::Exchanged {
