@@ -59,6 +59,18 @@ fn home() -> Next {
     (Step::Home(HomeScreen::default()), Vec::new())
 }
 
+/// The scopes widened so that `verify_credentials` works everywhere: `profile` and every
+/// `read:…` scope become `read`; the others stay.
+pub(super) fn with_read(scopes: &[String]) -> Vec<String> {
+    let mut out = vec!["read".to_owned()];
+    for scope in scopes {
+        if scope != "profile" && !scope.starts_with("read") && !out.contains(scope) {
+            out.push(scope.clone());
+        }
+    }
+    out
+}
+
 fn empty_server() -> Next {
     (Step::Server(ServerScreen::new("")), Vec::new())
 }
@@ -68,7 +80,7 @@ fn server_step((screen, effects): (ServerScreen, Vec<Effect>)) -> Next {
 }
 
 /// The one map from how a step ended to the screen that follows.
-fn next(exit: Exit, session: &mut Session) -> Next {
+pub(super) fn next(exit: Exit, session: &mut Session) -> Next {
     match exit {
         Exit::Unlocked(start) => route(start, session),
         Exit::Home => home(),
@@ -99,6 +111,10 @@ fn next(exit: Exit, session: &mut Session) -> Next {
         Exit::AppReady(pick, scopes, prepared) => {
             let (screen, effects) = AuthorizeScreen::start(pick, scopes, prepared, session);
             (Step::Authorize(screen), effects)
+        }
+        Exit::StepUp(pick, scopes) => {
+            let (screen, effects) = RegisterScreen::start(pick, with_read(&scopes), session);
+            (Step::Register(screen), effects)
         }
         Exit::Granted(granted) => {
             let (screen, effects) = VerifyScreen::start(granted, session);
