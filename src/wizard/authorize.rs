@@ -1,6 +1,7 @@
 //! Step 4, Authorize: the sign-in link in full, "Open in browser" (focused first), "Copy link",
 //! and the masked code field below. A paste anywhere on this screen fills the field.
 
+use crate::mastodon::callback::loopback_uri;
 use crate::mastodon::oauth::{AuthorizeParams, AuthorizeRequest, parse_pasted_code};
 use crate::mastodon::{ApiError, CallbackError, RegisteredApp};
 use crate::secret::Secret;
@@ -16,12 +17,13 @@ use super::view::sentence;
 use crate::mastodon::oauth::{LinkSecrets, authorize_url_with as build_request};
 
 mod link;
+mod listen;
 mod render;
 
 pub use link::credentials;
 use link::{
     CODE_FLOW_OFFER, DEVICE_NOTE, NO_ANSWER_AFTER, NO_ANSWER_HINT, NO_LISTENER_NOTE,
-    ONE_REDIRECT_NOTE, PORT_TAKEN_NOTE, SSH_NOTE, loopback_of,
+    ONE_REDIRECT_NOTE, SSH_NOTE, loopback_of,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,11 +129,16 @@ impl AuthorizeScreen {
             // An app registered by an older mastokey, with the oob redirect only.
             (Redirect::Oob, Some(NO_LISTENER_NOTE))
         };
-        // The link starts out-of-band, so it can be shown at once; it switches to the loopback
-        // redirect as soon as the listener runs (well before anyone can press a key).
+        // An app with an exact loopback URI has its link final at once (the listener binds that
+        // very port). Otherwise the link starts out-of-band, so it can be shown at once, and
+        // switches to the listener's address as soon as it runs.
+        let first_uri = match (&redirect, loopback) {
+            (Redirect::Loopback { .. }, Some(Some(port))) => loopback_uri(port),
+            _ => OOB_REDIRECT.to_owned(),
+        };
         let params = AuthorizeParams {
             client_id: prepared.app.client_id.clone(),
-            redirect_uri: OOB_REDIRECT.to_owned(),
+            redirect_uri: first_uri,
             scopes: scopes.clone(),
             pkce: server.caps.pkce_s256,
             force_login,
@@ -283,37 +290,6 @@ impl AuthorizeScreen {
             scopes: self.scopes.clone(),
             force_new: true,
         }]
-    }
-
-    fn callback_ready(&mut self, stamp: Stamp, result: Result<CallbackHandle, CallbackError>) {
-        if !matches!(self.redirect, Redirect::Loopback { stamp: s, .. } if s == stamp) {
-            // Not wanted any more: dropping the handle closes the port at once.
-            return;
-        }
-        match result {
-            Ok(handle) if !self.opened => {
-                self.rebuild(&handle.redirect_uri);
-                self.redirect = Redirect::Loopback {
-                    stamp,
-                    handle: Some(handle),
-                };
-            }
-            // The out-of-band link is already open in a browser: keep it.
-            Ok(_) => self.paste_instead(NO_LISTENER_NOTE),
-            // The app's own port is taken: the code flow needs no port (the link is still the
-            // out-of-band one, since the listener never ran).
-            Err(CallbackError::Bind { .. }) if self.allows_code_flow() => {
-                self.paste_instead(PORT_TAKEN_NOTE);
-            }
-            Err(error) => {
-                self.paste_instead(NO_LISTENER_NOTE);
-                self.error = Some(sentence(error));
-            }
-        }
-    }
-
-    fn allows_code_flow(&self) -> bool {
-        self.app.redirect_uris.iter().any(|u| u == OOB_REDIRECT)
     }
 
     fn exchanged(

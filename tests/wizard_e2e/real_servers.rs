@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::e2e::{E2e, PASSPHRASE, browser_follows, choose_first_passphrase};
 use crate::support::fake_server::{FakeServer, Mode};
-use crate::support::pty::{CTRL_C, ENTER, Pty};
+use crate::support::pty::{CTRL_C, DOWN, ENTER, Pty};
 
 /// What the browser stand-in does with the link mastokey opened: approve as `user`, then follow
 /// the redirect to the loopback listener, or show the code, which the user pastes.
@@ -27,8 +27,28 @@ fn browser_approves(t: &E2e, pty: &mut Pty, user: &str, nth: usize) {
     }
 }
 
+/// Polls the screen until it shows `a` (0) or `b` (1).
+fn wait_either(pty: &Pty, a: &str, b: &str) -> usize {
+    let start = Instant::now();
+    loop {
+        let screen = pty.screen();
+        if screen.contains(a) {
+            return 0;
+        }
+        if screen.contains(b) {
+            return 1;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "neither {a:?} nor {b:?}: {screen}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Enter through the defaults; returns the saved account's token.
-fn default_journey(t: &E2e, user: &str, nth: usize, first: bool) -> String {
+fn default_journey(t: &E2e, user: &str, first: bool) -> String {
+    let nth = t.opened().len() + 1;
     let extra: &[(&str, &str)] = if first {
         &[]
     } else {
@@ -40,6 +60,26 @@ fn default_journey(t: &E2e, user: &str, nth: usize, first: bool) -> String {
     pty.wait_for("4/5 Authorize");
     pty.send(ENTER); // "Open in browser" has the focus
     browser_approves(t, &mut pty, user, nth);
+    let next = if first {
+        "Choose a passphrase"
+    } else {
+        "Saved in the vault"
+    };
+    if wait_either(&pty, next, "lacks the scope") == 1 {
+        // The server needs `read` to check a token (Takahē): the screen says so and why; back
+        // to the scopes, where "Read everything" is `read`, and sign in again.
+        pty.send("\x1b");
+        pty.wait_for("2/5 Scopes");
+        pty.send("\x1b[H"); // Home
+        pty.send(DOWN);
+        pty.send(DOWN);
+        pty.send(" ");
+        pty.wait_for("Selected: read ");
+        pty.send(ENTER);
+        pty.wait_for("4/5 Authorize");
+        pty.send(ENTER);
+        browser_approves(t, &mut pty, user, nth + 1);
+    }
     if first {
         choose_first_passphrase(&mut pty);
     }
@@ -57,25 +97,20 @@ fn default_journey(t: &E2e, user: &str, nth: usize, first: bool) -> String {
     account.token.expose().to_owned()
 }
 
-/// Polls the server until the token is dead (the CLI has exited, so this is at once).
-fn assert_dead(t: &E2e, token: &str) {
-    let start = Instant::now();
-    while t.server.revoke_token(token) {
-        // `revoke_token` is true for a token the server still knew as live or revoked alike;
-        // `active_tokens` tells them apart.
-        if t.server.active_tokens() == 0 {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "the token is live"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+/// Whether the server still takes the token (asked as any client would, with mastokey's own
+/// client).
+fn live(t: &E2e, token: &str) -> bool {
+    let base = mastokey::mastodon::BaseUrl::parse(&t.server.base_url()).unwrap();
+    let client = mastokey::mastodon::Client::new().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let secret = mastokey::secret::Secret::new(token);
+    runtime
+        .block_on(client.verify_credentials(&base, &secret))
+        .is_ok()
 }
 
 fn whole_journey(t: &E2e) {
-    let alice = default_journey(t, "alice", 1, true);
+    let alice = default_journey(t, "alice", true);
     let (code, text) = t.cli(&["verify"]);
     assert_eq!(code, 0, "{text}");
     assert!(t.server.revoke_token(&alice));
@@ -83,13 +118,12 @@ fn whole_journey(t: &E2e) {
     assert_eq!(code, 1, "{text}");
     // A second account, then removed with --revoke: its token is dead on the server.
     t.server.set_browser_user("bob");
-    let bob = default_journey(t, "bob", 2, false);
-    assert_eq!(t.server.active_tokens(), 1);
+    let bob = default_journey(t, "bob", false);
+    assert!(live(t, &bob));
     let handle = format!("bob@{}", t.server.domain());
     let (code, text) = t.cli(&["remove", &handle, "--revoke"]);
     assert_eq!(code, 0, "{text}");
-    assert_eq!(t.server.active_tokens(), 0, "{text}");
-    assert_dead(t, &bob);
+    assert!(!live(t, &bob), "{text}");
 }
 
 #[test]

@@ -77,7 +77,11 @@ fn step_up_signs_in_again_with_read_in_one_move() {
     use super::super::flow::{next, with_read};
     use super::super::state::ServerPick;
     assert_eq!(
-        with_read(&["read:accounts".into(), "write:statuses".into(), "profile".into()]),
+        with_read(&[
+            "read:accounts".into(),
+            "write:statuses".into(),
+            "profile".into()
+        ]),
         ["read", "write:statuses"]
     );
     let (mut state, _) = start(VaultStatus::Missing, Start::Add(None), None);

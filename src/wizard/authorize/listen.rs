@@ -1,0 +1,52 @@
+//! The Authorize step's loopback listener coming up (or not): which link and note follow.
+
+use crate::mastodon::CallbackError;
+
+use super::super::msg::{CallbackHandle, Stamp};
+use super::super::redirect::OOB_REDIRECT;
+use super::super::view::sentence;
+use super::link::{NO_LISTENER_NOTE, PORT_TAKEN_NOTE};
+use super::{AuthorizeScreen, Focus, Redirect};
+
+impl AuthorizeScreen {
+    pub(super) fn callback_ready(
+        &mut self,
+        stamp: Stamp,
+        result: Result<CallbackHandle, CallbackError>,
+    ) {
+        if !matches!(self.redirect, Redirect::Loopback { stamp: s, .. } if s == stamp) {
+            // Not wanted any more: dropping the handle closes the port at once.
+            return;
+        }
+        match result {
+            Ok(handle) if !self.opened || handle.redirect_uri == self.request.redirect_uri => {
+                self.rebuild(&handle.redirect_uri);
+                self.redirect = Redirect::Loopback {
+                    stamp,
+                    handle: Some(handle),
+                };
+            }
+            // The out-of-band link is already open in a browser: keep it.
+            Ok(_) => self.paste_instead(NO_LISTENER_NOTE),
+            // The app's own port is taken: the code flow needs no port.
+            Err(CallbackError::Bind { .. }) if self.allows_code_flow() => {
+                self.paste_instead(PORT_TAKEN_NOTE);
+                if self.request.redirect_uri != OOB_REDIRECT {
+                    // A link opened already would end on the port that is taken.
+                    self.rebuild(OOB_REDIRECT);
+                    self.opened = false;
+                    self.opened_at = None;
+                    self.focus = Focus::Open;
+                }
+            }
+            Err(error) => {
+                self.paste_instead(NO_LISTENER_NOTE);
+                self.error = Some(sentence(error));
+            }
+        }
+    }
+
+    fn allows_code_flow(&self) -> bool {
+        self.app.redirect_uris.iter().any(|u| u == OOB_REDIRECT)
+    }
+}
