@@ -271,6 +271,7 @@ fn at_verify(modern: bool) -> (State, u64) {
 mod authorize;
 mod general;
 mod home;
+mod exact_port;
 mod loopback;
 mod no_answer;
 mod reauth;
