@@ -355,6 +355,7 @@ impl Screen for HomeScreen {
             .accounts
             .iter()
             .map(|a| {
+                let near = a.expiry_short(ctx.session.now);
                 let check = if self.pending.contains(&a.key) {
                     Line::styled(
                         format!("{} checking…", spinner(ctx.session)),
@@ -362,11 +363,16 @@ impl Screen for HomeScreen {
                     )
                 } else {
                     match (a.last_status, a.last_checked_at) {
+                        // A near expiry says more than when the last check was.
+                        (Some(status), _) if near.is_some() => Line::from(vec![
+                            Span::styled(status_label(status), theme.tone(status_tone(status))),
+                            Span::styled(format!(" · {}", near.unwrap_or_default()), theme.warn()),
+                        ]),
                         (Some(status), Some(at)) => Line::from(vec![
                             Span::styled(status_label(status), theme.tone(status_tone(status))),
                             Span::styled(format!(" · {}", ago(at, ctx.session.now)), theme.dim()),
                         ]),
-                        _ => Line::styled("never", theme.dim()),
+                        _ => Line::styled(near.unwrap_or_else(|| "never".into()), theme.dim()),
                     }
                 };
                 Row::new(vec![
@@ -433,6 +439,10 @@ fn render_details(frame: &mut Frame, area: Rect, details: &Details, ctx: &ViewCt
             row.created_at.strftime("%Y-%m-%d %H:%M UTC")
         )),
     ];
+    if let Some((text, near)) = row.expiry(ctx.session.now) {
+        let style = if near { theme.warn() } else { theme.dim() };
+        lines.push(Line::styled(format!("Token {text}"), style));
+    }
     match (row.last_status, &row.last_detail) {
         (Some(status), Some(detail)) => lines.push(Line::from(vec![
             Span::raw("Last check "),

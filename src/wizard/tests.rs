@@ -84,6 +84,7 @@ fn row(handle: &str, id: &str, status: Option<CheckStatus>) -> AccountRow {
         scopes: vec!["profile".into()],
         requested: None,
         created_at: now(),
+        expires_at: None,
         last_checked_at: status.map(|_| now()),
         last_status: status,
         last_detail: status.map(|_| "@alice".into()),
@@ -269,9 +270,9 @@ fn at_verify(modern: bool) -> (State, u64) {
 }
 
 mod authorize;
+mod exact_port;
 mod general;
 mod home;
-mod exact_port;
 mod loopback;
 mod no_answer;
 mod reauth;

@@ -26,12 +26,50 @@ pub struct AccountRow {
     /// What mastokey asked for: the scopes of the app that issued the token, when it is stored.
     pub requested: Option<Vec<String>>,
     pub created_at: Timestamp,
+    /// When the server said the token stops working (Mitra's tokens expire).
+    pub expires_at: Option<Timestamp>,
     pub last_checked_at: Option<Timestamp>,
     pub last_status: Option<CheckStatus>,
     pub last_detail: Option<String>,
 }
 
+/// Tokens expiring this close are flagged, so a bot's token does not die unnoticed.
+const EXPIRY_WARNING: jiff::SignedDuration = jiff::SignedDuration::from_hours(7 * 24);
+
 impl AccountRow {
+    /// A few words for the list when the expiry is near or past ("3 days left", "expired").
+    pub fn expiry_short(&self, now: Timestamp) -> Option<String> {
+        let left = self.expires_at?.duration_since(now);
+        if left.is_negative() {
+            return Some("expired".to_owned());
+        }
+        (left <= EXPIRY_WARNING).then(|| match left.as_hours() / 24 {
+            0 => "expires today".to_owned(),
+            1 => "1 day left".to_owned(),
+            n => format!("{n} days left"),
+        })
+    }
+
+    /// What to say about the token's expiry, and whether it is near (within 7 days) or past.
+    pub fn expiry(&self, now: Timestamp) -> Option<(String, bool)> {
+        let at = self.expires_at?;
+        let date = at.strftime("%Y-%m-%d");
+        let left = at.duration_since(now);
+        Some(if left.is_negative() {
+            (format!("expired {date}"), true)
+        } else if left <= EXPIRY_WARNING {
+            let days = left.as_hours() / 24;
+            let when = match days {
+                0 => "today".to_owned(),
+                1 => "in 1 day".to_owned(),
+                n => format!("in {n} days"),
+            };
+            (format!("expires {when} ({date})"), true)
+        } else {
+            (format!("expires {date}"), false)
+        })
+    }
+
     /// What a new sign-in for this account should ask for: what was asked for last, not what
     /// the server chose to grant (some grant more, or other scopes, than asked).
     pub fn scopes_to_ask(&self) -> Vec<String> {
@@ -64,6 +102,7 @@ impl VaultView {
                     .map(|app| app.scopes.clone())
                     .filter(|scopes| !scopes.is_empty()),
                 created_at: a.created_at,
+                expires_at: a.expires_at,
                 last_checked_at: a.last_checked_at,
                 last_status: a.last_status,
                 last_detail: a.last_detail.clone(),

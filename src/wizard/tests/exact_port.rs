@@ -53,7 +53,14 @@ fn prepared(app: RegisteredApp) -> PreparedApp {
 fn an_exact_loopback_uri_binds_its_port_and_the_link_is_final_at_once() {
     let app = exact_app(&[redirect_oob(), EXACT], &["read:accounts"]);
     let (mut state, effects) = authorize_with(prepared(app));
-    let [Effect::ListenForCallback { stamp, state: want, port }] = effects.as_slice() else {
+    let [
+        Effect::ListenForCallback {
+            stamp,
+            state: want,
+            port,
+        },
+    ] = effects.as_slice()
+    else {
         panic!("{effects:?}")
     };
     assert_eq!(*port, Some(41234));
@@ -96,8 +103,14 @@ fn the_apps_port_taken_falls_back_to_the_code_and_says_so() {
         },
     );
     let s = screen(&state);
-    assert!(s.contains("port mastokey registered with this server is in use"), "{s}");
-    assert!(s.contains("Open in browser"), "the link must be opened again: {s}");
+    assert!(
+        s.contains("port mastokey registered with this server is in use"),
+        "{s}"
+    );
+    assert!(
+        s.contains("Open in browser"),
+        "the link must be opened again: {s}"
+    );
     assert!(url_of(&state).contains("redirect_uri=urn%3Aietf"));
 }
 

@@ -232,3 +232,29 @@ fn details_show_requested_beside_granted_and_no_empty_brackets() {
     let s = screen(&state);
     assert!(s.contains("Selected: read:accounts\n"), "{s}");
 }
+
+#[test]
+fn an_expiring_token_is_flagged_in_home_and_dated_in_details() {
+    let mut soon = row("alice@social.example", "1", Some(CheckStatus::Valid));
+    soon.expires_at = Some(now() + jiff::SignedDuration::from_hours(3 * 24 + 1));
+    let mut later = row("bob@social.example", "2", Some(CheckStatus::Valid));
+    later.key = key_of("2");
+    later.expires_at = Some(now() + jiff::SignedDuration::from_hours(30 * 24));
+    let (mut state, _) = start(
+        VaultStatus::Unlocked(view_with(vec![soon, later])),
+        Start::Home,
+        None,
+    );
+    let s = screen(&state);
+    let alice = s.lines().find(|l| l.contains("@alice")).unwrap();
+    assert!(alice.contains("valid · 3 days left"), "{s}");
+    let bob = s.lines().find(|l| l.contains("@bob")).unwrap();
+    assert!(
+        bob.contains("valid · just now"),
+        "only near expiries in the list: {s}"
+    );
+    key(&mut state, Key::Enter);
+    let s = screen(&state);
+    assert!(s.contains("Token expires in 3 days (2026-12-01)"), "{s}");
+    snap("home_details_expiring", &state);
+}
