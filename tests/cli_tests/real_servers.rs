@@ -117,7 +117,7 @@ fn mitra_expiry_is_listed_warned_about_and_verified_as_expired() {
     server.advance(std::time::Duration::from_secs(4 * 86_400));
     cli.unlock()
         .update(|d| {
-            d.accounts[0].expires_at = Some(Timestamp::now() - SignedDuration::from_hours(24))
+            d.accounts[0].expires_at = Some(Timestamp::now() - SignedDuration::from_hours(24));
         })
         .unwrap();
     let out = cli.run(&["verify", "--json"]);
