@@ -5,7 +5,12 @@
 //!   the entry: when it fails (or cannot be tried because the vault lacks the app that issued
 //!   the token), the entry stays, since removing it would lose a token that still works. The
 //!   caller says why, and the user can remove it without revoking.
+//! - After the revoke, `verify_credentials` confirms the token is dead. A token the server still
+//!   accepts keeps the entry (`NotRevoked::StillValid`), whatever the revoke answered; a token
+//!   that no longer works removes it even when the revoke was refused (it was revoked before,
+//!   or the server refuses to revoke unknown tokens).
 
+use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::mastodon::BaseUrl;
@@ -36,6 +41,33 @@ pub enum NotRevoked {
     /// The vault does not hold the app that issued the token (or the server address is broken),
     /// so mastokey cannot ask the server.
     NoCredentials,
+    /// The server still accepts the token after the revoke; `page` names where its settings list
+    /// tokens (see [`tokens_page`]).
+    StillValid { page: &'static str },
+}
+
+impl fmt::Display for NotRevoked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotRevoked::Failed(error) => write!(f, "{error}"),
+            NotRevoked::NoCredentials => f.write_str("the app that issued it is not in the vault."),
+            NotRevoked::StillValid { page } => write!(
+                f,
+                "the token is still valid on the server: revoke it in the server's settings, {page}."
+            ),
+        }
+    }
+}
+
+/// Where a server's settings list the tokens a user can revoke, for wording only (behaviour never
+/// depends on the software's name): Mastodon calls the page "Authorized apps", GoToSocial
+/// "Access Tokens".
+pub fn tokens_page(software: Option<&str>) -> &'static str {
+    match software.map(str::to_ascii_lowercase).as_deref() {
+        Some("mastodon" | "hometown" | "glitch-soc") => "under Authorized apps",
+        Some("gotosocial") => "under Access Tokens",
+        _ => "on the page that lists authorized apps or access tokens",
+    }
 }
 
 /// What revoking a token needs: the server, the app that owns the token, the token.
@@ -43,6 +75,8 @@ pub struct RevokeMaterial {
     pub base: BaseUrl,
     pub app: AppCredentials,
     pub token: Secret,
+    /// The server's software name as stored, for wording only.
+    pub software: Option<String>,
 }
 
 /// The revoke material of the account with this key; `None` when the account, its server's
@@ -58,7 +92,31 @@ pub fn revoke_material(data: &VaultData, key: &AccountKey) -> Option<RevokeMater
         base: BaseUrl::parse(&account.server).ok()?,
         app: AppCredentials::from(app),
         token: account.token.duplicate(),
+        software: server.software.clone(),
     })
+}
+
+/// Whether the server still accepts the token: `Some(false)` when it refuses it as unknown,
+/// revoked or expired, `None` when the check says nothing (network or server trouble).
+async fn still_accepted(client: &Client, material: &RevokeMaterial) -> Option<bool> {
+    match client
+        .verify_credentials(&material.base, &material.token)
+        .await
+    {
+        Err(ApiError::TokenInvalid | ApiError::TokenRevoked | ApiError::TokenExpired) => {
+            Some(false)
+        }
+        // The token was recognised: a valid answer, or one about its scope or its account.
+        Ok(_)
+        | Err(
+            ApiError::InsufficientScope
+            | ApiError::AppToken
+            | ApiError::AccountDisabled
+            | ApiError::AccountPending
+            | ApiError::AccountUnconfirmed,
+        ) => Some(true),
+        Err(_) => None,
+    }
 }
 
 fn lock(vault: &SharedVault) -> std::sync::MutexGuard<'_, Option<Vault>> {
@@ -108,11 +166,16 @@ pub async fn revoke_then_remove(
         let Some(material) = material else {
             return Ok(Removal::Kept(NotRevoked::NoCredentials));
         };
-        if let Err(error) = client
+        let revoked = client
             .revoke(&material.base, &material.app, &material.token)
-            .await
-        {
-            return Ok(Removal::Kept(NotRevoked::Failed(error)));
+            .await;
+        match (revoked, still_accepted(client, &material).await) {
+            (_, Some(false)) | (Ok(()), None) => {}
+            (Ok(()), Some(true)) => {
+                let page = tokens_page(material.software.as_deref());
+                return Ok(Removal::Kept(NotRevoked::StillValid { page }));
+            }
+            (Err(error), _) => return Ok(Removal::Kept(NotRevoked::Failed(error))),
         }
     }
     let wanted = key.clone();

@@ -167,7 +167,10 @@ impl Client {
     }
 
     /// `POST /oauth/revoke`. A token unknown to the server is fine (200 `{}`); a token of another
-    /// app, or bad client credentials, is `RevokeForbidden`.
+    /// app, or bad client credentials, is `RevokeForbidden`. The first try is what Mastodon
+    /// documents (client credentials and the token in the form); when that is refused, it is
+    /// tried once more with the token as a bearer header as well, which Mitra requires (401 with
+    /// an empty body without it).
     pub async fn revoke(
         &self,
         base: &BaseUrl,
@@ -179,9 +182,21 @@ impl Client {
             ("client_id", app.client_id.as_str()),
             ("client_secret", app.client_secret.expose()),
         ];
+        let secrets = [token.expose(), app.client_secret.expose()];
         let request = self.direct.post(base.endpoint("/oauth/revoke")).form(&form);
         let raw = self.send(request, &base.host()).await?;
-        classify_revoke(&raw, &[token.expose(), app.client_secret.expose()])
+        match classify_revoke(&raw, &secrets) {
+            Err(ApiError::RevokeForbidden | ApiError::InvalidClient) => {
+                let request = self
+                    .direct
+                    .post(base.endpoint("/oauth/revoke"))
+                    .bearer_auth(token.expose())
+                    .form(&form);
+                let raw = self.send(request, &base.host()).await?;
+                classify_revoke(&raw, &secrets)
+            }
+            other => other,
+        }
     }
 }
 

@@ -219,7 +219,7 @@ impl fmt::Display for ApiError {
                 "the account's e-mail address is not confirmed yet. Follow the link in the confirmation e-mail, then try again.",
             ),
             ApiError::RevokeForbidden => f.write_str(
-                "the server refused to revoke the token for this app. Revoke it on the server's website under Authorized apps.",
+                "the server refused to revoke the token for this app. Revoke it in the server's settings, on the page that lists authorized apps or access tokens.",
             ),
             // A proxy's answer: the server behind it did not answer in time or at all.
             ApiError::Server { status, hint } if matches!(status, 502 | 504) => write!(
