@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod app_policy;
 mod downgrade;
 mod faults;
 mod flow;

@@ -1,8 +1,8 @@
 //! Discovery: what a server offers, found by features rather than version numbers.
 //!
-//! Three independent GETs run concurrently: the OAuth metadata document (4.3+; a 404 means an
-//! older or non-Mastodon server), `/api/v2/instance` (falling back to v1), and `NodeInfo` (only to
-//! name the software). The final origin after redirects becomes the base URL for every later call.
+//! Three independent GETs run concurrently: the OAuth metadata document (Mastodon 4.3+; a 404
+//! only means "not said": GoToSocial publishes none yet has `profile`), `/api/v2/instance`
+//! (falling back to v1), and `NodeInfo` (to name the software). The final origin after redirects becomes the base URL for every later call.
 
 mod parse;
 mod software;
@@ -42,7 +42,8 @@ pub struct Capabilities {
     pub profile_scope: bool,
     /// The metadata lists `S256` in `code_challenge_methods_supported`.
     pub pkce_s256: bool,
-    /// The metadata's scope list, when there is one.
+    /// The metadata's scope list, when there is one. It need not be complete (RFC 8414): see
+    /// `scopes::ServerScopes` for what a scope missing from it means.
     pub scopes_supported: Option<Vec<String>>,
     /// Plain http, allowed only because the host is loopback.
     pub loopback_http: bool,

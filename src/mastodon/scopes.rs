@@ -164,6 +164,12 @@ impl ServerScopes {
         (scope == "profile" && !self.profile).then_some("read:accounts")
     }
 
+    /// The server publishes a scope list. Without one every scope is
+    /// [`Availability::NotAdvertised`], and a picker need not note it on every row.
+    pub fn advertises_scopes(&self) -> bool {
+        self.advertised.is_some()
+    }
+
     /// Whether a scope can be chosen at all (everything not [`Availability::Missing`]).
     pub fn offered(&self, scope: &str) -> bool {
         !matches!(self.availability(scope), Availability::Missing(_))

@@ -122,6 +122,17 @@ async fn denial_missing_and_bad_codes() {
             400,
             CallbackError::InvalidCode,
         ),
+        // GoToSocial after Allow on a redirect mismatch: the server's error, not a denial.
+        (
+            format!(
+                "{uri}?error=server_error&error_description=The+authorization+server+encountered+an+unexpected+condition%1B%5B2J&state={STATE}"
+            ),
+            400,
+            CallbackError::ServerError {
+                description: "The authorization server encountered an unexpected condition[2J"
+                    .into(),
+            },
+        ),
         // A denial for another request is foreign, like any other answer.
         (
             format!("{uri}?error=access_denied&state=old"),
@@ -309,6 +320,7 @@ fn responses_are_well_formed() {
         Page::Received,
         Page::WrongState,
         Page::Denied,
+        Page::ServerError,
         Page::NoCode,
         Page::NotFound,
         Page::MethodNotAllowed,
@@ -380,11 +392,41 @@ fn callback_messages_say_what_and_what_next() {
             detail: "permission denied".into(),
         },
         CallbackError::StateMismatch,
+        CallbackError::PortTaken { port: 43123 },
         CallbackError::Denied,
+        CallbackError::ServerError {
+            description: "The authorization server encountered an unexpected condition".into(),
+        },
         CallbackError::MissingCode,
         CallbackError::InvalidCode,
         CallbackError::Closed,
     ] {
         crate::mastodon::errors::check_shape(&error.to_string());
+    }
+}
+
+/// A reused app's exact loopback URI: its port is bound again, and a taken port is said so.
+#[tokio::test]
+async fn bind_port_binds_that_port_or_says_it_is_taken() {
+    let first = CallbackListener::bind().await.unwrap();
+    let port = first.port();
+    assert_eq!(
+        CallbackListener::bind_port(port).await.unwrap_err(),
+        CallbackError::PortTaken { port }
+    );
+    drop(first);
+    let again = CallbackListener::bind_port(port).await.unwrap();
+    assert_eq!(again.port(), port);
+    assert_eq!(again.redirect_uri(), super::loopback_uri(port));
+    assert_eq!(super::loopback_port(&again.redirect_uri()), Some(port));
+    for not_exact in [
+        "http://127.0.0.1/callback",
+        "http://127.0.0.1:0/callback",
+        "http://127.0.0.1:99999/callback",
+        "http://127.0.0.1:+80/callback",
+        "http://localhost:80/callback",
+        "urn:ietf:wg:oauth:2.0:oob",
+    ] {
+        assert_eq!(super::loopback_port(not_exact), None, "{not_exact}");
     }
 }

@@ -1,4 +1,5 @@
-//! Which software a server runs, for display only: no behaviour depends on it.
+//! Which software a server runs: shown to the user, and used only to pick wording and what a
+//! scope picker offers (`assets/scopes.json`, `software`); requests never depend on it.
 
 use std::fmt;
 

@@ -367,6 +367,66 @@ mod tests {
     }
 
     #[test]
+    fn pasted_out_of_band_pages() {
+        // snac: the page is `CODE&state=STATE`; the state is checked.
+        assert_eq!(
+            parse_pasted_code("abc-123_XY&state=st8\n", "st8")
+                .unwrap()
+                .expose(),
+            "abc-123_XY"
+        );
+        assert_eq!(
+            parse_pasted_code("abc-123_XY&state=old", "st8").unwrap_err(),
+            CodeInputError::StateMismatch
+        );
+        // GoToSocial: the page's sentence, pasted whole.
+        let gts =
+            "Here's your out-of-band token with scope \"read\", use it wisely:\n  Zm9v-YmFy_0 ";
+        assert_eq!(
+            parse_pasted_code(gts, "st8").unwrap().expose(),
+            "Zm9v-YmFy_0"
+        );
+        // Other sentences are not guessed at.
+        assert_eq!(
+            parse_pasted_code("my code is: abc", "st8").unwrap_err(),
+            CodeInputError::InvalidCharacters
+        );
+        assert_eq!(
+            parse_pasted_code("out-of-band token: not a code!", "st8").unwrap_err(),
+            CodeInputError::InvalidCharacters
+        );
+    }
+
+    #[test]
+    fn only_access_denied_is_a_denial() {
+        let url = "http://127.0.0.1:4000/callback?error=access_denied&state=st8";
+        assert_eq!(
+            parse_pasted_code(url, "st8").unwrap_err(),
+            CodeInputError::Denied
+        );
+        let gts = "http://127.0.0.1:4000/callback?error=server_error&error_description=The+authorization+server+encountered+an+unexpected+condition&state=st8";
+        assert_eq!(
+            parse_pasted_code(gts, "st8").unwrap_err(),
+            CodeInputError::ServerError {
+                description: "The authorization server encountered an unexpected condition".into()
+            }
+        );
+        // A denial cannot hide another error.
+        let both = "error=server_error&error=access_denied&state=st8";
+        assert!(matches!(
+            parse_pasted_code(both, "st8").unwrap_err(),
+            CodeInputError::ServerError { .. }
+        ));
+        let bare = "error=temporarily_unavailable&state=st8";
+        assert_eq!(
+            parse_pasted_code(bare, "st8").unwrap_err(),
+            CodeInputError::ServerError {
+                description: "temporarily_unavailable".into()
+            }
+        );
+    }
+
+    #[test]
     fn code_input_errors_never_hold_the_code() {
         // The error type is a plain enum without data: nothing to leak.
         let e = parse_pasted_code("http://x/cb?code=SECRET&state=bad", "good").unwrap_err();

@@ -128,6 +128,7 @@ fn unadvertised_scopes_are_kept_and_noted() {
         Availability::NotAdvertised
     );
     assert!(server.offered("write:statuses") && server.enforces_scopes);
+    assert!(server.advertises_scopes() && !ServerScopes::new(&caps(None)).advertises_scopes());
 }
 
 fn caps_of(software: &str) -> Capabilities {
