@@ -435,9 +435,10 @@ impl AuthorizeScreen {
                             // "continues by itself" no longer holds: drop it with the error.
                             session.notice = None;
                             self.error = Some(match error {
-                                CallbackError::Denied | CallbackError::StateMismatch => {
-                                    sentence(error)
-                                }
+                                // A server error's own wording already offers `m`.
+                                CallbackError::Denied
+                                | CallbackError::StateMismatch
+                                | CallbackError::ServerError { .. } => sentence(error),
                                 other => format!("{} {CODE_FLOW_OFFER}", sentence(other)),
                             });
                         }

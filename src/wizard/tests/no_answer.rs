@@ -76,12 +76,18 @@ fn a_callback_error_replaces_continues_by_itself_and_offers_m_unless_denied() {
         &mut state,
         Msg::CallbackReceived {
             stamp,
-            result: Err(CallbackError::MissingCode),
+            result: Err(CallbackError::ServerError {
+                description: "The authorization server encountered an unexpected condition".into(),
+            }),
         },
     );
     let s = screen(&state);
     assert!(!s.contains("continues by itself"), "{s}");
-    assert!(s.contains("Press m"), "{s}");
+    assert!(!s.contains("denied"), "{s}");
+    assert!(s.contains("unexpected condition"), "{s}");
+    assert!(s.contains("instead (m)"), "{s}");
+    assert!(!s.contains("Press m"), "said once: {s}");
+    snap("authorize_callback_server_error", &state);
     let (mut state, stamp, _listener) = opened();
     send(
         &mut state,
