@@ -1,13 +1,13 @@
 //! Step 4, Authorize: the sign-in link in full, "Open in browser" (focused first), "Copy link",
 //! and the masked code field below. A paste anywhere on this screen fills the field.
 
-use crate::mastodon::callback::loopback_uri;
+use crate::mastodon::callback::{loopback_port, loopback_uri};
 use crate::mastodon::oauth::{AuthorizeParams, AuthorizeRequest, parse_pasted_code};
 use crate::mastodon::{ApiError, CallbackError, RegisteredApp};
 use crate::secret::Secret;
 use jiff::Timestamp;
 
-use super::msg::{CallbackHandle, Copied, Effect, Key, Msg, PreparedApp, Stamp};
+use super::msg::{CallbackHandle, Copied, Effect, Key, Listen, Msg, PreparedApp, Stamp};
 use super::outcome::{Exit, Granted, Outcome};
 use super::redirect::OOB_REDIRECT;
 use super::state::{NoticeKind, ServerPick, Session};
@@ -281,6 +281,15 @@ impl AuthorizeScreen {
     /// A new app for this server and these scopes, for when the stored one is gone on the server
     /// (the browser then shows an "invalid client" page that never reaches mastokey).
     fn register_again(&mut self, session: &mut Session) -> Vec<Effect> {
+        // A running listener keeps its port: the new app is registered with that very URI.
+        let listen = match &self.redirect {
+            Redirect::Loopback {
+                handle: Some(handle),
+                ..
+            } => loopback_port(&handle.redirect_uri).map_or(Listen::AnyPort, Listen::Port),
+            Redirect::Loopback { handle: None, .. } => Listen::AnyPort,
+            Redirect::Oob => Listen::CodeOnly,
+        };
         let stamp = session.stamp();
         self.reregistering = Some(stamp);
         self.reregistered = true;
@@ -289,6 +298,7 @@ impl AuthorizeScreen {
             base: self.server.caps.base.clone(),
             scopes: self.scopes.clone(),
             force_new: true,
+            listen,
         }]
     }
 
@@ -404,7 +414,7 @@ impl AuthorizeScreen {
             },
             // In the loopback sign-in an empty field takes `m` as the switch to the code flow
             // (codes are pasted); once there, `m` is a letter of a typed code.
-            Msg::Key(Key::Char('m')) if self.m_switches() => self.use_other_device(session),
+            Msg::Key(Key::Char('m')) if self.m_switches() => effects = self.code_flow(session),
             Msg::Key(key) if self.focus == Focus::Code && self.code.handle(key) => {
                 self.error = None;
             }
@@ -421,7 +431,7 @@ impl AuthorizeScreen {
             }
             Msg::Key(Key::Char('r')) => self.qr = true,
             Msg::Key(Key::Char('n')) => effects = self.register_again(session),
-            Msg::Key(Key::Char('m')) => self.use_other_device(session),
+            Msg::Key(Key::Char('m')) => effects = self.code_flow(session),
             Msg::CallbackReady { stamp, result } => self.callback_ready(stamp, result),
             Msg::CallbackReceived { stamp, result } => {
                 // The listener keeps listening: a refused code can be approved again.

@@ -20,7 +20,9 @@ use tokio::sync::watch;
 
 use crate::vault::model::AccountKey;
 
-use super::msg::{CallbackHandle, Copied, Effect, Msg, PreparedApp, Removed, SaveRequest, Stamp};
+use super::msg::{
+    CallbackHandle, Copied, Effect, Listen, Msg, PreparedApp, Removed, SaveRequest, Stamp,
+};
 use super::view_model::VaultView;
 
 /// How long a copied token stays on the clipboard.
@@ -128,7 +130,8 @@ impl Executor {
                 base,
                 scopes,
                 force_new,
-            } => self.prepare_app(stamp, base, scopes, force_new),
+                listen,
+            } => self.prepare_app(stamp, base, scopes, force_new, listen),
             Effect::OpenBrowser { url } => {
                 let browser = Arc::clone(&self.browser);
                 tokio::task::spawn_blocking(move || {
@@ -232,7 +235,14 @@ impl Executor {
         });
     }
 
-    fn prepare_app(&self, stamp: Stamp, base: BaseUrl, scopes: Vec<String>, force_new: bool) {
+    fn prepare_app(
+        &self,
+        stamp: Stamp,
+        base: BaseUrl,
+        scopes: Vec<String>,
+        force_new: bool,
+        listen: Listen,
+    ) {
         let (client, slot, pending, tx) = (
             self.client.clone(),
             Arc::clone(&self.vault),
@@ -254,7 +264,11 @@ impl Executor {
             // its own port, which the Authorize step binds.
             let request = AppRequest {
                 scopes,
-                loopback_port: free_loopback_port(),
+                loopback_port: match listen {
+                    Listen::CodeOnly => None,
+                    Listen::AnyPort => free_loopback_port(),
+                    Listen::Port(port) => Some(port),
+                },
                 force_new,
             };
             let result = prepare_app(&client, &base, &request, &known)

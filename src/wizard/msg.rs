@@ -155,6 +155,17 @@ impl CallbackHandle {
     }
 }
 
+/// Which loopback redirect URI a new app gets, besides the out-of-band one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listen {
+    /// None: the code flow only (over SSH, or `m` on a server that takes one URI per app).
+    CodeOnly,
+    /// Any port free now.
+    AnyPort,
+    /// This port, where a listener runs already.
+    Port(u16),
+}
+
 /// The app to authorize with: reused from the vault, or registered now.
 #[derive(Debug)]
 pub struct PreparedApp {
@@ -203,6 +214,8 @@ pub enum Effect {
         base: BaseUrl,
         scopes: Vec<String>,
         force_new: bool,
+        /// The loopback redirect a new app is registered with.
+        listen: Listen,
     },
     OpenBrowser {
         url: String,

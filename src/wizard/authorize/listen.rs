@@ -2,8 +2,9 @@
 
 use crate::mastodon::CallbackError;
 
-use super::super::msg::{CallbackHandle, Stamp};
+use super::super::msg::{CallbackHandle, Effect, Stamp};
 use super::super::redirect::OOB_REDIRECT;
+use super::super::state::Session;
 use super::super::view::sentence;
 use super::link::{NO_LISTENER_NOTE, PORT_TAKEN_NOTE};
 use super::{AuthorizeScreen, Focus, Redirect};
@@ -46,7 +47,18 @@ impl AuthorizeScreen {
         }
     }
 
-    fn allows_code_flow(&self) -> bool {
+    pub(super) fn allows_code_flow(&self) -> bool {
         self.app.redirect_uris.iter().any(|u| u == OOB_REDIRECT)
+    }
+
+    /// `m`: the code flow; on an app without the out-of-band URI (a server that takes one
+    /// redirect URI per app), a new app for the code flow first.
+    pub(super) fn code_flow(&mut self, session: &mut Session) -> Vec<Effect> {
+        self.use_other_device(session);
+        if self.allows_code_flow() {
+            Vec::new()
+        } else {
+            self.register_again(session)
+        }
     }
 }

@@ -146,3 +146,53 @@ fn a_server_with_one_redirect_per_app_and_only_the_code_says_why() {
 fn redirect_oob() -> &'static str {
     super::super::redirect::OOB_REDIRECT
 }
+
+#[test]
+fn m_on_an_app_with_only_the_loopback_uri_registers_one_for_the_code() {
+    let app = exact_app(&[EXACT], &["read:accounts"]);
+    let (mut state, _) = authorize_with(PreparedApp {
+        app,
+        reused: false,
+        substituted: Vec::new(),
+        single_redirect: Some(EXACT.into()),
+    });
+    let effects = key(&mut state, Key::Char('m'));
+    let [
+        Effect::PrepareApp {
+            listen,
+            force_new: true,
+            ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*listen, crate::wizard::msg::Listen::CodeOnly);
+}
+
+#[test]
+fn registering_again_keeps_the_running_listeners_port() {
+    let app = exact_app(&[redirect_oob(), EXACT], &["read:accounts"]);
+    let (mut state, effects) = authorize_with(prepared(app));
+    let [
+        Effect::ListenForCallback {
+            stamp, state: want, ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    let (sender, _receiver) = watch::channel(want.clone());
+    send(
+        &mut state,
+        Msg::CallbackReady {
+            stamp: *stamp,
+            result: Ok(CallbackHandle::new(EXACT.into(), sender)),
+        },
+    );
+    let effects = key(&mut state, Key::Char('n'));
+    let [Effect::PrepareApp { listen, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*listen, crate::wizard::msg::Listen::Port(41234));
+}
