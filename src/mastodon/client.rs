@@ -10,7 +10,7 @@
 
 use std::error::Error as StdError;
 use std::fmt;
-use std::sync::Once;
+use std::sync::{Arc, Once, OnceLock};
 use std::time::Duration;
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
@@ -49,10 +49,10 @@ pub struct Client {
     /// Never follows redirects: every POST, and every request that carries a token, so a
     /// secret never reaches another origin.
     pub(super) direct: reqwest::Client,
-    /// `follow` without a connection pool: the retry of a discovery GET.
-    follow_fresh: reqwest::Client,
-    /// `direct` without a connection pool: every POST, and the retry of a bearer GET.
-    direct_fresh: reqwest::Client,
+    /// `follow` and `direct` without a connection pool, built on first use (building a client
+    /// loads the TLS roots, which would double the start-up cost): every POST goes on `direct`'s,
+    /// and a GET that met a closed connection is retried on the one of its kind.
+    fresh: Arc<FreshClients>,
     connect_timeout: Duration,
     request_timeout: Duration,
 }
@@ -64,33 +64,29 @@ impl Client {
 
     pub fn with_timeouts(connect: Duration, request: Duration) -> Result<Client, ApiError> {
         install_crypto_provider();
-        let built = [
-            builder(connect, request)
-                .redirect(discovery_policy())
-                .build(),
-            builder(connect, request)
-                .redirect(redirect::Policy::none())
-                .build(),
-            builder(connect, request)
-                .redirect(discovery_policy())
-                .pool_max_idle_per_host(0)
-                .build(),
-            builder(connect, request)
-                .redirect(redirect::Policy::none())
-                .pool_max_idle_per_host(0)
-                .build(),
-        ];
-        let setup = |e: &reqwest::Error| ApiError::Setup {
-            detail: sanitize_hint(&e.to_string(), HINT_MAX),
-        };
-        let [follow, direct, follow_fresh, direct_fresh] = built;
         Ok(Client {
-            follow: follow.map_err(|e| setup(&e))?,
-            direct: direct.map_err(|e| setup(&e))?,
-            follow_fresh: follow_fresh.map_err(|e| setup(&e))?,
-            direct_fresh: direct_fresh.map_err(|e| setup(&e))?,
+            follow: build(connect, request, true, true)?,
+            direct: build(connect, request, false, true)?,
+            fresh: Arc::new(FreshClients::default()),
             connect_timeout: connect,
             request_timeout: request,
+        })
+    }
+
+    /// The client without a connection pool, following redirects or not.
+    fn fresh(&self, follow: bool) -> Result<&reqwest::Client, ApiError> {
+        let cell = if follow {
+            &self.fresh.follow
+        } else {
+            &self.fresh.direct
+        };
+        if cell.get().is_none() {
+            let built = build(self.connect_timeout, self.request_timeout, follow, false)?;
+            // Another task may have set it meanwhile: the same configuration, either will do.
+            let _ = cell.set(built);
+        }
+        cell.get().ok_or_else(|| ApiError::Setup {
+            detail: "the connection-per-request client was not built".into(),
         })
     }
 
@@ -106,19 +102,16 @@ impl Client {
         // redirects; the fresh client for them is the one without redirects as well.
         let credentials = request.method() != reqwest::Method::GET
             || request.headers().contains_key(header::AUTHORIZATION);
-        let fresh = if credentials {
-            &self.direct_fresh
-        } else {
-            &self.follow_fresh
-        };
         let response = if request.method() == reqwest::Method::GET {
             let retry = request.try_clone();
             match (pooled.execute(request).await, retry) {
-                (Err(e), Some(retry)) if closed_before_answer(&e) => fresh.execute(retry).await,
+                (Err(e), Some(retry)) if closed_before_answer(&e) => {
+                    self.fresh(!credentials)?.execute(retry).await
+                }
                 (result, _) => result,
             }
         } else {
-            fresh.execute(request).await
+            self.fresh(false)?.execute(request).await
         };
         let mut response = response.map_err(|e| self.transport_error(&e, host))?;
         let status = response.status().as_u16();
@@ -184,6 +177,33 @@ impl Client {
         };
         classify_transport(&facts, host, seconds)
     }
+}
+
+#[derive(Debug, Default)]
+struct FreshClients {
+    follow: OnceLock<reqwest::Client>,
+    direct: OnceLock<reqwest::Client>,
+}
+
+/// A client that follows discovery's redirects or none, with or without a connection pool.
+fn build(
+    connect: Duration,
+    request: Duration,
+    follow: bool,
+    pooled: bool,
+) -> Result<reqwest::Client, ApiError> {
+    let policy = if follow {
+        discovery_policy()
+    } else {
+        redirect::Policy::none()
+    };
+    let mut builder = builder(connect, request).redirect(policy);
+    if !pooled {
+        builder = builder.pool_max_idle_per_host(0);
+    }
+    builder.build().map_err(|e| ApiError::Setup {
+        detail: sanitize_hint(&e.to_string(), HINT_MAX),
+    })
 }
 
 /// https→https; http→http(s) on loopback; never https→http; at most `MAX_REDIRECTS`.
