@@ -109,12 +109,15 @@ impl AuthorizeScreen {
         let mut effects = Vec::new();
         let (redirect, note) = if session.ssh {
             (Redirect::Oob, Some(SSH_NOTE))
-        } else if let Some(port) = loopback {
+        } else if let Some(listen) = loopback {
             let stamp = session.stamp();
             effects.push(Effect::ListenForCallback {
                 stamp,
                 state: secrets.state.clone(),
-                port,
+                port: match listen {
+                    Listen::Port(port) => Some(port),
+                    Listen::AnyPort | Listen::CodeOnly => None,
+                },
             });
             (
                 Redirect::Loopback {
@@ -133,7 +136,7 @@ impl AuthorizeScreen {
         // very port). Otherwise the link starts out-of-band, so it can be shown at once, and
         // switches to the listener's address as soon as it runs.
         let first_uri = match (&redirect, loopback) {
-            (Redirect::Loopback { .. }, Some(Some(port))) => loopback_uri(port),
+            (Redirect::Loopback { .. }, Some(Listen::Port(port))) => loopback_uri(port),
             _ => OOB_REDIRECT.to_owned(),
         };
         let params = AuthorizeParams {

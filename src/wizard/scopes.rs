@@ -277,13 +277,13 @@ impl Screen for ScopesScreen {
                     ),
                     theme.accent(),
                 ),
-                if !self.scopes.enforces_scopes {
+                if self.scopes.enforces_scopes {
+                    Line::raw("")
+                } else {
                     Line::styled(
                         "Scopes are not enforced by this server: any token may do everything.",
                         theme.warn(),
                     )
-                } else {
-                    Line::raw("")
                 },
             ]),
             summary,

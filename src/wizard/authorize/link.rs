@@ -9,6 +9,7 @@ use crate::mastodon::oauth::LinkSecrets;
 use crate::mastodon::{AppCredentials, RegisteredApp};
 use crate::secret::Secret;
 
+use super::super::msg::Listen;
 use super::super::redirect::LOOPBACK_REDIRECT;
 
 use super::super::random::token;
@@ -21,17 +22,17 @@ pub fn draw(session: &mut Session, pkce: bool) -> LinkSecrets {
     LinkSecrets { state, verifier }
 }
 
-/// The loopback listener an app allows: `Some(Some(port))` for its exact URI (servers may match
-/// exactly, so that port is bound), `Some(None)` for the port-less URI of older versions (any
-/// port: Mastodon ignores it), `None` when the app has no loopback redirect.
-pub(super) fn loopback_of(app: &RegisteredApp) -> Option<Option<u16>> {
+/// The loopback listener an app allows: its exact URI's port (servers may match exactly, so
+/// that port is bound), any port for the port-less URI of older versions (Mastodon ignores the
+/// port), or `None` when the app has no loopback redirect.
+pub(super) fn loopback_of(app: &RegisteredApp) -> Option<Listen> {
     if let Some(port) = app.redirect_uris.iter().find_map(|u| loopback_port(u)) {
-        return Some(Some(port));
+        return Some(Listen::Port(port));
     }
     app.redirect_uris
         .iter()
         .any(|u| u == LOOPBACK_REDIRECT)
-        .then_some(None)
+        .then_some(Listen::AnyPort)
 }
 
 pub fn credentials(app: &RegisteredApp) -> AppCredentials {
