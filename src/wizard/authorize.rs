@@ -22,8 +22,8 @@ mod render;
 
 pub use link::credentials;
 use link::{
-    CODE_FLOW_OFFER, DEVICE_NOTE, NO_ANSWER_AFTER, NO_ANSWER_HINT, NO_LISTENER_NOTE,
-    ONE_REDIRECT_NOTE, SSH_NOTE, loopback_of,
+    CODE_FLOW_OFFER, DEVICE_NOTE, NO_ANSWER_HINT, NO_LISTENER_NOTE, ONE_REDIRECT_NOTE, SSH_NOTE,
+    loopback_of,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +68,8 @@ pub struct AuthorizeScreen {
     opened: bool,
     /// When the browser was opened on the loopback link, to say what to do if no answer comes.
     opened_at: Option<Timestamp>,
+    /// Open was pressed before the listener ran: open the browser once it does.
+    open_when_listening: bool,
     qr: bool,
 }
 
@@ -164,6 +166,7 @@ impl AuthorizeScreen {
             reregistered: false,
             opened: false,
             opened_at: None,
+            open_when_listening: false,
             qr: false,
         };
         (screen, effects)
@@ -180,23 +183,6 @@ impl AuthorizeScreen {
 
     pub fn busy(&self) -> bool {
         self.busy.is_some() || self.reregistering.is_some()
-    }
-
-    /// The loopback sign-in has had its time and no answer came: the hint is on screen.
-    pub fn no_answer_yet(&self, now: Timestamp) -> bool {
-        self.listening()
-            && self.busy.is_none()
-            && self
-                .opened_at
-                .is_some_and(|at| now.duration_since(at) >= NO_ANSWER_AFTER)
-    }
-
-    /// Waiting for the moment the no-answer hint appears: the runner ticks until then.
-    pub fn awaits_hint(&self, now: Timestamp) -> bool {
-        self.listening()
-            && self.busy.is_none()
-            && self.opened_at.is_some()
-            && !self.no_answer_yet(now)
     }
 
     /// Whether `m` switches to the code flow (rather than typing into the code field).
@@ -217,6 +203,14 @@ impl AuthorizeScreen {
     fn open(&mut self) -> Vec<Effect> {
         self.focus = Focus::Code;
         self.opened = true;
+        // The exact loopback link is final before its listener runs: the browser is opened as
+        // soon as the port listens, or its redirect could meet a closed port.
+        if matches!(self.redirect, Redirect::Loopback { handle: None, .. })
+            && self.request.redirect_uri != OOB_REDIRECT
+        {
+            self.open_when_listening = true;
+            return Vec::new();
+        }
         vec![Effect::OpenBrowser {
             url: self.request.url.to_string(),
         }]
@@ -435,7 +429,7 @@ impl AuthorizeScreen {
             Msg::Key(Key::Char('r')) => self.qr = true,
             Msg::Key(Key::Char('n')) => effects = self.register_again(session),
             Msg::Key(Key::Char('m')) => effects = self.code_flow(session),
-            Msg::CallbackReady { stamp, result } => self.callback_ready(stamp, result),
+            Msg::CallbackReady { stamp, result } => effects = self.callback_ready(stamp, result),
             Msg::CallbackReceived { stamp, result } => {
                 // The listener keeps listening: a refused code can be approved again.
                 if matches!(&self.redirect, Redirect::Loopback { stamp: s, .. } if *s == stamp) {

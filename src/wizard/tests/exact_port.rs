@@ -69,16 +69,21 @@ fn an_exact_loopback_uri_binds_its_port_and_the_link_is_final_at_once() {
         url.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A41234%2Fcallback"),
         "{url}"
     );
-    // Opened before the listener is up: the link is the one it will serve.
-    key(&mut state, Key::Enter);
+    // Open pressed before the listener is up: the browser opens once the port listens, on the
+    // link it serves.
+    assert!(key(&mut state, Key::Enter).is_empty());
     let (sender, _receiver) = watch::channel(want.clone());
-    send(
+    let effects = send(
         &mut state,
         Msg::CallbackReady {
             stamp: *stamp,
             result: Ok(CallbackHandle::new(EXACT.into(), sender)),
         },
     );
+    let [Effect::OpenBrowser { url: opened }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(opened, &url);
     send(&mut state, Msg::BrowserOpened(Ok(())));
     let s = screen(&state);
     assert!(s.contains("continues by itself"), "{s}");
