@@ -129,3 +129,48 @@ impl VaultView {
             .find(|a| same_base(&a.server, base) && a.id == id)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_knows_what_was_asked_for_from_the_issuing_app() {
+        let data: VaultData = serde_json::from_value(serde_json::json!({
+            "servers": [{
+                "base_url": "https://social.example",
+                "domain": "social.example",
+                "software": "Mitra",
+                "version": null,
+                "apps": [{
+                    "client_id": "app-1",
+                    "client_secret": "s",
+                    "scopes": ["read:accounts"],
+                    "redirect_uris": ["http://127.0.0.1:4000/callback"],
+                    "created_at": "2026-11-28T12:00:00Z"
+                }]
+            }],
+            "accounts": [{
+                "id": "1", "username": "alice", "domain": "social.example",
+                "server": "https://social.example", "display_name": "",
+                "token": "t", "scopes": ["follow", "read", "write"], "client_id": "app-1",
+                "created_at": "2026-11-28T12:00:00Z", "last_checked_at": null,
+                "last_status": null, "last_detail": null,
+                "expires_at": "2026-12-28T12:00:00Z"
+            }]
+        }))
+        .unwrap();
+        let view = VaultView::from_data(&data);
+        let row = &view.accounts[0];
+        assert_eq!(
+            row.requested.as_deref(),
+            Some(&["read:accounts".to_owned()][..])
+        );
+        assert_eq!(row.scopes_to_ask(), ["read:accounts"]);
+        let now: Timestamp = "2026-12-25T12:00:00Z".parse().unwrap();
+        assert_eq!(row.expiry_short(now).as_deref(), Some("3 days left"));
+        let later: Timestamp = "2026-12-29T12:00:00Z".parse().unwrap();
+        assert_eq!(row.expiry_short(later).as_deref(), Some("expired"));
+    }
+}

@@ -106,6 +106,21 @@ fn a_callback_error_replaces_continues_by_itself_and_offers_m_unless_denied() {
 }
 
 #[test]
+fn a_callback_without_a_code_offers_m() {
+    let (mut state, stamp, _listener) = opened();
+    send(
+        &mut state,
+        Msg::CallbackReceived {
+            stamp,
+            result: Err(CallbackError::MissingCode),
+        },
+    );
+    let s = screen(&state);
+    assert!(s.contains("Press m"), "{s}");
+    assert!(!s.contains("continues by itself"), "{s}");
+}
+
+#[test]
 fn m_is_a_letter_in_a_typed_code_on_the_code_flow() {
     let (mut state, _, _listener) = opened();
     key(&mut state, Key::Char('m'));
