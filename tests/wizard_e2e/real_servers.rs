@@ -158,3 +158,34 @@ fn default_journey_on_mastodon_with_coarse_scope_metadata() {
         |q| q.coarse_scope_metadata = true,
     )));
 }
+
+#[test]
+fn no_answer_from_the_browser_says_to_press_m_and_m_finishes_with_a_code() {
+    let t = E2e::new(Mode::GoToSocial);
+    let mut pty = t.spawn(&["add", &t.server.base_url()], &[]);
+    pty.wait_for("2/5 Scopes");
+    pty.send(ENTER);
+    pty.wait_for("4/5 Authorize");
+    pty.send(ENTER);
+    t.wait_opened(1);
+    // The browser shows an error page that never reaches mastokey: after a few seconds the
+    // screen says what to do, without a key pressed (the runner ticks until then).
+    let screen = pty.wait_for_within("No answer from the browser yet", Duration::from_secs(15));
+    assert!(screen.contains("m code flow"), "{screen}");
+    assert!(!screen.contains("continues by itself"), "{screen}");
+    pty.send("m");
+    pty.wait_for("Sign in on another device");
+    pty.send(ENTER);
+    let url = t.wait_opened(2);
+    assert!(
+        url.contains("redirect_uri=urn%3Aietf%3Awg%3Aoauth%3A2.0%3Aoob"),
+        "{url}"
+    );
+    let approval = t.server.approve(&url, "alice").unwrap();
+    pty.paste(&approval.code);
+    pty.send(ENTER);
+    choose_first_passphrase(&mut pty);
+    pty.wait_for("Saved in the vault");
+    pty.send(CTRL_C);
+    pty.wait_exit();
+}
