@@ -44,10 +44,6 @@ pub fn run(query: &str, revoke: bool, yes: bool, env: &Env) -> Result<(), Error>
             error,
         }),
         Removal::Kept(NotRevoked::NoCredentials) => Err(Error::CannotRevoke { account: argument }),
-        Removal::Kept(NotRevoked::StillValid { page }) => Err(Error::StillValid {
-            account: argument,
-            page,
-        }),
         Removal::Missing => Err(unknown()),
     }
 }
