@@ -34,7 +34,7 @@ pub fn run(query: &str, revoke: bool, yes: bool, env: &Env) -> Result<(), Error>
     let shared = Arc::new(Mutex::new(Some(vault)));
     match block_on(accounts::revoke_then_remove(&client, &shared, &key, revoke))?? {
         Removal::Removed { revoked: true } => output::println(&format!(
-            "Revoked the token of {label} (it no longer works on the server) and removed {label} from the vault."
+            "Removed {label} from the vault; its token was revoked (it no longer works on the server)."
         )),
         Removal::Removed { revoked: false } => {
             output::println(&format!("Removed {label} from the vault."))
