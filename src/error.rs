@@ -40,9 +40,6 @@ pub enum Error {
     /// `remove --revoke`: the app that issued the token is not in the vault, so it cannot be
     /// revoked from here; the account was kept.
     CannotRevoke { account: String },
-    /// `remove --revoke`: the server still accepts the token after the revoke; the account was
-    /// kept. `page` names where the server's settings list tokens.
-    StillValid { account: String, page: &'static str },
     /// The wizard needs a terminal on stdin and stdout.
     NotATerminal,
     /// The terminal could not be set up or drawn to.
@@ -99,7 +96,7 @@ impl Error {
             // Not 1: that code means a token is not valid (see the exit codes in the README).
             | Error::Terminal(_)
             | Error::Output(_) => EXIT_USAGE,
-            Error::Api(_) | Error::NotRevoked { .. } | Error::StillValid { .. } => EXIT_NETWORK,
+            Error::Api(_) | Error::NotRevoked { .. } => EXIT_NETWORK,
             Error::Vault(_)
             | Error::CannotRevoke { .. }
             | Error::PassphraseMismatch
@@ -142,12 +139,6 @@ impl fmt::Display for Error {
                 "the token of {account} was not revoked: {error} The account is still in the vault, \
                  so its token is not lost. Once the token is revoked, run `mastokey remove {account}` \
                  (without --revoke) to remove it here only."
-            ),
-            Error::StillValid { account, page } => write!(
-                f,
-                "the token of {account} is still valid on the server after the revoke: revoke it in \
-                 the server's settings, {page}. The account is still in the vault; then run \
-                 `mastokey remove {account}` (without --revoke) to remove it here only."
             ),
             Error::CannotRevoke { account } => write!(
                 f,

@@ -6,11 +6,10 @@
 //!   the token), the entry stays, since removing it would lose a token that still works. The
 //!   caller says why, and the user can remove it without revoking.
 //! - After the revoke, `verify_credentials` confirms the token is dead. A token the server still
-//!   accepts keeps the entry (`NotRevoked::StillValid`), whatever the revoke answered; a token
+//!   accepts keeps the entry (`ApiError::RevokeIgnored`), whatever the revoke answered; a token
 //!   that no longer works removes it even when the revoke was refused (it was revoked before,
 //!   or the server refuses to revoke unknown tokens).
 
-use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::mastodon::BaseUrl;
@@ -41,22 +40,6 @@ pub enum NotRevoked {
     /// The vault does not hold the app that issued the token (or the server address is broken),
     /// so mastokey cannot ask the server.
     NoCredentials,
-    /// The server still accepts the token after the revoke; `page` names where its settings list
-    /// tokens (see [`tokens_page`]).
-    StillValid { page: &'static str },
-}
-
-impl fmt::Display for NotRevoked {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            NotRevoked::Failed(error) => write!(f, "{error}"),
-            NotRevoked::NoCredentials => f.write_str("the app that issued it is not in the vault."),
-            NotRevoked::StillValid { page } => write!(
-                f,
-                "the token is still valid on the server: revoke it in the server's settings, {page}."
-            ),
-        }
-    }
 }
 
 /// Where a server's settings list the tokens a user can revoke, for wording only (behaviour never
@@ -75,8 +58,6 @@ pub struct RevokeMaterial {
     pub base: BaseUrl,
     pub app: AppCredentials,
     pub token: Secret,
-    /// The server's software name as stored, for wording only.
-    pub software: Option<String>,
 }
 
 /// The revoke material of the account with this key; `None` when the account, its server's
@@ -92,7 +73,6 @@ pub fn revoke_material(data: &VaultData, key: &AccountKey) -> Option<RevokeMater
         base: BaseUrl::parse(&account.server).ok()?,
         app: AppCredentials::from(app),
         token: account.token.duplicate(),
-        software: server.software.clone(),
     })
 }
 
@@ -152,12 +132,13 @@ pub async fn revoke_then_remove(
 ) -> Result<Removal, VaultError> {
     if revoke {
         let wanted = key.clone();
-        let (exists, material) = on_vault(vault, move |v| {
+        let (exists, material, software) = on_vault(vault, move |v| {
             let data = v.data();
-            Ok((
-                data.find_account(&wanted).is_some(),
-                revoke_material(data, &wanted),
-            ))
+            let account = data.find_account(&wanted);
+            let software = account
+                .and_then(|a| data.find_server(&a.server))
+                .and_then(|s| s.software.clone());
+            Ok((account.is_some(), revoke_material(data, &wanted), software))
         })
         .await?;
         if !exists {
@@ -172,8 +153,9 @@ pub async fn revoke_then_remove(
         match (revoked, still_accepted(client, &material).await) {
             (_, Some(false)) | (Ok(()), None) => {}
             (Ok(()), Some(true)) => {
-                let page = tokens_page(material.software.as_deref());
-                return Ok(Removal::Kept(NotRevoked::StillValid { page }));
+                let page = tokens_page(software.as_deref());
+                let error = ApiError::RevokeIgnored { page };
+                return Ok(Removal::Kept(NotRevoked::Failed(error)));
             }
             (Err(error), _) => return Ok(Removal::Kept(NotRevoked::Failed(error))),
         }

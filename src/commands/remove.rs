@@ -34,7 +34,7 @@ pub fn run(query: &str, revoke: bool, yes: bool, env: &Env) -> Result<(), Error>
     let shared = Arc::new(Mutex::new(Some(vault)));
     match block_on(accounts::revoke_then_remove(&client, &shared, &key, revoke))?? {
         Removal::Removed { revoked: true } => output::println(&format!(
-            "Revoked the token of {label} (it no longer works on the server) and removed {label} from the vault."
+            "Removed {label} from the vault; its token was revoked (it no longer works on the server)."
         )),
         Removal::Removed { revoked: false } => {
             output::println(&format!("Removed {label} from the vault."))
@@ -44,10 +44,6 @@ pub fn run(query: &str, revoke: bool, yes: bool, env: &Env) -> Result<(), Error>
             error,
         }),
         Removal::Kept(NotRevoked::NoCredentials) => Err(Error::CannotRevoke { account: argument }),
-        Removal::Kept(NotRevoked::StillValid { page }) => Err(Error::StillValid {
-            account: argument,
-            page,
-        }),
         Removal::Missing => Err(unknown()),
     }
 }

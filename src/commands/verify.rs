@@ -140,8 +140,9 @@ pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error>
     } else if let Some(error) = print_error {
         return Err(error);
     } else {
+        // Below the results, in the text output only: JSON readers have `expires_at` in `list`.
         for warning in expiry_warnings(vault.data(), &outcomes, checked_at) {
-            output::note(&warning);
+            output::println(&warning)?;
         }
     }
 
@@ -185,7 +186,7 @@ fn expiry_warnings(data: &VaultData, outcomes: &[CheckOutcome], now: Timestamp) 
                     n => format!("in {n} days"),
                 };
                 format!(
-                    "mastokey: {}: the token expires {when} (on {}). Sign in again with `mastokey add` before then to replace it.",
+                    "warning: {}: the token expires {when} (on {}). Sign in again with `mastokey add` before then to replace it.",
                     o.label,
                     at.strftime("%Y-%m-%d %H:%M UTC")
                 )

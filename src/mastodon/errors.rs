@@ -87,6 +87,9 @@ pub enum ApiError {
     AccountUnconfirmed,
     /// The server refused to revoke this token for this app (403 `unauthorized_client`).
     RevokeForbidden,
+    /// The server answered the revoke, yet still accepts the token. `page` names where its
+    /// settings list tokens ("under Authorized apps"), chosen by the caller for wording only.
+    RevokeIgnored { page: &'static str },
     /// 5xx.
     Server { status: u16, hint: Option<String> },
     /// Any other status the call does not expect.

@@ -133,8 +133,9 @@ impl HomeScreen {
                                 // stays where a retry (or "Remove here only") can reach it.
                                 let why = match why {
                                     NotRevoked::Failed(error) => error.to_string(),
-                                    why @ (NotRevoked::NoCredentials
-                                    | NotRevoked::StillValid { .. }) => why.to_string(),
+                                    NotRevoked::NoCredentials => {
+                                        "the app that issued it is not in the vault.".to_owned()
+                                    }
                                 };
                                 session.notify(
                                     NoticeKind::Error,

@@ -222,6 +222,10 @@ impl fmt::Display for ApiError {
                 "the server refused to revoke the token for this app. Revoke it in the server's settings, on the page that lists authorized apps or access tokens.",
             ),
             // A proxy's answer: the server behind it did not answer in time or at all.
+            ApiError::RevokeIgnored { page } => write!(
+                f,
+                "the server answered the revoke, but the token is still valid on the server. Revoke it in the server's settings, {page}."
+            ),
             ApiError::Server { status, hint } if matches!(status, 502 | 504) => write!(
                 f,
                 "a gateway in front of the server could not reach it{}. The server may be down or restarting; try again later.",
