@@ -133,5 +133,6 @@ fn account(n: usize) -> StoredAccount {
         last_checked_at: None,
         last_status: None,
         last_detail: None,
+        expires_at: None,
     }
 }

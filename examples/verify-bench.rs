@@ -240,6 +240,7 @@ fn fill(vault: &mut Vault, servers: &[FakeServer], tokens: &[Issued]) -> Result<
                 last_checked_at: None,
                 last_status: None,
                 last_detail: None,
+                expires_at: None,
             });
         }
     })?;

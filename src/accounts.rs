@@ -54,6 +54,8 @@ pub struct NewAccount {
     pub account: VerifiedAccount,
     pub token: Secret,
     pub granted: Vec<String>,
+    /// `TokenGrant::expires_in`: seconds the token lives, where the server said so.
+    pub expires_in: Option<u64>,
 }
 
 // The wizard compares scope lists through this module.
@@ -223,6 +225,12 @@ pub fn save(
             last_checked_at: Some(now),
             last_status: Some(CheckStatus::Valid),
             last_detail: Some("verified when added".into()),
+            // Counted from the save, moments after the token answer: a stored expiry may be that
+            // late, which the 7-day warning absorbs.
+            expires_at: new.expires_in.and_then(|secs| {
+                let secs = i64::try_from(secs).ok()?;
+                now.checked_add(jiff::SignedDuration::from_secs(secs)).ok()
+            }),
         });
         key
     })?;
@@ -252,6 +260,7 @@ pub fn check_items(data: &VaultData, keys: &[AccountKey]) -> Vec<CheckItem> {
                 label,
                 base: BaseUrl::parse(&a.server).ok()?,
                 token: a.token.duplicate(),
+                expires_at: a.expires_at,
             })
         })
         .collect()

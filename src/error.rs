@@ -133,12 +133,12 @@ impl fmt::Display for Error {
             Error::NoAccounts => {
                 f.write_str("the vault holds no accounts yet. Add one with `mastokey add`.")
             }
+            // The server's error already says what to do about it; this adds only the way out.
             Error::NotRevoked { account, error } => write!(
                 f,
                 "the token of {account} was not revoked: {error} The account is still in the vault, \
-                 so its token is not lost. Try again later, or revoke the token on the server's website \
-                 under Authorized apps and run `mastokey remove {account}` (without --revoke) to remove \
-                 it here only."
+                 so its token is not lost. Once the token is revoked, run `mastokey remove {account}` \
+                 (without --revoke) to remove it here only."
             ),
             Error::CannotRevoke { account } => write!(
                 f,

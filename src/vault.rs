@@ -319,6 +319,7 @@ mod tests {
             last_checked_at: None,
             last_status: None,
             last_detail: None,
+            expires_at: None,
         }
     }
 

@@ -6,6 +6,7 @@ mod escapes;
 mod hardening;
 mod identity;
 mod passphrase;
+mod real_servers;
 mod remove;
 mod verify;
 
@@ -99,7 +100,7 @@ pub fn add_at(vault: &mut Vault, server: &FakeServer, user: &str, base_url: &str
         .enable_all()
         .build()
         .unwrap();
-    let (app, token, account) = runtime.block_on(async {
+    let (app, token, account, expires_in) = runtime.block_on(async {
         let app = client
             .register_app(
                 &base,
@@ -135,7 +136,7 @@ pub fn add_at(vault: &mut Vault, server: &FakeServer, user: &str, base_url: &str
             .verify_credentials(&base, &grant.access_token)
             .await
             .unwrap();
-        (app, grant.access_token, account)
+        (app, grant.access_token, account, grant.expires_in)
     });
     let domain = server.domain();
     let base_url = base_url.to_owned();
@@ -146,8 +147,8 @@ pub fn add_at(vault: &mut Vault, server: &FakeServer, user: &str, base_url: &str
             let stored = data.upsert_server(StoredServer {
                 base_url: base_url.clone(),
                 domain: domain.clone(),
-                software: Some("mastodon".into()),
-                version: Some("4.7.0".into()),
+                software: Some(server.mode().software().into()),
+                version: Some(server.mode().version().into()),
                 apps: Vec::new(),
             });
             stored.apps.push(StoredApp {
@@ -170,6 +171,9 @@ pub fn add_at(vault: &mut Vault, server: &FakeServer, user: &str, base_url: &str
                 last_checked_at: None,
                 last_status: None,
                 last_detail: None,
+                expires_at: expires_in.map(|secs| {
+                    Timestamp::now() + jiff::SignedDuration::from_secs(secs.try_into().unwrap())
+                }),
             });
         })
         .unwrap();

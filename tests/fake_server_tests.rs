@@ -19,10 +19,12 @@ use crate::support::fake_server::{ESCAPES, FakeServer, Fault, Mode};
 const REDIRECT: &str = "http://127.0.0.1/callback";
 const INVALID_GRANT: &str = "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.";
 
+/// A client that never reuses a connection: snac mode closes each one after one response.
 fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(0)
         .build()
         .unwrap()
 }

@@ -112,7 +112,7 @@ fn registration_fails(fault: Fault, expected: &str) {
 
 #[test]
 fn bad_gateway_502() {
-    registration_fails(Fault::Html5xx(502), "internal error (HTTP 502");
+    registration_fails(Fault::Html5xx(502), "gateway");
 }
 
 #[test]
@@ -170,12 +170,12 @@ fn invalid_client_registers_a_new_app_once() {
                 software: None,
                 version: None,
                 apps: vec![mastokey::vault::StoredApp {
-                    client_id,
+                    client_id: client_id.clone(),
                     client_secret: Secret::new("forgotten-secret"),
                     scopes: vec!["profile".into()],
                     redirect_uris: vec![
                         "urn:ietf:wg:oauth:2.0:oob".into(),
-                        "http://127.0.0.1/callback".into(),
+                        "http://127.0.0.1:45999/callback".into(),
                     ],
                     created_at: jiff::Timestamp::now(),
                 }],
@@ -185,16 +185,21 @@ fn invalid_client_registers_a_new_app_once() {
     let (mut pty, before) = wizard_with_vault(&t, &t.server.base_url());
     pty.wait_for("2/5 Scopes");
     pty.send(ENTER);
+    // The stored app is checked before it is reused: refused, so a new one is registered at
+    // once, and the sign-in goes through with it.
     pty.wait_for("4/5 Authorize");
-    assert_eq!(t.server.apps_registered(), 1, "the stored app was reused");
+    assert_eq!(t.server.apps_registered(), 2, "one new app");
     pty.send(ENTER);
     let url = t.wait_opened(1);
+    assert!(!url.contains(&format!("client_id={client_id}&")), "{url}");
     let approval = t.server.approve(&url, "alice").unwrap();
     pty.paste(&approval.code);
     pty.send(ENTER);
-    pty.wait_for("A new app was registered");
+    pty.wait_for("Saved in the vault");
     assert_eq!(t.server.apps_registered(), 2);
-    quit_unchanged(&t, pty, &before);
+    pty.send(CTRL_C);
+    assert_eq!(pty.wait_exit(), 0);
+    assert_ne!(before, t.vault_bytes(), "the account was saved");
 }
 
 /// Signing in as `user` gives a token whose check fails with `expected` on the Verify step.
@@ -266,6 +271,7 @@ fn stored_tokens_revoked_invalid_and_insufficient_show_on_home() {
                 last_checked_at: None,
                 last_status: None,
                 last_detail: None,
+                expires_at: None,
             };
             data.accounts.push(carol);
         })

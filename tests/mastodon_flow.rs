@@ -10,7 +10,9 @@ mod faults;
 mod flow;
 mod grants;
 mod hostile;
+mod real_servers;
 mod secrets;
+mod silent_close;
 
 use std::time::Duration;
 

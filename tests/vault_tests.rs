@@ -40,6 +40,7 @@ fn account(prefix: &str, n: usize) -> StoredAccount {
         last_checked_at: None,
         last_status: None,
         last_detail: None,
+        expires_at: None,
     }
 }
 
@@ -216,7 +217,7 @@ fn standard_age_tools_can_recover_the_data() {
         .read_to_string(&mut json)
         .unwrap();
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(value["version"], 1);
+    assert_eq!(value["version"], 2);
     assert_eq!(value["accounts"][0]["token"], "token-a-1-Zq8xV");
 }
 
@@ -231,7 +232,7 @@ fn newer_format_version_is_refused_without_writing() {
         .find(|l| l.starts_with("AGE-SECRET-KEY-"))
         .unwrap();
     let identity: age::x25519::Identity = key_line.parse().unwrap();
-    let future = br#"{"version":2,"servers":{"new":"shape"},"accounts":[]}"#;
+    let future = br#"{"version":3,"servers":{"new":"shape"},"accounts":[]}"#;
     let sealed = age::encrypt(&identity.to_public(), future).unwrap();
     fs::write(dir.path().join("vault.age"), &sealed).unwrap();
     let before = snapshot(dir.path());
@@ -241,8 +242,8 @@ fn newer_format_version_is_refused_without_writing() {
         matches!(
             err,
             VaultError::NewerVersion {
-                found: 2,
-                supported: 1
+                found: 3,
+                supported: 2
             }
         ),
         "{err:?}"

@@ -132,7 +132,7 @@ fn a_wrong_code_then_a_good_one_on_the_same_screen() {
     let url = t.wait_opened(1);
     pty.paste("not-the-right-code");
     pty.send(ENTER);
-    let screen = pty.wait_for("10 minutes");
+    let screen = pty.wait_for("refused the code");
     assert!(screen.contains("4/5 Authorize"), "{screen}");
     let approval = t.server.approve(&url, "alice").unwrap();
     pty.paste(&format!("  {}\n", approval.code));
@@ -318,3 +318,5 @@ fn another_device_with_m_then_a_pasted_callback_address_works_too() {
     pty.wait_exit();
     assert_eq!(t.unlock().data().accounts.len(), 2);
 }
+
+mod real_servers;

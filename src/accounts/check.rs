@@ -3,6 +3,7 @@
 
 use futures_util::StreamExt;
 use futures_util::stream;
+use jiff::Timestamp;
 
 use crate::mastodon::BaseUrl;
 use crate::mastodon::{ApiError, Client, VerifiedAccount};
@@ -22,6 +23,8 @@ pub struct CheckItem {
     pub label: String,
     pub base: BaseUrl,
     pub token: Secret,
+    /// When the stored token expires, if the server said so when it issued it.
+    pub expires_at: Option<Timestamp>,
 }
 
 /// The result of one check, for the entry it was made on.
@@ -31,6 +34,27 @@ pub struct CheckOutcome {
     pub label: String,
     pub status: CheckStatus,
     pub detail: String,
+}
+
+/// Like [`classify`], for a token stored with an expiry: a refusal after that moment is
+/// `Expired` (servers word an expired token like an unknown one).
+pub fn classify_expiring(
+    result: &Result<VerifiedAccount, ApiError>,
+    expected_id: &str,
+    expires_at: Option<Timestamp>,
+    now: Timestamp,
+) -> (CheckStatus, String) {
+    let (status, detail) = classify(result, expected_id);
+    match expires_at {
+        Some(at) if at <= now && matches!(status, CheckStatus::Invalid | CheckStatus::Revoked) => (
+            CheckStatus::Expired,
+            format!(
+                "the token expired on {}. Sign in again to create a new token for this account.",
+                at.strftime("%Y-%m-%d %H:%M UTC")
+            ),
+        ),
+        _ => (status, detail),
+    }
 }
 
 /// Maps a `verify_credentials` result to a status and a short, secret-free detail.
@@ -52,6 +76,7 @@ pub fn classify(
         Err(error) => {
             let status = match error {
                 ApiError::TokenRevoked => CheckStatus::Revoked,
+                ApiError::TokenExpired => CheckStatus::Expired,
                 ApiError::TokenInvalid | ApiError::AppToken => CheckStatus::Invalid,
                 ApiError::InsufficientScope => CheckStatus::InsufficientScope,
                 ApiError::AccountDisabled | ApiError::AccountUnconfirmed => {
@@ -89,7 +114,8 @@ pub async fn check_all(
             let client = client.clone();
             async move {
                 let result = client.verify_credentials(&item.base, &item.token).await;
-                let (status, detail) = classify(&result, &item.key.id);
+                let (status, detail) =
+                    classify_expiring(&result, &item.key.id, item.expires_at, Timestamp::now());
                 CheckOutcome {
                     key: item.key,
                     label: item.label,
@@ -116,6 +142,7 @@ pub fn status_label(status: CheckStatus) -> &'static str {
         CheckStatus::InsufficientScope => "insufficient scope",
         CheckStatus::AccountDisabled => "account disabled",
         CheckStatus::AccountPending => "account pending",
+        CheckStatus::Expired => "expired",
         CheckStatus::Unreachable => "unreachable",
         CheckStatus::Timeout => "timeout",
         CheckStatus::ServerError => "server error",
@@ -128,6 +155,35 @@ mod tests {
 
     fn status_of(error: ApiError) -> CheckStatus {
         classify(&Err(error), "1").0
+    }
+
+    #[test]
+    fn a_refusal_after_the_stored_expiry_is_expired() {
+        let at: Timestamp = "2026-12-01T00:00:00Z".parse().unwrap();
+        let before: Timestamp = "2026-11-30T00:00:00Z".parse().unwrap();
+        let after: Timestamp = "2026-12-02T00:00:00Z".parse().unwrap();
+        let refused = Err(ApiError::TokenInvalid);
+        let (status, detail) = classify_expiring(&refused, "1", Some(at), after);
+        assert_eq!(status, CheckStatus::Expired);
+        assert!(detail.contains("expired on 2026-12-01"), "{detail}");
+        assert_eq!(
+            classify_expiring(&refused, "1", Some(at), before).0,
+            CheckStatus::Invalid
+        );
+        assert_eq!(
+            classify_expiring(&refused, "1", None, after).0,
+            CheckStatus::Invalid
+        );
+        // A network failure says nothing about the token.
+        let down = Err(ApiError::Connect {
+            host: "social.example".into(),
+        });
+        assert_eq!(
+            classify_expiring(&down, "1", Some(at), after).0,
+            CheckStatus::Unreachable
+        );
+        assert_eq!(status_of(ApiError::TokenExpired), CheckStatus::Expired);
+        assert_eq!(status_label(CheckStatus::Expired), "expired");
     }
 
     #[test]

@@ -5,6 +5,10 @@
 //!   the entry: when it fails (or cannot be tried because the vault lacks the app that issued
 //!   the token), the entry stays, since removing it would lose a token that still works. The
 //!   caller says why, and the user can remove it without revoking.
+//! - After the revoke, `verify_credentials` confirms the token is dead. A token the server still
+//!   accepts keeps the entry (`ApiError::RevokeIgnored`), whatever the revoke answered; a token
+//!   that no longer works removes it even when the revoke was refused (it was revoked before,
+//!   or the server refuses to revoke unknown tokens).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -38,6 +42,17 @@ pub enum NotRevoked {
     NoCredentials,
 }
 
+/// Where a server's settings list the tokens a user can revoke, for wording only (behaviour never
+/// depends on the software's name): Mastodon calls the page "Authorized apps", GoToSocial
+/// "Access Tokens".
+pub fn tokens_page(software: Option<&str>) -> &'static str {
+    match software.map(str::to_ascii_lowercase).as_deref() {
+        Some("mastodon" | "hometown" | "glitch-soc") => "under Authorized apps",
+        Some("gotosocial") => "under Access Tokens",
+        _ => "on the page that lists authorized apps or access tokens",
+    }
+}
+
 /// What revoking a token needs: the server, the app that owns the token, the token.
 pub struct RevokeMaterial {
     pub base: BaseUrl,
@@ -59,6 +74,29 @@ pub fn revoke_material(data: &VaultData, key: &AccountKey) -> Option<RevokeMater
         app: AppCredentials::from(app),
         token: account.token.duplicate(),
     })
+}
+
+/// Whether the server still accepts the token: `Some(false)` when it refuses it as unknown,
+/// revoked or expired, `None` when the check says nothing (network or server trouble).
+async fn still_accepted(client: &Client, material: &RevokeMaterial) -> Option<bool> {
+    match client
+        .verify_credentials(&material.base, &material.token)
+        .await
+    {
+        Err(ApiError::TokenInvalid | ApiError::TokenRevoked | ApiError::TokenExpired) => {
+            Some(false)
+        }
+        // The token was recognised: a valid answer, or one about its scope or its account.
+        Ok(_)
+        | Err(
+            ApiError::InsufficientScope
+            | ApiError::AppToken
+            | ApiError::AccountDisabled
+            | ApiError::AccountPending
+            | ApiError::AccountUnconfirmed,
+        ) => Some(true),
+        Err(_) => None,
+    }
 }
 
 fn lock(vault: &SharedVault) -> std::sync::MutexGuard<'_, Option<Vault>> {
@@ -94,12 +132,13 @@ pub async fn revoke_then_remove(
 ) -> Result<Removal, VaultError> {
     if revoke {
         let wanted = key.clone();
-        let (exists, material) = on_vault(vault, move |v| {
+        let (exists, material, software) = on_vault(vault, move |v| {
             let data = v.data();
-            Ok((
-                data.find_account(&wanted).is_some(),
-                revoke_material(data, &wanted),
-            ))
+            let account = data.find_account(&wanted);
+            let software = account
+                .and_then(|a| data.find_server(&a.server))
+                .and_then(|s| s.software.clone());
+            Ok((account.is_some(), revoke_material(data, &wanted), software))
         })
         .await?;
         if !exists {
@@ -108,11 +147,17 @@ pub async fn revoke_then_remove(
         let Some(material) = material else {
             return Ok(Removal::Kept(NotRevoked::NoCredentials));
         };
-        if let Err(error) = client
+        let revoked = client
             .revoke(&material.base, &material.app, &material.token)
-            .await
-        {
-            return Ok(Removal::Kept(NotRevoked::Failed(error)));
+            .await;
+        match (revoked, still_accepted(client, &material).await) {
+            (_, Some(false)) | (Ok(()), None) => {}
+            (Ok(()), Some(true)) => {
+                let page = tokens_page(software.as_deref());
+                let error = ApiError::RevokeIgnored { page };
+                return Ok(Removal::Kept(NotRevoked::Failed(error)));
+            }
+            (Err(error), _) => return Ok(Removal::Kept(NotRevoked::Failed(error))),
         }
     }
     let wanted = key.clone();

@@ -24,6 +24,7 @@ pub fn status_tone(status: CheckStatus) -> Tone {
         | CheckStatus::Invalid
         | CheckStatus::InsufficientScope
         | CheckStatus::AccountDisabled
-        | CheckStatus::AccountPending => Tone::Bad,
+        | CheckStatus::AccountPending
+        | CheckStatus::Expired => Tone::Bad,
     }
 }

@@ -17,6 +17,8 @@ struct JsonAccount<'a> {
     created_at: Timestamp,
     last_checked_at: Option<Timestamp>,
     last_status: Option<CheckStatus>,
+    /// When the token stops working; null for tokens that do not expire.
+    expires_at: Option<Timestamp>,
 }
 
 #[derive(Serialize)]
@@ -52,6 +54,7 @@ fn print_json(accounts: &[StoredAccount]) -> Result<(), Error> {
                 created_at: a.created_at,
                 last_checked_at: a.last_checked_at,
                 last_status: a.last_status,
+                expires_at: a.expires_at,
             })
             .collect(),
     };
@@ -67,14 +70,30 @@ fn print_table(
     if accounts.is_empty() {
         return output::println("No accounts yet. Add one with `mastokey add`.");
     }
-    let header: Vec<Cell> = ["ACCOUNT", "SERVER", "SCOPES", "LAST CHECK", "WHEN"]
-        .into_iter()
-        .map(|h| (h.to_owned(), Tone::Header))
-        .collect();
+    // The column appears only where some server said when its tokens expire.
+    let expiring = accounts.iter().any(|a| a.expires_at.is_some());
+    let header: Vec<Cell> = [
+        "ACCOUNT",
+        "SERVER",
+        "SCOPES",
+        "LAST CHECK",
+        "WHEN",
+        "EXPIRES",
+    ]
+    .into_iter()
+    .take(if expiring { 6 } else { 5 })
+    .map(|h| (h.to_owned(), Tone::Header))
+    .collect();
     let rows: Vec<Vec<Cell>> = accounts
         .iter()
         .zip(labels)
-        .map(|(a, label)| row(a, label, now))
+        .map(|(a, label)| {
+            let mut cells = row(a, label, now);
+            if expiring {
+                cells.push(expiry(a.expires_at, now));
+            }
+            cells
+        })
         .collect();
     let columns = Columns::fit(
         std::iter::once(header.as_slice()).chain(rows.iter().map(Vec::as_slice)),
@@ -87,6 +106,22 @@ fn print_table(
         text.push_str("\n");
     }
     output::print_painted(&text)
+}
+
+/// "2026-12-30" (dim), "2026-12-05 (soon)" within a week (warning), "2026-11-01 (expired)".
+fn expiry(expires_at: Option<Timestamp>, now: Timestamp) -> Cell {
+    let Some(at) = expires_at else {
+        return ("never".to_owned(), Tone::Dim);
+    };
+    let date = at.strftime("%Y-%m-%d").to_string();
+    let left = now.duration_until(at);
+    if left.is_negative() || left.is_zero() {
+        (format!("{date} (expired)"), Tone::Bad)
+    } else if left <= jiff::SignedDuration::from_hours(7 * 24) {
+        (format!("{date} (soon)"), Tone::Warn)
+    } else {
+        (date, Tone::Dim)
+    }
 }
 
 fn row(account: &StoredAccount, label: &str, now: Timestamp) -> Vec<Cell> {

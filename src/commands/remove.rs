@@ -6,7 +6,8 @@
 //! does it. With `--revoke`, a revoke that fails keeps the account in the vault (its token still
 //! works and would otherwise be lost): the error names `mastokey remove ACCOUNT` without
 //! `--revoke` to remove it here only, and the exit code is 4 (3 when the vault lacks the app
-//! that issued the token).
+//! that issued the token). After a revoke the token is checked: one the server still accepts
+//! keeps the account too (exit 4, naming the server's settings page).
 
 use std::io::{self, BufRead, IsTerminal};
 use std::sync::{Arc, Mutex};
@@ -32,7 +33,12 @@ pub fn run(query: &str, revoke: bool, yes: bool, env: &Env) -> Result<(), Error>
     let client = Client::new()?;
     let shared = Arc::new(Mutex::new(Some(vault)));
     match block_on(accounts::revoke_then_remove(&client, &shared, &key, revoke))?? {
-        Removal::Removed { .. } => output::println(&format!("Removed {label} from the vault.")),
+        Removal::Removed { revoked: true } => output::println(&format!(
+            "Removed {label} from the vault; its token was revoked (it no longer works on the server)."
+        )),
+        Removal::Removed { revoked: false } => {
+            output::println(&format!("Removed {label} from the vault."))
+        }
         Removal::Kept(NotRevoked::Failed(error)) => Err(Error::NotRevoked {
             account: argument,
             error,

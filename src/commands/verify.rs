@@ -2,7 +2,7 @@
 //! as it arrives, records them all in the vault in one save.
 //!
 //! Exit code: 0 when every checked token is valid; else 1 when any token is not valid (revoked,
-//! invalid, insufficient scope, account disabled or pending), because that needs the user to act;
+//! invalid, expired, insufficient scope, account disabled or pending), because that needs the user to act;
 //! else 4 when any check could not be made (unreachable, timeout, server error). Failing to record
 //! the printed results in the vault is a warning on stderr and leaves that code as it is.
 
@@ -18,7 +18,7 @@ use crate::accounts::check::{CheckOutcome, check_all};
 use crate::error::{EXIT_INVALID, EXIT_NETWORK, Error, Warning};
 use crate::mastodon::Client;
 use crate::vault::CheckStatus;
-use crate::vault::model::AccountKey;
+use crate::vault::model::{AccountKey, VaultData};
 
 #[derive(Serialize)]
 struct JsonResult<'a> {
@@ -84,6 +84,7 @@ pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error>
         CheckStatus::InsufficientScope,
         CheckStatus::AccountDisabled,
         CheckStatus::AccountPending,
+        CheckStatus::Expired,
         CheckStatus::Unreachable,
         CheckStatus::Timeout,
         CheckStatus::ServerError,
@@ -137,6 +138,11 @@ pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error>
         output::print_json(&results)?;
     } else if let Some(error) = print_error {
         return Err(error);
+    } else {
+        // Below the results, in the text output only: JSON readers have `expires_at` in `list`.
+        for warning in expiry_warnings(vault.data(), &outcomes, checked_at) {
+            output::println(&warning)?;
+        }
     }
 
     // The results are out: failing to record them must not hide what they say.
@@ -159,6 +165,35 @@ fn human_row(outcome: &CheckOutcome, server: &str) -> Vec<Cell> {
     ]
 }
 
+/// A token that still works but expires within this long gets a warning.
+const EXPIRY_WARNING: jiff::SignedDuration = jiff::SignedDuration::from_hours(7 * 24);
+
+/// One line per valid token that expires within [`EXPIRY_WARNING`] (servers that say when their
+/// tokens expire: Mitra's last 30 days), so a bot's token does not die unnoticed.
+fn expiry_warnings(data: &VaultData, outcomes: &[CheckOutcome], now: Timestamp) -> Vec<String> {
+    outcomes
+        .iter()
+        .filter(|o| o.status == CheckStatus::Valid)
+        .filter_map(|o| {
+            let at = data.find_account(&o.key)?.expires_at?;
+            let left = now.duration_until(at);
+            (left <= EXPIRY_WARNING).then(|| {
+                let days = left.as_secs().max(0) / 86_400;
+                let when = match days {
+                    0 => "within a day".to_owned(),
+                    1 => "in 1 day".to_owned(),
+                    n => format!("in {n} days"),
+                };
+                format!(
+                    "warning: {}: the token expires {when} (on {}). Sign in again with `mastokey add` before then to replace it.",
+                    o.label,
+                    at.strftime("%Y-%m-%d %H:%M UTC")
+                )
+            })
+        })
+        .collect()
+}
+
 /// Not-valid tokens outrank checks that could not be made: they need the user to act.
 fn exit_code(statuses: impl Iterator<Item = CheckStatus>) -> ExitCode {
     let mut unknown = false;
@@ -169,7 +204,8 @@ fn exit_code(statuses: impl Iterator<Item = CheckStatus>) -> ExitCode {
             | CheckStatus::Invalid
             | CheckStatus::InsufficientScope
             | CheckStatus::AccountDisabled
-            | CheckStatus::AccountPending => return ExitCode::from(EXIT_INVALID),
+            | CheckStatus::AccountPending
+            | CheckStatus::Expired => return ExitCode::from(EXIT_INVALID),
             CheckStatus::Unreachable | CheckStatus::Timeout | CheckStatus::ServerError => {
                 unknown = true;
             }
@@ -195,6 +231,56 @@ pub(super) fn block_on<F: Future>(work: F) -> Result<F::Output, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_expiring_within_a_week_are_named() {
+        use crate::secret::Secret;
+        use crate::vault::StoredAccount;
+        let now: Timestamp = "2026-11-30T00:00:00Z".parse().unwrap();
+        let account = |id: &str, expires_at: Option<&str>| StoredAccount {
+            id: id.into(),
+            username: format!("u{id}"),
+            domain: "s.example".into(),
+            server: "https://s.example".into(),
+            display_name: String::new(),
+            token: Secret::new("t"),
+            scopes: vec!["read".into()],
+            client_id: "c".into(),
+            created_at: now,
+            last_checked_at: None,
+            last_status: None,
+            last_detail: None,
+            expires_at: expires_at.map(|at| at.parse().unwrap()),
+        };
+        let data = VaultData {
+            servers: Vec::new(),
+            accounts: vec![
+                account("1", Some("2026-12-05T12:00:00Z")),
+                account("2", Some("2026-12-30T00:00:00Z")),
+                account("3", None),
+                account("4", Some("2026-12-01T00:00:00Z")),
+            ],
+        };
+        let outcome = |id: &str, status| CheckOutcome {
+            key: AccountKey::new("https://s.example", id),
+            label: format!("u{id}@s.example"),
+            status,
+            detail: String::new(),
+        };
+        let outcomes = [
+            outcome("1", CheckStatus::Valid),
+            outcome("2", CheckStatus::Valid),
+            outcome("3", CheckStatus::Valid),
+            outcome("4", CheckStatus::Revoked),
+        ];
+        let warnings = expiry_warnings(&data, &outcomes, now);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0]
+                .contains("u1@s.example: the token expires in 5 days (on 2026-12-05 12:00 UTC)"),
+            "{warnings:?}"
+        );
+    }
 
     #[test]
     fn invalid_outranks_network_trouble() {

@@ -41,25 +41,38 @@ impl Client {
     }
 }
 
-/// Mastodon's answers, plus 4.2's and snac's (a bad token gives 422 with an empty body there).
+/// Mastodon's answers, plus other servers': a bad token is 401 JSON (Mastodon), 422 with an empty
+/// body (snac), 400 HTML (Takahē) or 401 "token not supplied" (GoToSocial). This request carries a
+/// token to an API that answered moments before, so no answer here means "not a Mastodon server".
 pub(super) fn classify_verify(raw: &Raw, secrets: &[&str]) -> Result<VerifiedAccount, ApiError> {
     let error_text = raw.json_error();
     let error = error_text.as_deref().unwrap_or_default();
     match raw.status {
         200 => parse_account(raw),
         401 if error == "The access token was revoked" => Err(ApiError::TokenRevoked),
-        401 => Err(ApiError::TokenInvalid),
+        401 if error == "The access token expired" => Err(ApiError::TokenExpired),
+        // GoToSocial: the token is fine but its account is disabled.
+        401 if error == "Unauthorized: application not supplied" => Err(ApiError::AccountDisabled),
         403 => Err(classify_forbidden(raw, error, secrets)),
         422 if error == "This method requires an authenticated user" => Err(ApiError::AppToken),
-        // snac: empty or non-JSON 422 for a bad or revoked token.
-        422 if error_text.is_none() => Err(ApiError::TokenInvalid),
-        _ => Err(fallback_error(raw, secrets)),
+        // Whatever the body (JSON, a web page, nothing), the token is what was refused.
+        400 | 401 | 422 => Err(ApiError::TokenInvalid),
+        status => Err(match fallback_error(raw, secrets) {
+            ApiError::NotMastodon { .. } => ApiError::Unexpected {
+                status,
+                hint: raw.hint(secrets),
+            },
+            other => other,
+        }),
     }
 }
 
 fn classify_forbidden(raw: &Raw, error: &str, secrets: &[&str]) -> ApiError {
     match error {
-        "This action is outside the authorized scopes" => return ApiError::InsufficientScope,
+        // Takahē: `verify_credentials` needs `read`, and says so this way.
+        "This action is outside the authorized scopes" | "out_of_scope_for_token" => {
+            return ApiError::InsufficientScope;
+        }
         "Your login is currently pending approval" => return ApiError::AccountPending,
         "Your login is missing a confirmed e-mail address" => return ApiError::AccountUnconfirmed,
         "Your login is currently disabled" => return ApiError::AccountDisabled,
@@ -80,7 +93,9 @@ fn classify_forbidden(raw: &Raw, error: &str, secrets: &[&str]) -> ApiError {
 
 fn parse_account(raw: &Raw) -> Result<VerifiedAccount, ApiError> {
     let malformed = || ApiError::Malformed { what: "account" };
-    let map = success_json(raw, "account")?;
+    // A web page where the account belongs is an unreadable answer, not "not Mastodon": the same
+    // API answered before this token was issued.
+    let map = success_json(raw, "account").map_err(|_| malformed())?;
     let text = |name: &str| {
         map.get(name)
             .and_then(Value::as_str)
@@ -175,7 +190,7 @@ mod tests {
                 401,
                 vec![www_invalid],
                 "The access token expired",
-                ApiError::TokenInvalid,
+                ApiError::TokenExpired,
             ),
             (
                 403,
@@ -232,6 +247,59 @@ mod tests {
         );
     }
 
+    /// Takahē, GoToSocial: none of these may read as "not a Mastodon server" or "try again".
+    #[test]
+    fn other_servers_token_answers() {
+        let html = ("content-type", "text/html; charset=utf-8");
+        let rows = [
+            (
+                raw(400, &[html], "<h1>Invalid Bearer token</h1>"),
+                ApiError::TokenInvalid,
+            ),
+            (raw(400, &[], ""), ApiError::TokenInvalid),
+            (raw(400, &[], &error_body("bad")), ApiError::TokenInvalid),
+            (raw(401, &[html], "<p>no</p>"), ApiError::TokenInvalid),
+            (
+                raw(401, &[], &error_body("Unauthorized: token not supplied")),
+                ApiError::TokenInvalid,
+            ),
+            (
+                raw(
+                    401,
+                    &[],
+                    &error_body("Unauthorized: application not supplied"),
+                ),
+                ApiError::AccountDisabled,
+            ),
+            (
+                raw(403, &[], &error_body("out_of_scope_for_token")),
+                ApiError::InsufficientScope,
+            ),
+            (
+                raw(401, &[], &error_body("The access token expired")),
+                ApiError::TokenExpired,
+            ),
+            (
+                raw(200, &[html], "<html></html>"),
+                ApiError::Malformed { what: "account" },
+            ),
+            (
+                raw(404, &[], ""),
+                ApiError::Unexpected {
+                    status: 404,
+                    hint: None,
+                },
+            ),
+        ];
+        for (answer, expected) in rows {
+            assert_eq!(
+                classify_verify(&answer, &[]).unwrap_err(),
+                expected,
+                "{answer:?}"
+            );
+        }
+    }
+
     #[test]
     fn snac_and_odd_servers() {
         assert_eq!(
@@ -246,17 +314,17 @@ mod tests {
             classify_verify(&raw(401, &[], ""), &[]).unwrap_err(),
             ApiError::TokenInvalid
         );
-        assert!(matches!(
+        assert_eq!(
             classify_verify(&raw(422, &[], &error_body("Something else")), &[]).unwrap_err(),
-            ApiError::Unexpected { status: 422, .. }
-        ));
+            ApiError::TokenInvalid
+        );
         assert!(matches!(
             classify_verify(
                 &raw(404, &[("content-type", "text/html")], "<html></html>"),
                 &[]
             )
             .unwrap_err(),
-            ApiError::NotMastodon { .. }
+            ApiError::Unexpected { status: 404, .. }
         ));
         assert!(matches!(
             classify_verify(&raw(503, &[], ""), &[]).unwrap_err(),

@@ -1,10 +1,16 @@
-//! The HTTP client and the rustls provider: two reqwest clients (one that follows safe redirects
-//! for discovery, one that never does), a bounded body reader, and transport failures mapped to
-//! `ApiError` (the classification itself is in `classify`).
+//! The HTTP client and the rustls provider: two pooled reqwest clients (one that follows safe
+//! redirects for discovery, one that never does) and two that never reuse a connection, a bounded
+//! body reader, and transport failures mapped to `ApiError` (the classification itself is in
+//! `classify`).
+//!
+//! Some servers close each connection after one response without `Connection: close`
+//! (ARCHITECTURE.md, Server behaviour): a request on a pooled connection then meets a closed
+//! socket. POSTs therefore always go on a fresh connection (a one-time code must never be spent
+//! on a dead one), and a GET that meets a closed connection is sent once more on a fresh one.
 
 use std::error::Error as StdError;
 use std::fmt;
-use std::sync::Once;
+use std::sync::{Arc, Once, OnceLock};
 use std::time::Duration;
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
@@ -43,6 +49,10 @@ pub struct Client {
     /// Never follows redirects: every POST, and every request that carries a token, so a
     /// secret never reaches another origin.
     pub(super) direct: reqwest::Client,
+    /// `follow` and `direct` without a connection pool, built on first use (building a client
+    /// loads the TLS roots, which would double the start-up cost): every POST goes on `direct`'s,
+    /// and a GET that met a closed connection is retried on the one of its kind.
+    fresh: Arc<FreshClients>,
     connect_timeout: Duration,
     request_timeout: Duration,
 }
@@ -54,35 +64,30 @@ impl Client {
 
     pub fn with_timeouts(connect: Duration, request: Duration) -> Result<Client, ApiError> {
         install_crypto_provider();
-        let policy = redirect::Policy::custom(|attempt| {
-            if attempt.previous().len() > MAX_REDIRECTS {
-                attempt.error(TooManyRedirects)
-            } else if attempt
-                .previous()
-                .last()
-                .is_some_and(|from| redirect_allowed(from, attempt.url()))
-            {
-                attempt.follow()
-            } else {
-                let to = attempt.url().host_str().unwrap_or("?").to_owned();
-                attempt.error(InsecureRedirect(to))
-            }
-        });
-        let follow = builder(connect, request).redirect(policy).build();
-        let direct = builder(connect, request)
-            .redirect(redirect::Policy::none())
-            .build();
-        match (follow, direct) {
-            (Ok(follow), Ok(direct)) => Ok(Client {
-                follow,
-                direct,
-                connect_timeout: connect,
-                request_timeout: request,
-            }),
-            (Err(e), _) | (_, Err(e)) => Err(ApiError::Setup {
-                detail: sanitize_hint(&e.to_string(), HINT_MAX),
-            }),
+        Ok(Client {
+            follow: build(connect, request, true, true)?,
+            direct: build(connect, request, false, true)?,
+            fresh: Arc::new(FreshClients::default()),
+            connect_timeout: connect,
+            request_timeout: request,
+        })
+    }
+
+    /// The client without a connection pool, following redirects or not.
+    fn fresh(&self, follow: bool) -> Result<&reqwest::Client, ApiError> {
+        let cell = if follow {
+            &self.fresh.follow
+        } else {
+            &self.fresh.direct
+        };
+        if cell.get().is_none() {
+            let built = build(self.connect_timeout, self.request_timeout, follow, false)?;
+            // Another task may have set it meanwhile: the same configuration, either will do.
+            let _ = cell.set(built);
         }
+        cell.get().ok_or_else(|| ApiError::Setup {
+            detail: "the connection-per-request client was not built".into(),
+        })
     }
 
     /// Sends a request and reads its body, mapping transport failures to `ApiError`.
@@ -91,10 +96,24 @@ impl Client {
         request: reqwest::RequestBuilder,
         host: &str,
     ) -> Result<Raw, ApiError> {
-        let mut response = request
-            .send()
-            .await
-            .map_err(|e| self.transport_error(&e, host))?;
+        let (pooled, request) = request.build_split();
+        let request = request.map_err(|e| self.transport_error(&e, host))?;
+        // Requests that carry credentials (a POST's form, a bearer header) never follow
+        // redirects; the fresh client for them is the one without redirects as well.
+        let credentials = request.method() != reqwest::Method::GET
+            || request.headers().contains_key(header::AUTHORIZATION);
+        let response = if request.method() == reqwest::Method::GET {
+            let retry = request.try_clone();
+            match (pooled.execute(request).await, retry) {
+                (Err(e), Some(retry)) if closed_before_answer(&e) => {
+                    self.fresh(!credentials)?.execute(retry).await
+                }
+                (result, _) => result,
+            }
+        } else {
+            self.fresh(false)?.execute(request).await
+        };
+        let mut response = response.map_err(|e| self.transport_error(&e, host))?;
         let status = response.status().as_u16();
         let url = response.url().clone();
         let headers = response.headers().clone();
@@ -158,6 +177,67 @@ impl Client {
         };
         classify_transport(&facts, host, seconds)
     }
+}
+
+#[derive(Debug, Default)]
+struct FreshClients {
+    follow: OnceLock<reqwest::Client>,
+    direct: OnceLock<reqwest::Client>,
+}
+
+/// A client that follows discovery's redirects or none, with or without a connection pool.
+fn build(
+    connect: Duration,
+    request: Duration,
+    follow: bool,
+    pooled: bool,
+) -> Result<reqwest::Client, ApiError> {
+    let policy = if follow {
+        discovery_policy()
+    } else {
+        redirect::Policy::none()
+    };
+    let mut builder = builder(connect, request).redirect(policy);
+    if !pooled {
+        builder = builder.pool_max_idle_per_host(0);
+    }
+    builder.build().map_err(|e| ApiError::Setup {
+        detail: sanitize_hint(&e.to_string(), HINT_MAX),
+    })
+}
+
+/// https→https; http→http(s) on loopback; never https→http; at most `MAX_REDIRECTS`.
+fn discovery_policy() -> redirect::Policy {
+    redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error(TooManyRedirects)
+        } else if attempt
+            .previous()
+            .last()
+            .is_some_and(|from| redirect_allowed(from, attempt.url()))
+        {
+            attempt.follow()
+        } else {
+            let to = attempt.url().host_str().unwrap_or("?").to_owned();
+            attempt.error(InsecureRedirect(to))
+        }
+    })
+}
+
+/// The connection was closed before any answer came: what a reused connection that the server
+/// had already closed looks like. hyper words it "connection closed before message completed".
+fn closed_before_answer(error: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn StdError + 'static)> = Some(error);
+    while let Some(err) = source {
+        let text = err.to_string().to_ascii_lowercase();
+        if text.contains("connection closed before message completed")
+            || text.contains("incomplete message")
+        {
+            return true;
+        }
+        source = err.source();
+    }
+    false
 }
 
 fn builder(connect: Duration, request: Duration) -> reqwest::ClientBuilder {

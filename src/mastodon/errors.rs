@@ -56,7 +56,8 @@ pub enum ApiError {
     RateLimited { reset: Option<Timestamp> },
     /// `invalid_client`: the app's client id or secret is not (or no longer) known to the server.
     InvalidClient,
-    /// `invalid_grant`: the code is wrong, expired (10 minutes), used, or for another app or redirect.
+    /// `invalid_grant`, or any other 4xx from the token endpoint after a successful registration
+    /// (Mitra: 404): the code is wrong, expired, used, or for another app or redirect.
     InvalidGrant,
     /// `invalid_scope`.
     InvalidScope,
@@ -72,6 +73,8 @@ pub enum ApiError {
     TokenInvalid,
     /// The token was revoked (401 "The access token was revoked").
     TokenRevoked,
+    /// The token is past its lifetime (401 "The access token expired"; Mitra's tokens expire).
+    TokenExpired,
     /// The token lacks the scope the call needs.
     InsufficientScope,
     /// The token belongs to the app, not to a user (client credentials).
@@ -84,6 +87,9 @@ pub enum ApiError {
     AccountUnconfirmed,
     /// The server refused to revoke this token for this app (403 `unauthorized_client`).
     RevokeForbidden,
+    /// The server answered the revoke, yet still accepts the token. `page` names where its
+    /// settings list tokens ("under Authorized apps"), chosen by the caller for wording only.
+    RevokeIgnored { page: &'static str },
     /// 5xx.
     Server { status: u16, hint: Option<String> },
     /// Any other status the call does not expect.

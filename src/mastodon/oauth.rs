@@ -74,7 +74,8 @@ pub struct AuthorizeRequest {
     pub pkce_verifier: Option<Secret>,
 }
 
-/// The result of a code exchange. Mastodon tokens never expire and come without refresh token.
+/// The result of a code exchange. Mastodon tokens never expire and come without refresh token;
+/// other servers' do (Mitra: `expires_in`, 30 days by default).
 #[derive(Debug)]
 pub struct TokenGrant {
     pub access_token: Secret,
@@ -83,6 +84,8 @@ pub struct TokenGrant {
     /// What the server's `scope` held besides scopes (sanitised, shortened), to report.
     pub dropped: Vec<String>,
     pub created_at: Option<i64>,
+    /// Seconds the token lives from when it was issued, when the server says so.
+    pub expires_in: Option<u64>,
 }
 
 impl Client {
@@ -164,7 +167,10 @@ impl Client {
     }
 
     /// `POST /oauth/revoke`. A token unknown to the server is fine (200 `{}`); a token of another
-    /// app, or bad client credentials, is `RevokeForbidden`.
+    /// app, or bad client credentials, is `RevokeForbidden`. The first try is what Mastodon
+    /// documents (client credentials and the token in the form); when that is refused, it is
+    /// tried once more with the token as a bearer header as well, which Mitra requires (401 with
+    /// an empty body without it).
     pub async fn revoke(
         &self,
         base: &BaseUrl,
@@ -176,9 +182,21 @@ impl Client {
             ("client_id", app.client_id.as_str()),
             ("client_secret", app.client_secret.expose()),
         ];
+        let secrets = [token.expose(), app.client_secret.expose()];
         let request = self.direct.post(base.endpoint("/oauth/revoke")).form(&form);
         let raw = self.send(request, &base.host()).await?;
-        classify_revoke(&raw, &[token.expose(), app.client_secret.expose()])
+        match classify_revoke(&raw, &secrets) {
+            Err(ApiError::RevokeForbidden | ApiError::InvalidClient) => {
+                let request = self
+                    .direct
+                    .post(base.endpoint("/oauth/revoke"))
+                    .bearer_auth(token.expose())
+                    .form(&form);
+                let raw = self.send(request, &base.host()).await?;
+                classify_revoke(&raw, &secrets)
+            }
+            other => other,
+        }
     }
 }
 
@@ -294,6 +312,7 @@ fn classify_token(raw: &Raw, secrets: &[&str]) -> Result<TokenGrant, ApiError> {
             scopes,
             dropped,
             created_at: map.get("created_at").and_then(Value::as_i64),
+            expires_in: map.get("expires_in").and_then(Value::as_u64),
         });
     }
     if let Some(error) = common_error(raw, secrets) {
@@ -306,9 +325,10 @@ fn classify_token(raw: &Raw, secrets: &[&str]) -> Result<TokenGrant, ApiError> {
     if raw.status == 401 {
         return Err(ApiError::InvalidClient);
     }
-    // A bare 400 (snac and other servers send no RFC 6749 body) means the grant was refused:
-    // every parameter mastokey sends is present, so the code is what the server rejected.
-    if raw.status == 400 && raw.json_error().is_none() {
+    // Any other 4xx (a bare 400 on snac, 404 "authorization not found" on Mitra) means the grant
+    // was refused: the app was just registered and every parameter is present, so the code is
+    // what the server rejected, never a sign that this is not a Mastodon server.
+    if (400..500).contains(&raw.status) {
         return Err(ApiError::InvalidGrant);
     }
     Err(fallback_error(raw, secrets))

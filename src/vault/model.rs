@@ -1,8 +1,9 @@
 //! What the vault holds: servers with their registered apps, and accounts with their tokens.
 //!
-//! Serialised as versioned JSON, `{"version":1,"servers":[…],"accounts":[…]}`. Any change to the
+//! Serialised as versioned JSON, `{"version":2,"servers":[…],"accounts":[…]}`. Any change to the
 //! shape bumps [`FORMAT_VERSION`], so an older mastokey refuses a newer file instead of silently
-//! dropping fields it does not know on its next save.
+//! dropping fields it does not know on its next save. Older versions are still read: version 1
+//! had no `expires_at` (read as "does not expire") and no `expired` status.
 
 use std::collections::BTreeSet;
 
@@ -16,7 +17,10 @@ mod lookup;
 pub use lookup::{AccountKey, server_name};
 
 /// The format version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The oldest format version this build still reads.
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 
 /// Everything stored in `vault.age`.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -64,6 +68,10 @@ pub struct StoredAccount {
     pub last_checked_at: Option<Timestamp>,
     pub last_status: Option<CheckStatus>,
     pub last_detail: Option<String>,
+    /// When the token stops working, where the server said it expires (`expires_in`); `None` for
+    /// tokens that do not expire (Mastodon's). Absent in format version 1.
+    #[serde(default)]
+    pub expires_at: Option<Timestamp>,
 }
 
 impl StoredAccount {
@@ -83,6 +91,8 @@ pub enum CheckStatus {
     InsufficientScope,
     AccountDisabled,
     AccountPending,
+    /// Refused by the server after its stored expiry.
+    Expired,
     Unreachable,
     Timeout,
     ServerError,
@@ -140,8 +150,9 @@ impl VaultData {
     }
 
     /// Adds the app to the server at `base` (added, without domain or software, when the vault
-    /// has no server there yet), replacing an older app with the same client id or the same scope
-    /// and redirect sets (the server forgot it, or it was re-registered). Returns the server.
+    /// has no server there yet), replacing an older app with the same client id, or one with the
+    /// same scope and redirect sets (re-registered) unless a stored token came from it: revoking
+    /// that token needs its app's credentials. Returns the server.
     pub fn add_app(&mut self, base: &str, app: StoredApp) -> &mut StoredServer {
         let existing = self
             .servers
@@ -157,11 +168,18 @@ impl VaultData {
             });
             self.servers.len() - 1
         });
+        let in_use: BTreeSet<&str> = self
+            .accounts
+            .iter()
+            .filter(|a| same_base(&a.server, base))
+            .map(|a| a.client_id.as_str())
+            .collect();
         let server = &mut self.servers[index];
         server.apps.retain(|a| {
-            a.client_id != app.client_id
-                && !(same_set(&a.scopes, &app.scopes)
-                    && same_set(&a.redirect_uris, &app.redirect_uris))
+            let replaced = same_set(&a.scopes, &app.scopes)
+                && same_set(&a.redirect_uris, &app.redirect_uris)
+                && !in_use.contains(a.client_id.as_str());
+            a.client_id != app.client_id && !replaced
         });
         server.apps.push(app);
         server
@@ -265,7 +283,7 @@ pub(crate) fn decode(json: &[u8]) -> Result<VaultData, DecodeError> {
     if version > u64::from(FORMAT_VERSION) {
         return Err(DecodeError::Newer { found: version });
     }
-    if version != u64::from(FORMAT_VERSION) {
+    if version < u64::from(OLDEST_FORMAT_VERSION) {
         return Err(DecodeError::Invalid(format!(
             "unknown format version {version}"
         )));

@@ -1,13 +1,15 @@
 //! Step 4, Authorize: the sign-in link in full, "Open in browser" (focused first), "Copy link",
 //! and the masked code field below. A paste anywhere on this screen fills the field.
 
+use crate::mastodon::callback::{loopback_port, loopback_uri};
 use crate::mastodon::oauth::{AuthorizeParams, AuthorizeRequest, parse_pasted_code};
-use crate::mastodon::{ApiError, AppCredentials, CallbackError, RegisteredApp};
+use crate::mastodon::{ApiError, CallbackError, RegisteredApp};
 use crate::secret::Secret;
+use jiff::Timestamp;
 
-use super::msg::{CallbackHandle, Copied, Effect, Key, Msg, PreparedApp, Stamp};
+use super::msg::{CallbackHandle, Copied, Effect, Key, Listen, Msg, PreparedApp, Stamp};
 use super::outcome::{Exit, Granted, Outcome};
-use super::redirect::{LOOPBACK_REDIRECT, OOB_REDIRECT};
+use super::redirect::OOB_REDIRECT;
 use super::state::{NoticeKind, ServerPick, Session};
 use super::text_field::TextField;
 use super::view::sentence;
@@ -15,7 +17,14 @@ use super::view::sentence;
 use crate::mastodon::oauth::{LinkSecrets, authorize_url_with as build_request};
 
 mod link;
+mod listen;
 mod render;
+
+pub use link::credentials;
+use link::{
+    CODE_FLOW_OFFER, DEVICE_NOTE, NO_ANSWER_HINT, NO_LISTENER_NOTE, ONE_REDIRECT_NOTE, SSH_NOTE,
+    loopback_of,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Focus {
@@ -57,20 +66,12 @@ pub struct AuthorizeScreen {
     reregistering: Option<Stamp>,
     reregistered: bool,
     opened: bool,
+    /// When the browser was opened on the loopback link, to say what to do if no answer comes.
+    opened_at: Option<Timestamp>,
+    /// Open was pressed before the listener ran: open the browser once it does.
+    open_when_listening: bool,
     qr: bool,
 }
-
-pub fn credentials(app: &RegisteredApp) -> AppCredentials {
-    AppCredentials {
-        client_id: app.client_id.clone(),
-        client_secret: app.client_secret.duplicate(),
-    }
-}
-
-const SSH_NOTE: &str = "Over SSH a browser would open on the remote machine: open the link on your own device \
-     (r shows a QR code), approve, and paste the code here.";
-const DEVICE_NOTE: &str = "Sign in on another device: open the link there (r shows a QR code), approve, and paste the code here.";
-const NO_LISTENER_NOTE: &str = "Paste the code the server shows after you approve.";
 
 impl AuthorizeScreen {
     pub fn start(
@@ -87,19 +88,38 @@ impl AuthorizeScreen {
             );
         }
         let secrets = link::draw(session, server.caps.pkce_s256);
-        let loopback_registered = prepared
-            .app
-            .redirect_uris
-            .iter()
-            .any(|u| u == LOOPBACK_REDIRECT);
+        // The server refused a scope at registration: what is asked for is what the app has.
+        let scopes = if prepared.substituted.is_empty() {
+            scopes
+        } else {
+            let said: Vec<String> = prepared
+                .substituted
+                .iter()
+                .map(|(asked, used)| format!("{asked} → {used}"))
+                .collect();
+            session.notify(
+                NoticeKind::Info,
+                format!(
+                    "The server refused a scope; the one that covers it is asked for instead: {}.",
+                    said.join(", ")
+                ),
+            );
+            prepared.app.scopes.clone()
+        };
+        let loopback = loopback_of(&prepared.app);
+        let oob_only = prepared.single_redirect.as_deref() == Some(OOB_REDIRECT);
         let mut effects = Vec::new();
         let (redirect, note) = if session.ssh {
             (Redirect::Oob, Some(SSH_NOTE))
-        } else if loopback_registered {
+        } else if let Some(listen) = loopback {
             let stamp = session.stamp();
             effects.push(Effect::ListenForCallback {
                 stamp,
                 state: secrets.state.clone(),
+                port: match listen {
+                    Listen::Port(port) => Some(port),
+                    Listen::AnyPort | Listen::CodeOnly => None,
+                },
             });
             (
                 Redirect::Loopback {
@@ -108,15 +128,22 @@ impl AuthorizeScreen {
                 },
                 None,
             )
+        } else if oob_only {
+            (Redirect::Oob, Some(ONE_REDIRECT_NOTE))
         } else {
             // An app registered by an older mastokey, with the oob redirect only.
             (Redirect::Oob, Some(NO_LISTENER_NOTE))
         };
-        // The link starts out-of-band, so it can be shown at once; it switches to the loopback
-        // redirect as soon as the listener runs (well before anyone can press a key).
+        // An app with an exact loopback URI has its link final at once (the listener binds that
+        // very port). Otherwise the link starts out-of-band, so it can be shown at once, and
+        // switches to the listener's address as soon as it runs.
+        let first_uri = match (&redirect, loopback) {
+            (Redirect::Loopback { .. }, Some(Listen::Port(port))) => loopback_uri(port),
+            _ => OOB_REDIRECT.to_owned(),
+        };
         let params = AuthorizeParams {
             client_id: prepared.app.client_id.clone(),
-            redirect_uri: OOB_REDIRECT.to_owned(),
+            redirect_uri: first_uri,
             scopes: scopes.clone(),
             pkce: server.caps.pkce_s256,
             force_login,
@@ -138,6 +165,8 @@ impl AuthorizeScreen {
             reregistering: None,
             reregistered: false,
             opened: false,
+            opened_at: None,
+            open_when_listening: false,
             qr: false,
         };
         (screen, effects)
@@ -156,6 +185,11 @@ impl AuthorizeScreen {
         self.busy.is_some() || self.reregistering.is_some()
     }
 
+    /// Whether `m` switches to the code flow (rather than typing into the code field).
+    pub(super) fn m_switches(&self) -> bool {
+        matches!(self.redirect, Redirect::Loopback { .. }) && self.code.is_empty()
+    }
+
     fn listening(&self) -> bool {
         matches!(
             self.redirect,
@@ -169,6 +203,14 @@ impl AuthorizeScreen {
     fn open(&mut self) -> Vec<Effect> {
         self.focus = Focus::Code;
         self.opened = true;
+        // The exact loopback link is final before its listener runs: the browser is opened as
+        // soon as the port listens, or its redirect could meet a closed port.
+        if matches!(self.redirect, Redirect::Loopback { handle: None, .. })
+            && self.request.redirect_uri != OOB_REDIRECT
+        {
+            self.open_when_listening = true;
+            return Vec::new();
+        }
         vec![Effect::OpenBrowser {
             url: self.request.url.to_string(),
         }]
@@ -192,7 +234,11 @@ impl AuthorizeScreen {
     }
 
     /// "Sign in on another device": the out-of-band redirect, whose code is typed here.
-    fn use_other_device(&mut self) {
+    fn use_other_device(&mut self, session: &mut Session) {
+        // Whatever was said about the loopback sign-in no longer holds.
+        self.error = None;
+        self.opened_at = None;
+        session.notice = None;
         self.paste_instead(DEVICE_NOTE);
         self.rebuild(OOB_REDIRECT);
         self.opened = false;
@@ -232,6 +278,15 @@ impl AuthorizeScreen {
     /// A new app for this server and these scopes, for when the stored one is gone on the server
     /// (the browser then shows an "invalid client" page that never reaches mastokey).
     fn register_again(&mut self, session: &mut Session) -> Vec<Effect> {
+        // A running listener keeps its port: the new app is registered with that very URI.
+        let listen = match &self.redirect {
+            Redirect::Loopback {
+                handle: Some(handle),
+                ..
+            } => loopback_port(&handle.redirect_uri).map_or(Listen::AnyPort, Listen::Port),
+            Redirect::Loopback { handle: None, .. } => Listen::AnyPort,
+            Redirect::Oob => Listen::CodeOnly,
+        };
         let stamp = session.stamp();
         self.reregistering = Some(stamp);
         self.reregistered = true;
@@ -240,29 +295,8 @@ impl AuthorizeScreen {
             base: self.server.caps.base.clone(),
             scopes: self.scopes.clone(),
             force_new: true,
+            listen,
         }]
-    }
-
-    fn callback_ready(&mut self, stamp: Stamp, result: Result<CallbackHandle, CallbackError>) {
-        if !matches!(self.redirect, Redirect::Loopback { stamp: s, .. } if s == stamp) {
-            // Not wanted any more: dropping the handle closes the port at once.
-            return;
-        }
-        match result {
-            Ok(handle) if !self.opened => {
-                self.rebuild(&handle.redirect_uri);
-                self.redirect = Redirect::Loopback {
-                    stamp,
-                    handle: Some(handle),
-                };
-            }
-            // The out-of-band link is already open in a browser: keep it.
-            Ok(_) => self.paste_instead(NO_LISTENER_NOTE),
-            Err(error) => {
-                self.paste_instead(NO_LISTENER_NOTE);
-                self.error = Some(sentence(error));
-            }
-        }
     }
 
     fn exchanged(
@@ -375,6 +409,9 @@ impl AuthorizeScreen {
                 }
                 Focus::Code => effects = self.submit(session),
             },
+            // In the loopback sign-in an empty field takes `m` as the switch to the code flow
+            // (codes are pasted); once there, `m` is a letter of a typed code.
+            Msg::Key(Key::Char('m')) if self.m_switches() => effects = self.code_flow(session),
             Msg::Key(key) if self.focus == Focus::Code && self.code.handle(key) => {
                 self.error = None;
             }
@@ -391,8 +428,8 @@ impl AuthorizeScreen {
             }
             Msg::Key(Key::Char('r')) => self.qr = true,
             Msg::Key(Key::Char('n')) => effects = self.register_again(session),
-            Msg::Key(Key::Char('m')) => self.use_other_device(),
-            Msg::CallbackReady { stamp, result } => self.callback_ready(stamp, result),
+            Msg::Key(Key::Char('m')) => effects = self.code_flow(session),
+            Msg::CallbackReady { stamp, result } => effects = self.callback_ready(stamp, result),
             Msg::CallbackReceived { stamp, result } => {
                 // The listener keeps listening: a refused code can be approved again.
                 if matches!(&self.redirect, Redirect::Loopback { stamp: s, .. } if *s == stamp) {
@@ -401,11 +438,26 @@ impl AuthorizeScreen {
                             effects.extend(self.exchange(code, session));
                         }
                         Ok(_) | Err(CallbackError::Closed) => {}
-                        Err(error) => self.error = Some(sentence(error)),
+                        Err(error) => {
+                            // "continues by itself" no longer holds: drop it with the error.
+                            session.notice = None;
+                            self.error = Some(match error {
+                                // A server error's own wording already offers `m`.
+                                CallbackError::Denied
+                                | CallbackError::StateMismatch
+                                | CallbackError::ServerError { .. } => sentence(error),
+                                other => format!("{} {CODE_FLOW_OFFER}", sentence(other)),
+                            });
+                        }
                     }
                 }
             }
-            Msg::BrowserOpened(Ok(())) => self.browser_opened(session),
+            Msg::BrowserOpened(Ok(())) => {
+                if self.listening() {
+                    self.opened_at = Some(session.now);
+                }
+                self.browser_opened(session);
+            }
             Msg::BrowserOpened(Err(error)) => {
                 self.opened = false;
                 self.error = Some(sentence(error));

@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::accounts as vault_ops;
+use crate::accounts::apps::{AppRequest, apps_for, prepare_app};
 use crate::accounts::check::{CheckItem, CheckOutcome, check_all};
-use crate::accounts::{PendingApps, register, reusable_app, revoke_then_remove};
+use crate::accounts::{PendingApps, revoke_then_remove};
 use crate::mastodon::{ApiError, BaseUrl, CallbackListener, Client, VerifiedAccount};
 use crate::platform::{Browser, Clipboard};
 use crate::secret::Secret;
@@ -19,8 +20,9 @@ use tokio::sync::watch;
 
 use crate::vault::model::AccountKey;
 
-use super::msg::{CallbackHandle, Copied, Effect, Msg, PreparedApp, Removed, SaveRequest, Stamp};
-use super::redirect::redirect_uris;
+use super::msg::{
+    CallbackHandle, Copied, Effect, Listen, Msg, PreparedApp, Removed, SaveRequest, Stamp,
+};
 use super::view_model::VaultView;
 
 /// How long a copied token stays on the clipboard.
@@ -128,7 +130,8 @@ impl Executor {
                 base,
                 scopes,
                 force_new,
-            } => self.prepare_app(stamp, base, scopes, force_new),
+                listen,
+            } => self.prepare_app(stamp, base, scopes, force_new, listen),
             Effect::OpenBrowser { url } => {
                 let browser = Arc::clone(&self.browser);
                 tokio::task::spawn_blocking(move || {
@@ -140,8 +143,8 @@ impl Executor {
                 text,
                 generation,
             } => self.copy(what, text, generation),
-            Effect::ListenForCallback { stamp, state } => {
-                tokio::spawn(listen(stamp, state, tx));
+            Effect::ListenForCallback { stamp, state, port } => {
+                tokio::spawn(listen(stamp, state, port, tx));
             }
             Effect::ClearClipboard { generation } => {
                 if let Some((g, text)) = &self.copied
@@ -246,48 +249,57 @@ impl Executor {
         });
     }
 
-    fn prepare_app(&self, stamp: Stamp, base: BaseUrl, scopes: Vec<String>, force_new: bool) {
+    fn prepare_app(
+        &self,
+        stamp: Stamp,
+        base: BaseUrl,
+        scopes: Vec<String>,
+        force_new: bool,
+        listen: Listen,
+    ) {
         let (client, slot, pending, tx) = (
             self.client.clone(),
             Arc::clone(&self.vault),
             Arc::clone(&self.pending),
             self.tx.clone(),
         );
-        let uris = redirect_uris();
         tokio::spawn(async move {
             // The lookup may wait on the vault's lock: never on the UI thread.
-            let reusable = if force_new {
-                None
-            } else {
-                let (pending, base, scopes, uris) = (
-                    Arc::clone(&pending),
-                    base.clone(),
-                    scopes.clone(),
-                    uris.clone(),
-                );
+            let known = {
+                let (pending, base) = (Arc::clone(&pending), base.clone());
                 tokio::task::spawn_blocking(move || {
                     let vault = lock(&slot);
-                    reusable_app(
-                        vault.as_ref().map(Vault::data),
-                        &pending,
-                        &base,
-                        &scopes,
-                        &uris,
-                    )
+                    apps_for(vault.as_ref().map(Vault::data), &pending, &base)
                 })
                 .await
-                .ok()
-                .flatten()
+                .unwrap_or_default()
             };
-            let result = match reusable {
-                Some(app) => Ok(PreparedApp { app, reused: true }),
-                None => register(&client, &base, scopes, uris).await.map(|app| {
-                    // Kept in memory until the account is saved: quitting before then must
-                    // leave the vault exactly as it was.
-                    pending.add(&base, &app);
-                    PreparedApp { app, reused: false }
-                }),
+            // A new app gets an exact loopback URI with a port free now; a reused app brings
+            // its own port, which the Authorize step binds.
+            let request = AppRequest {
+                scopes,
+                loopback_port: match listen {
+                    Listen::CodeOnly => None,
+                    Listen::AnyPort => free_loopback_port(),
+                    Listen::Port(port) => Some(port),
+                },
+                force_new,
             };
+            let result = prepare_app(&client, &base, &request, &known)
+                .await
+                .map(|registered| {
+                    if !registered.reused {
+                        // Kept in memory until the account is saved: quitting before then must
+                        // leave the vault exactly as it was.
+                        pending.add(&base, &registered.app);
+                    }
+                    PreparedApp {
+                        reused: registered.reused,
+                        substituted: registered.substituted,
+                        single_redirect: registered.single_redirect,
+                        app: registered.app,
+                    }
+                });
             send(&tx, Msg::AppReady { stamp, result });
         });
     }
@@ -360,8 +372,23 @@ impl Executor {
 
 /// Binds the loopback listener and serves it until the Authorize screen drops the handle: one
 /// `CallbackReceived` per callback (a refused code can be approved again in the browser).
-async fn listen(stamp: Stamp, state: String, tx: UnboundedSender<Msg>) {
-    let listener = match CallbackListener::bind().await {
+/// A port nothing listens on now, for a new app's exact loopback redirect URI; `None` when the
+/// OS gives none (the app is then registered for the code flow only).
+fn free_loopback_port() -> Option<u16> {
+    std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .ok()
+}
+
+/// Listens on the app's own port when it has one (servers may match the redirect URI exactly),
+/// else on any free port.
+async fn listen(stamp: Stamp, state: String, port: Option<u16>, tx: UnboundedSender<Msg>) {
+    let bound = match port {
+        Some(port) => CallbackListener::bind_port(port).await,
+        None => CallbackListener::bind().await,
+    };
+    let listener = match bound {
         Ok(listener) => listener,
         Err(error) => {
             let result = Err(error);

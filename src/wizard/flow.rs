@@ -58,6 +58,18 @@ fn home() -> Next {
     (Step::Home(HomeScreen::default()), Vec::new())
 }
 
+/// The scopes widened so that `verify_credentials` works everywhere: `profile` and every
+/// `read:…` scope become `read`; the others stay.
+pub(super) fn with_read(scopes: &[String]) -> Vec<String> {
+    let mut out = vec!["read".to_owned()];
+    for scope in scopes {
+        if scope != "profile" && !scope.starts_with("read") && !out.contains(scope) {
+            out.push(scope.clone());
+        }
+    }
+    out
+}
+
 fn empty_server() -> Next {
     (Step::Server(ServerScreen::new("")), Vec::new())
 }
@@ -67,7 +79,7 @@ fn server_step((screen, effects): (ServerScreen, Vec<Effect>)) -> Next {
 }
 
 /// The one map from how a step ended to the screen that follows.
-fn next(exit: Exit, session: &mut Session) -> Next {
+pub(super) fn next(exit: Exit, session: &mut Session) -> Next {
     match exit {
         Exit::Unlocked(start) => route(start, session),
         Exit::Home => home(),
@@ -98,6 +110,10 @@ fn next(exit: Exit, session: &mut Session) -> Next {
         Exit::AppReady(pick, scopes, prepared) => {
             let (screen, effects) = AuthorizeScreen::start(pick, scopes, prepared, session);
             (Step::Authorize(screen), effects)
+        }
+        Exit::StepUp(pick, scopes) => {
+            let (screen, effects) = RegisterScreen::start(pick, with_read(&scopes), session);
+            (Step::Register(screen), effects)
         }
         Exit::Granted(granted) => {
             let (screen, effects) = VerifyScreen::start(granted, session);
@@ -185,8 +201,10 @@ impl State {
         )
     }
 
-    pub fn spinner_visible(&self) -> bool {
+    /// The runner ticks while a spinner shows, and while a hint waits for its time to appear.
+    pub fn needs_tick(&self) -> bool {
         self.step.busy()
+            || matches!(&self.step, Step::Authorize(s) if s.awaits_hint(self.session.now))
     }
 
     pub fn render(&self, frame: &mut ratatui::Frame, theme: Theme) {
@@ -219,6 +237,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Resize => return Vec::new(),
         Msg::Tick => {
             state.session.spinner = state.session.spinner.wrapping_add(1);
+            // "continues by itself" would contradict the no-answer hint that replaces it.
+            if let Step::Authorize(s) = &state.step
+                && s.no_answer_yet(state.session.now)
+            {
+                state.session.notice = None;
+            }
             return Vec::new();
         }
         Msg::Key(_) if state.help => {

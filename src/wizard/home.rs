@@ -205,7 +205,7 @@ impl HomeScreen {
                                 let target = Reauth {
                                     handle: row.handle.clone(),
                                     id: row.id.clone(),
-                                    scopes: row.scopes.clone(),
+                                    scopes: row.scopes_to_ask(),
                                 };
                                 let server = row.server.clone();
                                 return Outcome::exit(Exit::Reauthorize { server, target });
@@ -355,6 +355,7 @@ impl Screen for HomeScreen {
             .accounts
             .iter()
             .map(|a| {
+                let near = a.expiry_short(ctx.session.now);
                 let check = if self.pending.contains(&a.key) {
                     Line::styled(
                         format!("{} checking…", spinner(ctx.session)),
@@ -362,11 +363,16 @@ impl Screen for HomeScreen {
                     )
                 } else {
                     match (a.last_status, a.last_checked_at) {
+                        // A near expiry says more than when the last check was.
+                        (Some(status), _) if near.is_some() => Line::from(vec![
+                            Span::styled(status_label(status), theme.tone(status_tone(status))),
+                            Span::styled(format!(" · {}", near.unwrap_or_default()), theme.warn()),
+                        ]),
                         (Some(status), Some(at)) => Line::from(vec![
                             Span::styled(status_label(status), theme.tone(status_tone(status))),
                             Span::styled(format!(" · {}", ago(at, ctx.session.now)), theme.dim()),
                         ]),
-                        _ => Line::styled("never", theme.dim()),
+                        _ => Line::styled(near.unwrap_or_else(|| "never".into()), theme.dim()),
                     }
                 };
                 Row::new(vec![
@@ -394,6 +400,10 @@ impl Screen for HomeScreen {
     }
 }
 
+fn same_scopes(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().all(|s| b.contains(s))
+}
+
 fn render_details(frame: &mut Frame, area: Rect, details: &Details, ctx: &ViewCtx) {
     let theme = ctx.theme;
     let Some(row) = ctx.session.view().and_then(|v| v.account(&details.key)) else {
@@ -408,16 +418,31 @@ fn render_details(frame: &mut Frame, area: Rect, details: &Details, ctx: &ViewCt
         .areas(band);
     let mut lines = vec![
         Line::styled(
-            format!("@{}  ({})", row.label, row.display_name),
+            if row.display_name.trim().is_empty() {
+                format!("@{}", row.label)
+            } else {
+                format!("@{}  ({})", row.label, row.display_name)
+            },
             theme.bold(),
         ),
         Line::raw(format!("Server {}   id {}", row.server, row.id)),
-        Line::raw(format!("Scopes {}", row.scopes.join(" "))),
+        Line::raw(match &row.requested {
+            Some(asked) if !same_scopes(asked, &row.scopes) => format!(
+                "Scopes {}  (asked for {})",
+                row.scopes.join(" "),
+                asked.join(" ")
+            ),
+            _ => format!("Scopes {}", row.scopes.join(" ")),
+        }),
         Line::raw(format!(
             "Added {}",
             row.created_at.strftime("%Y-%m-%d %H:%M UTC")
         )),
     ];
+    if let Some((text, near)) = row.expiry(ctx.session.now) {
+        let style = if near { theme.warn() } else { theme.dim() };
+        lines.push(Line::styled(format!("Token {text}"), style));
+    }
     match (row.last_status, &row.last_detail) {
         (Some(status), Some(detail)) => lines.push(Line::from(vec![
             Span::raw("Last check "),

@@ -160,11 +160,26 @@ impl CallbackHandle {
     }
 }
 
+/// Which loopback redirect URI a new app gets, besides the out-of-band one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listen {
+    /// None: the code flow only (over SSH, or `m` on a server that takes one URI per app).
+    CodeOnly,
+    /// Any port free now.
+    AnyPort,
+    /// This port, where a listener runs already.
+    Port(u16),
+}
+
 /// The app to authorize with: reused from the vault, or registered now.
 #[derive(Debug)]
 pub struct PreparedApp {
     pub app: RegisteredApp,
     pub reused: bool,
+    /// `(asked, registered instead)` when the server refused a scope (`read:accounts` → `read`).
+    pub substituted: Vec<(String, String)>,
+    /// The server takes one redirect URI per app, and this is the one registered.
+    pub single_redirect: Option<String>,
 }
 
 /// How a removal went (the policy is `accounts::remove`'s), with the vault as it is now.
@@ -204,6 +219,8 @@ pub enum Effect {
         base: BaseUrl,
         scopes: Vec<String>,
         force_new: bool,
+        /// The loopback redirect a new app is registered with.
+        listen: Listen,
     },
     OpenBrowser {
         url: String,
@@ -252,6 +269,8 @@ pub enum Effect {
     ListenForCallback {
         stamp: Stamp,
         state: String,
+        /// The app's own loopback port (its exact redirect URI), or `None` for any free port.
+        port: Option<u16>,
     },
     /// Revoke a token the user did not keep (best effort); replies `Revoked`.
     Revoke {

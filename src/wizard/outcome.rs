@@ -50,6 +50,11 @@ pub enum Exit {
     AppReady(ServerPick, Vec<String>, PreparedApp),
     /// Authorize: the code was exchanged for a token.
     Granted(Granted),
+    /// Verify: the server needs `read` to check the token (`InsufficientScope`; Takahē): sign in
+    /// again at once with these scopes widened to `read`, in one key press.
+    // Verify (another module's screen) returns it once it offers the step-up; routed already.
+    #[allow(dead_code)]
+    StepUp(ServerPick, Vec<String>),
 }
 
 /// What the Authorize step hands to Verify.

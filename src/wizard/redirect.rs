@@ -2,11 +2,7 @@
 //! the user approves.
 
 /// The out-of-band redirect: the server shows the code on a page for the user to paste.
-pub const OOB_REDIRECT: &str = "urn:ietf:wg:oauth:2.0:oob";
-/// Registered alongside, so a loopback capture can later be used without a new app.
+pub use crate::mastodon::callback::OOB_REDIRECT;
+/// The port-less loopback URI of apps registered by older versions: servers that ignore the
+/// loopback port accept any port with it.
 pub const LOOPBACK_REDIRECT: &str = "http://127.0.0.1/callback";
-
-/// Every app mastokey registers carries both redirect URIs, in this order.
-pub fn redirect_uris() -> Vec<String> {
-    vec![OOB_REDIRECT.to_owned(), LOOPBACK_REDIRECT.to_owned()]
-}

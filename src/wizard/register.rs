@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::msg::{Effect, Key, Msg, Stamp};
+use super::msg::{Effect, Key, Listen, Msg, Stamp};
 use super::outcome::{Exit, Outcome};
 use super::state::{ServerPick, Session};
 use super::view::{Screen, ViewCtx, sentence, status_line};
@@ -42,6 +42,13 @@ impl RegisterScreen {
             base: self.server.caps.base.clone(),
             scopes: self.scopes.clone(),
             force_new: false,
+            // Over SSH the code is pasted: an app for the code flow alone suits servers that
+            // take one redirect URI per app.
+            listen: if session.ssh {
+                Listen::CodeOnly
+            } else {
+                Listen::AnyPort
+            },
         };
         (self, vec![effect])
     }

@@ -121,7 +121,7 @@ async fn event_loop(
 
     let mut events = EventStream::new();
     loop {
-        let ticking = state.spinner_visible();
+        let ticking = state.needs_tick();
         let msg = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(event)) => match translate(event) {

@@ -1,6 +1,7 @@
 //! Step 2, Scopes: what discovery found on top, then presets and grouped checkboxes, each with a
-//! one-line description. Where the server lacks `profile`, it is shown unavailable with the
-//! reason and `read:accounts` takes its place.
+//! one-line description. Where the server does not say it has `profile`, that row gives the reason
+//! and `read:accounts` takes its place. A scope missing from the server's list is only "not
+//! advertised" (the list need not be complete) and stays selectable.
 
 use std::collections::BTreeSet;
 
@@ -10,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 
 use crate::mastodon::Capabilities;
-use crate::mastodon::scopes::{catalogue, negotiate};
+use crate::mastodon::scopes::{Availability, ServerScopes, catalogue, negotiate, replacement_note};
 
 use super::msg::{Key, Msg};
 use super::outcome::{Exit, Outcome};
@@ -33,26 +34,40 @@ enum Row {
 
 pub struct ScopesScreen {
     server: ServerPick,
+    /// What the server offers, read once from its capabilities.
+    scopes: ServerScopes,
     rows: Vec<Row>,
     cursor: usize,
     checked: BTreeSet<String>,
     error: Option<String>,
 }
 
-/// Why a scope cannot be asked for on this server, or `None` when it can.
-fn unavailable(name: &str, caps: &Capabilities) -> Option<&'static str> {
-    if name == "profile" && !caps.profile_scope {
-        return Some(if caps.metadata {
-            "this server does not offer it; read:accounts is used instead"
-        } else {
-            "needs Mastodon 4.3 or later; read:accounts is used instead"
-        });
+/// What the Scopes screen says about one scope on this server (from `ServerScopes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Offer {
+    /// Listed by the server, or the server publishes no list.
+    Listed,
+    /// Missing from a published list, which need not be complete: still selectable.
+    NotAdvertised,
+    /// Cannot be asked for: a short text for its row, and the whole reason.
+    Not { row: String, reason: String },
+}
+
+fn offer(name: &str, server: &ServerScopes, caps: &Capabilities) -> Offer {
+    if let Some(instead) = server.replacement(name) {
+        return Offer::Not {
+            row: format!("not advertised: {instead} is used instead"),
+            reason: replacement_note(name, instead).replace('`', ""),
+        };
     }
-    match &caps.scopes_supported {
-        Some(supported) if !supported.iter().any(|s| s == name) => {
-            Some("not offered by this server")
-        }
-        _ => None,
+    match server.availability(name) {
+        Availability::Missing(why) => Offer::Not {
+            row: format!("unavailable: {why}"),
+            reason: why.to_string(),
+        },
+        // Without a published list nothing is "not advertised": there is nothing to compare.
+        Availability::NotAdvertised if caps.scopes_supported.is_some() => Offer::NotAdvertised,
+        Availability::NotAdvertised | Availability::Advertised => Offer::Listed,
     }
 }
 
@@ -81,20 +96,41 @@ impl ScopesScreen {
             Some(Row::Preset { scopes, .. }) => scopes.iter().cloned().collect(),
             _ => BTreeSet::new(),
         });
+        // A scope asked for or granted before that has no row of its own (a server's own scope)
+        // is still listed, so it can be seen and unticked.
+        let unlisted: Vec<String> = checked
+            .iter()
+            .filter(|name| cat.get(name).is_none())
+            .cloned()
+            .collect();
+        if !unlisted.is_empty() {
+            rows.push(Row::Group("Not in mastokey's list".into()));
+            for name in unlisted {
+                rows.push(Row::Scope {
+                    name,
+                    description: "asked for or granted before; this server's own scope".into(),
+                });
+            }
+        }
         let mut screen = Self {
+            scopes: ServerScopes::new(&server.caps),
             server,
             rows,
             cursor: 0,
             checked,
             error: None,
         };
-        // Start on the preset that matches the current choice, so Enter keeps it.
-        screen.cursor = screen
-            .rows
-            .iter()
-            .position(|r| matches!(r, Row::Preset { scopes, .. } if screen.is_current(scopes)))
-            .unwrap_or(0);
+        // Start on the preset that matches the current choice, if any; Enter keeps the choice
+        // either way.
+        screen.cursor = screen.marked_preset().unwrap_or(0);
         screen
+    }
+
+    /// The one preset shown as chosen: the first whose scopes are exactly the selection.
+    fn marked_preset(&self) -> Option<usize> {
+        self.rows
+            .iter()
+            .position(|r| matches!(r, Row::Preset { scopes, .. } if self.is_current(scopes)))
     }
 
     fn is_current(&self, scopes: &[String]) -> bool {
@@ -125,9 +161,11 @@ impl ScopesScreen {
     fn toggle(&mut self) {
         match self.rows.get(self.cursor) {
             Some(Row::Preset { scopes, .. }) => self.checked = scopes.iter().cloned().collect(),
-            Some(Row::Scope { name, .. }) => match unavailable(name, &self.server.caps) {
-                Some(reason) => self.error = Some(format!("{name} is unavailable: {reason}.")),
-                None => {
+            Some(Row::Scope { name, .. }) => match offer(name, &self.scopes, &self.server.caps) {
+                Offer::Not { reason, .. } => {
+                    self.error = Some(format!("{name} is unavailable: {reason}."));
+                }
+                Offer::Listed | Offer::NotAdvertised => {
                     if !self.checked.remove(name) {
                         self.checked.insert(name.clone());
                     }
@@ -144,11 +182,8 @@ impl ScopesScreen {
         match msg {
             Msg::Key(Key::Esc) if self.server.reauth.is_some() => return Outcome::exit(Exit::Home),
             Msg::Key(Key::Esc) => return Outcome::exit(Exit::EditServer(self.server.text)),
+            // Enter keeps the selection shown; only Space on a preset replaces it.
             Msg::Key(Key::Enter) => {
-                // Enter on a preset means that preset, even before Space picked it.
-                if let Some(Row::Preset { scopes, .. }) = self.rows.get(self.cursor) {
-                    self.checked = scopes.iter().cloned().collect();
-                }
                 if self.checked.is_empty() {
                     self.error = Some("Choose at least one scope (Space toggles).".into());
                 } else {
@@ -242,20 +277,30 @@ impl Screen for ScopesScreen {
                     ),
                     theme.accent(),
                 ),
+                if self.scopes.enforces_scopes {
+                    Line::raw("")
+                } else {
+                    Line::styled(
+                        "Scopes are not enforced by this server: any token may do everything.",
+                        theme.warn(),
+                    )
+                },
             ]),
             summary,
         );
         let name_width = 24;
+        let marked = self.marked_preset();
         let items: Vec<ListItem> = self
             .rows
             .iter()
-            .map(|row| match row {
+            .enumerate()
+            .map(|(index, row)| match row {
                 Row::Preset {
                     name,
                     description,
                     scopes,
                 } => {
-                    let mark = if self.is_current(scopes) {
+                    let mark = if marked == Some(index) {
                         "(•)"
                     } else {
                         "( )"
@@ -269,13 +314,17 @@ impl Screen for ScopesScreen {
                 }
                 Row::Group(title) => ListItem::new(Line::styled(title.clone(), theme.accent())),
                 Row::Scope { name, description } => {
-                    let (mark, text, style) = match unavailable(name, &self.server.caps) {
-                        Some(reason) => ("[-]", format!("unavailable: {reason}"), theme.dim()),
-                        None if self.checked.contains(name) => {
-                            ("[x]", description.clone(), theme.dim())
-                        }
-                        None => ("[ ]", description.clone(), theme.dim()),
+                    let ticked = if self.checked.contains(name) {
+                        "[x]"
+                    } else {
+                        "[ ]"
                     };
+                    let (mark, text) = match offer(name, &self.scopes, caps) {
+                        Offer::Not { row, .. } => ("[-]", row),
+                        Offer::NotAdvertised => (ticked, format!("(not advertised) {description}")),
+                        Offer::Listed => (ticked, description.clone()),
+                    };
+                    let style = theme.dim();
                     ListItem::new(Line::from(vec![
                         Span::raw(format!("  {mark} ")),
                         Span::raw(format!("{name:<width$}", width = name_width - 2)),

@@ -56,7 +56,10 @@ fn app() -> RegisteredApp {
         client_id: "client-id-1".into(),
         client_secret: Secret::new("client-secret-1"),
         scopes: vec!["profile".into()],
-        redirect_uris: super::redirect::redirect_uris(),
+        redirect_uris: vec![
+            super::redirect::OOB_REDIRECT.into(),
+            super::redirect::LOOPBACK_REDIRECT.into(),
+        ],
     }
 }
 
@@ -79,7 +82,9 @@ fn row(handle: &str, id: &str, status: Option<CheckStatus>) -> AccountRow {
         id: id.into(),
         display_name: "Alice".into(),
         scopes: vec!["profile".into()],
+        requested: None,
         created_at: now(),
+        expires_at: None,
         last_checked_at: status.map(|_| now()),
         last_status: status,
         last_detail: status.map(|_| "@alice".into()),
@@ -156,7 +161,12 @@ fn app_ready(state: &mut State, stamp: u64, reused: bool) -> Vec<Effect> {
         state,
         Msg::AppReady {
             stamp,
-            result: Ok(PreparedApp { app: app(), reused }),
+            result: Ok(PreparedApp {
+                app: app(),
+                reused,
+                substituted: Vec::new(),
+                single_redirect: None,
+            }),
         },
     )
 }
@@ -167,6 +177,7 @@ fn exchanged(state: &mut State, stamp: u64, token: &str) -> u64 {
         access_token: Secret::new(token),
         scopes: vec!["profile".into()],
         created_at: None,
+        expires_in: None,
         dropped: Vec::new(),
     };
     stamp_of(&send(
@@ -217,6 +228,11 @@ fn stamp_of(effects: &[Effect]) -> u64 {
 
 /// A fresh wizard (no vault) that has discovered the server and shows the scopes.
 fn at_scopes(modern: bool) -> State {
+    at_scopes_with(caps(modern))
+}
+
+/// As `at_scopes`, with the server's capabilities given.
+fn at_scopes_with(caps: Capabilities) -> State {
     let (mut state, _) = start(VaultStatus::Missing, Start::Add(None), None);
     typed(&mut state, "social.example");
     let effects = key(&mut state, Key::Enter);
@@ -225,7 +241,7 @@ fn at_scopes(modern: bool) -> State {
         &mut state,
         Msg::Discovered {
             stamp,
-            result: Ok(caps(modern)),
+            result: Ok(caps),
         },
     );
     assert!(matches!(state.step, Step::Scopes(_)));
@@ -255,9 +271,11 @@ fn at_verify(modern: bool) -> (State, u64) {
 }
 
 mod authorize;
+mod exact_port;
 mod general;
 mod home;
 mod loopback;
+mod no_answer;
 mod reauth;
 mod scopes;
 mod server;

@@ -168,6 +168,7 @@ impl VerifyScreen {
             account: account.clone(),
             token: self.grant.access_token.duplicate(),
             granted: self.grant.scopes.clone(),
+            expires_in: self.grant.expires_in,
         }
     }
 

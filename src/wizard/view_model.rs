@@ -21,11 +21,62 @@ pub struct AccountRow {
     pub server: String,
     pub id: String,
     pub display_name: String,
+    /// What the server granted.
     pub scopes: Vec<String>,
+    /// What mastokey asked for: the scopes of the app that issued the token, when it is stored.
+    pub requested: Option<Vec<String>>,
     pub created_at: Timestamp,
+    /// When the server said the token stops working (Mitra's tokens expire).
+    pub expires_at: Option<Timestamp>,
     pub last_checked_at: Option<Timestamp>,
     pub last_status: Option<CheckStatus>,
     pub last_detail: Option<String>,
+}
+
+/// Tokens expiring this close are flagged, so a bot's token does not die unnoticed.
+const EXPIRY_WARNING: jiff::SignedDuration = jiff::SignedDuration::from_hours(7 * 24);
+
+impl AccountRow {
+    /// A few words for the list when the expiry is near or past ("3 days left", "expired").
+    pub fn expiry_short(&self, now: Timestamp) -> Option<String> {
+        let left = self.expires_at?.duration_since(now);
+        if left.is_negative() {
+            return Some("expired".to_owned());
+        }
+        (left <= EXPIRY_WARNING).then(|| match left.as_hours() / 24 {
+            0 => "expires today".to_owned(),
+            1 => "1 day left".to_owned(),
+            n => format!("{n} days left"),
+        })
+    }
+
+    /// What to say about the token's expiry, and whether it is near (within 7 days) or past.
+    pub fn expiry(&self, now: Timestamp) -> Option<(String, bool)> {
+        let at = self.expires_at?;
+        let date = at.strftime("%Y-%m-%d");
+        let left = at.duration_since(now);
+        Some(if left.is_negative() {
+            (format!("expired {date}"), true)
+        } else if left <= EXPIRY_WARNING {
+            let days = left.as_hours() / 24;
+            let when = match days {
+                0 => "today".to_owned(),
+                1 => "in 1 day".to_owned(),
+                n => format!("in {n} days"),
+            };
+            (format!("expires {when} ({date})"), true)
+        } else {
+            (format!("expires {date}"), false)
+        })
+    }
+
+    /// What a new sign-in for this account should ask for: what was asked for last, not what
+    /// the server chose to grant (some grant more, or other scopes, than asked).
+    pub fn scopes_to_ask(&self) -> Vec<String> {
+        self.requested
+            .clone()
+            .unwrap_or_else(|| self.scopes.clone())
+    }
 }
 
 impl VaultView {
@@ -42,7 +93,16 @@ impl VaultView {
                 id: a.id.clone(),
                 display_name: a.display_name.clone(),
                 scopes: a.scopes.clone(),
+                requested: data
+                    .servers
+                    .iter()
+                    .filter(|s| same_base(&s.base_url, &a.server))
+                    .flat_map(|s| &s.apps)
+                    .find(|app| app.client_id == a.client_id)
+                    .map(|app| app.scopes.clone())
+                    .filter(|scopes| !scopes.is_empty()),
                 created_at: a.created_at,
+                expires_at: a.expires_at,
                 last_checked_at: a.last_checked_at,
                 last_status: a.last_status,
                 last_detail: a.last_detail.clone(),
@@ -67,5 +127,50 @@ impl VaultView {
         self.accounts
             .iter()
             .find(|a| same_base(&a.server, base) && a.id == id)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_knows_what_was_asked_for_from_the_issuing_app() {
+        let data: VaultData = serde_json::from_value(serde_json::json!({
+            "servers": [{
+                "base_url": "https://social.example",
+                "domain": "social.example",
+                "software": "Mitra",
+                "version": null,
+                "apps": [{
+                    "client_id": "app-1",
+                    "client_secret": "s",
+                    "scopes": ["read:accounts"],
+                    "redirect_uris": ["http://127.0.0.1:4000/callback"],
+                    "created_at": "2026-11-28T12:00:00Z"
+                }]
+            }],
+            "accounts": [{
+                "id": "1", "username": "alice", "domain": "social.example",
+                "server": "https://social.example", "display_name": "",
+                "token": "t", "scopes": ["follow", "read", "write"], "client_id": "app-1",
+                "created_at": "2026-11-28T12:00:00Z", "last_checked_at": null,
+                "last_status": null, "last_detail": null,
+                "expires_at": "2026-12-28T12:00:00Z"
+            }]
+        }))
+        .unwrap();
+        let view = VaultView::from_data(&data);
+        let row = &view.accounts[0];
+        assert_eq!(
+            row.requested.as_deref(),
+            Some(&["read:accounts".to_owned()][..])
+        );
+        assert_eq!(row.scopes_to_ask(), ["read:accounts"]);
+        let now: Timestamp = "2026-12-25T12:00:00Z".parse().unwrap();
+        assert_eq!(row.expiry_short(now).as_deref(), Some("3 days left"));
+        let later: Timestamp = "2026-12-29T12:00:00Z".parse().unwrap();
+        assert_eq!(row.expiry_short(later).as_deref(), Some("expired"));
     }
 }

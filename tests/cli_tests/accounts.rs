@@ -45,6 +45,7 @@ fn list_json_has_the_documented_shape() {
             [
                 "account",
                 "created_at",
+                "expires_at",
                 "last_checked_at",
                 "last_status",
                 "scopes",

@@ -78,6 +78,7 @@ fn clone_meta(a: &StoredAccount) -> StoredAccount {
         last_checked_at: a.last_checked_at,
         last_status: a.last_status,
         last_detail: a.last_detail.clone(),
+        expires_at: a.expires_at,
     }
 }
 

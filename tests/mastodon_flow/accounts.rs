@@ -123,6 +123,7 @@ mod policy {
             account,
             token: grant.access_token,
             granted: grant.scopes,
+            expires_in: grant.expires_in,
         }
     }
 

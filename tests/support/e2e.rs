@@ -20,6 +20,11 @@ pub struct E2e {
 
 impl E2e {
     pub fn new(mode: Mode) -> E2e {
+        E2e::with_server(FakeServer::start(mode))
+    }
+
+    /// The harness around a server started with its own quirks.
+    pub fn with_server(server: FakeServer) -> E2e {
         let dir = tempfile::tempdir().unwrap();
         let script = dir.path().join("browser.sh");
         std::fs::write(
@@ -36,10 +41,7 @@ impl E2e {
             std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
         std::fs::create_dir(dir.path().join("home")).unwrap();
-        E2e {
-            server: FakeServer::start(mode),
-            dir,
-        }
+        E2e { server, dir }
     }
 
     pub fn config_dir(&self) -> PathBuf {
@@ -101,6 +103,26 @@ impl E2e {
             .collect();
         files.sort();
         files
+    }
+
+    /// Runs a command of the real binary (no terminal) with the vault unlocked from the
+    /// environment; returns its exit code and what it printed.
+    pub fn cli(&self, args: &[&str]) -> (i32, String) {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_mastokey"))
+            .args(args)
+            .env_clear()
+            .env("MASTOKEY_CONFIG_DIR", self.config_dir())
+            .env("MASTOKEY_PASSPHRASE", PASSPHRASE)
+            .env("HOME", self.dir.path().join("home"))
+            .env("PATH", "/usr/bin:/bin")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.code().unwrap_or(-1), text)
     }
 
     pub fn unlock(&self) -> Vault {
@@ -178,6 +200,7 @@ pub fn seed_vault(t: &E2e, users: &[&str]) -> Vec<String> {
                     last_checked_at: None,
                     last_status: None,
                     last_detail: None,
+                    expires_at: None,
                 });
             })
             .unwrap();

@@ -171,7 +171,7 @@ impl fmt::Display for ApiError {
                 "the server no longer accepts mastokey's app registration (it may have been deleted). Try again: a new app will be registered.",
             ),
             ApiError::InvalidGrant => f.write_str(
-                "the authorization code was refused: it expired (codes last 10 minutes), was already used, or belongs to another app. Open the authorize page again and paste the new code.",
+                "the server refused the code: it expired (codes last only minutes), was already used, or belongs to another app. Sign in again to get a new code.",
             ),
             ApiError::InvalidScope => f.write_str(
                 "the server refused the requested scopes. Choose other scopes and try again.",
@@ -201,7 +201,10 @@ impl fmt::Display for ApiError {
                 "the token was revoked, for example under Authorized apps on the server's website. Create a new token for this account.",
             ),
             ApiError::InsufficientScope => f.write_str(
-                "the token lacks the scope this check needs (profile, read or read:accounts). Create a new token with one of them.",
+                "the token lacks the scope this server needs to check it: read always works, while profile or read:accounts is not enough on some servers. Re-authorize the account with the read scope to fix it.",
+            ),
+            ApiError::TokenExpired => f.write_str(
+                "the token has expired on this server. Sign in again to create a new token for this account.",
             ),
             ApiError::AppToken => f.write_str(
                 "this token belongs to an app, not to a user account. Create a token by signing in as a user.",
@@ -216,7 +219,17 @@ impl fmt::Display for ApiError {
                 "the account's e-mail address is not confirmed yet. Follow the link in the confirmation e-mail, then try again.",
             ),
             ApiError::RevokeForbidden => f.write_str(
-                "the server refused to revoke the token for this app. Revoke it on the server's website under Authorized apps.",
+                "the server refused to revoke the token for this app. Revoke it in the server's settings, on the page that lists authorized apps or access tokens.",
+            ),
+            // A proxy's answer: the server behind it did not answer in time or at all.
+            ApiError::RevokeIgnored { page } => write!(
+                f,
+                "the server answered the revoke, but the token is still valid on the server. Revoke it in the server's settings, {page}."
+            ),
+            ApiError::Server { status, hint } if matches!(status, 502 | 504) => write!(
+                f,
+                "a gateway in front of the server could not reach it{}. The server may be down or restarting; try again later.",
+                status_and_hint(*status, hint.as_ref())
             ),
             ApiError::Server { status, hint } => write!(
                 f,
@@ -350,6 +363,21 @@ pub(crate) mod tests {
         assert!(message.chars().all(|c| !c.is_control()), "{message}");
         // Two parts: what happened, what to do.
         assert!(message.matches(". ").count() >= 1, "no advice: {message}");
+    }
+
+    #[test]
+    fn a_bad_gateway_is_not_an_internal_error() {
+        for status in [502, 504] {
+            let text = ApiError::Server { status, hint: None }.to_string();
+            assert!(text.contains("gateway in front of the server"), "{text}");
+            assert!(!text.contains("internal error"), "{text}");
+        }
+        let text = ApiError::Server {
+            status: 500,
+            hint: None,
+        }
+        .to_string();
+        assert!(text.contains("internal error"), "{text}");
     }
 
     #[test]

@@ -19,6 +19,7 @@ fn account(server: &str, id: &str, user: &str, domain: &str) -> StoredAccount {
         last_checked_at: None,
         last_status: None,
         last_detail: None,
+        expires_at: None,
     }
 }
 
@@ -338,7 +339,8 @@ fn json_round_trip_and_versions() {
     let mut json = Vec::new();
     encode(&data, &mut json).unwrap();
     let text = String::from_utf8(json.clone()).unwrap();
-    assert!(text.starts_with(r#"{"version":1,"#), "{text}");
+    assert!(text.starts_with(r#"{"version":2,"#), "{text}");
+    assert!(text.contains(r#""expires_at":null"#), "{text}");
     assert!(text.contains(r#""last_status":"insufficient_scope""#));
     assert!(text.contains(r#""created_at":"1970-01-01T00:00:00Z""#));
     let back = decode(&json).unwrap();
@@ -359,6 +361,66 @@ fn json_round_trip_and_versions() {
     ));
     assert!(matches!(decode(b"[1,2]"), Err(DecodeError::Invalid(_))));
     assert!(decode(br#"{"version":1}"#).unwrap().accounts.is_empty());
+}
+
+/// Version 1 had no `expires_at`: such a file still opens, its tokens read as not expiring, and
+/// the next save writes version 2 with the expiry kept.
+#[test]
+fn version_1_files_still_open_and_expiry_round_trips() {
+    let v1 = br#"{"version":1,"servers":[],"accounts":[{"id":"1","username":"alice","domain":"s.example","server":"https://s.example","display_name":"A","token":"tok","scopes":["read"],"client_id":"c","created_at":"2026-01-01T00:00:00Z","last_checked_at":null,"last_status":"valid","last_detail":null}]}"#;
+    let mut data = decode(v1).unwrap();
+    assert_eq!(data.accounts[0].expires_at, None);
+    let at: Timestamp = "2026-12-30T00:00:00Z".parse().unwrap();
+    data.accounts[0].expires_at = Some(at);
+    data.accounts[0].last_status = Some(CheckStatus::Expired);
+    let mut json = Vec::new();
+    encode(&data, &mut json).unwrap();
+    let text = String::from_utf8(json.clone()).unwrap();
+    assert!(text.starts_with(r#"{"version":2,"#), "{text}");
+    assert!(
+        text.contains(r#""expires_at":"2026-12-30T00:00:00Z""#),
+        "{text}"
+    );
+    assert!(text.contains(r#""last_status":"expired""#), "{text}");
+    let back = decode(&json).unwrap();
+    assert_eq!(back.accounts[0].expires_at, Some(at));
+    assert_eq!(
+        decode(br#"{"version":3}"#).unwrap_err(),
+        DecodeError::Newer { found: 3 }
+    );
+}
+
+/// Registering again for the same scopes must not drop the app a stored token came from: its
+/// credentials are what revokes that token.
+#[test]
+fn add_app_keeps_an_app_a_stored_token_came_from() {
+    let mut data = VaultData::default();
+    data.add_app("https://s.example", app("old", &["read"]));
+    let mut alice = account("https://s.example", "1", "alice", "s.example");
+    alice.client_id = "old".into();
+    data.upsert_account(alice);
+    data.add_app("https://s.example", app("new", &["read"]));
+    let ids: Vec<&str> = data.servers[0]
+        .apps
+        .iter()
+        .map(|a| a.client_id.as_str())
+        .collect();
+    assert_eq!(ids, ["old", "new"]);
+    // An app no token came from is still replaced by one with the same sets.
+    data.add_app("https://s.example", app("newer", &["read"]));
+    let ids: Vec<&str> = data.servers[0]
+        .apps
+        .iter()
+        .map(|a| a.client_id.as_str())
+        .collect();
+    assert_eq!(ids, ["old", "newer"]);
+    // A token on another server does not hold an app here.
+    data.add_app("https://t.example", app("t1", &["read"]));
+    let mut bob = account("https://s.example", "2", "bob", "s.example");
+    bob.client_id = "t1".into();
+    data.upsert_account(bob);
+    data.add_app("https://t.example", app("t2", &["read"]));
+    assert_eq!(data.servers[1].apps.len(), 1);
 }
 
 #[test]

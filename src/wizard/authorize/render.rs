@@ -21,12 +21,12 @@ impl Screen for AuthorizeScreen {
 
     fn keys(&self, _: &Session) -> Vec<(&'static str, &'static str)> {
         if self.focus == Focus::Code {
-            vec![
-                ("Enter", "use code"),
-                ("Tab", "buttons"),
-                ("Esc", "back"),
-                ("Ctrl-C", "quit"),
-            ]
+            let mut keys = vec![("Enter", "use code"), ("Tab", "buttons")];
+            if self.m_switches() {
+                keys.push(("m", "code flow"));
+            }
+            keys.extend([("Esc", "back"), ("Ctrl-C", "quit")]);
+            keys
         } else {
             vec![
                 ("Enter", "press"),
@@ -131,6 +131,8 @@ impl Screen for AuthorizeScreen {
             Line::styled(error.clone(), theme.error())
         } else if let Some(note) = self.note {
             Line::styled(note, theme.dim())
+        } else if self.no_answer_yet(ctx.session.now) {
+            Line::styled(super::NO_ANSWER_HINT, theme.warn())
         } else if self.listening() {
             Line::styled(
                 "Waiting for the browser: after you approve, mastokey continues by itself \

@@ -59,6 +59,7 @@ async fn listening(h: &mut Harness, state: &str) -> (CallbackHandle, u16) {
     h.executor.execute(Effect::ListenForCallback {
         stamp: 1,
         state: state.into(),
+        port: None,
     });
     let Msg::CallbackReady {
         stamp: 1,

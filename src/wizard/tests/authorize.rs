@@ -51,7 +51,7 @@ fn a_refused_code_keeps_the_user_on_the_authorize_screen() {
     );
     let s = screen(&state);
     assert!(s.contains("4/5 Authorize"), "{s}");
-    assert!(s.contains("10 minutes"), "{s}");
+    assert!(s.contains("refused the code"), "{s}");
     snap("authorize_invalid_grant", &state);
     // Another code can be pasted and sent at once.
     let effects = {
@@ -91,6 +91,8 @@ fn a_forgotten_app_is_registered_again_once() {
             result: Ok(PreparedApp {
                 app: fresh,
                 reused: false,
+                substituted: Vec::new(),
+                single_redirect: None,
             }),
         },
     );

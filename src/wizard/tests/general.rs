@@ -123,6 +123,8 @@ fn adding_an_account_to_an_unlocked_vault_takes_six_keys() {
         result: Ok(PreparedApp {
             app: app(),
             reused: true,
+            substituted: Vec::new(),
+            single_redirect: None,
         }),
     });
     assert!(matches!(
@@ -135,6 +137,7 @@ fn adding_an_account_to_an_unlocked_vault_takes_six_keys() {
         access_token: Secret::new("t"),
         scopes: vec!["profile".into()],
         created_at: None,
+        expires_in: None,
         dropped: Vec::new(),
     };
     let effects = run.feed(Msg::Exchanged {

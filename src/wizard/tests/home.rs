@@ -202,3 +202,59 @@ fn verify_pressed_again_while_checking_does_nothing() {
     let s = screen(&state);
     assert!(!s.contains("Remove this account"), "{s}");
 }
+
+#[test]
+fn details_show_requested_beside_granted_and_no_empty_brackets() {
+    let mut stored = row("alice@social.example", "1", Some(CheckStatus::Valid));
+    stored.display_name = String::new();
+    stored.scopes = ["follow", "read", "write"].map(String::from).to_vec();
+    stored.requested = Some(vec!["read:accounts".into()]);
+    let (mut state, _) = start(
+        VaultStatus::Unlocked(view_with(vec![stored])),
+        Start::Home,
+        None,
+    );
+    key(&mut state, Key::Enter);
+    let s = screen(&state);
+    assert!(s.contains("@alice@social.example"), "{s}");
+    assert!(!s.contains("()"), "{s}");
+    assert!(
+        s.contains("Scopes follow read write  (asked for read:accounts)"),
+        "{s}"
+    );
+    snap("home_details_granted_more", &state);
+    // Re-authorize asks for what was asked for last, not for what was granted.
+    for _ in 0..3 {
+        key(&mut state, Key::Right);
+    }
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    discovered(&mut state, stamp, true);
+    let s = screen(&state);
+    assert!(s.contains("Selected: read:accounts\n"), "{s}");
+}
+
+#[test]
+fn an_expiring_token_is_flagged_in_home_and_dated_in_details() {
+    let mut soon = row("alice@social.example", "1", Some(CheckStatus::Valid));
+    soon.expires_at = Some(now() + jiff::SignedDuration::from_hours(3 * 24 + 1));
+    let mut later = row("bob@social.example", "2", Some(CheckStatus::Valid));
+    later.key = key_of("2");
+    later.expires_at = Some(now() + jiff::SignedDuration::from_hours(30 * 24));
+    let (mut state, _) = start(
+        VaultStatus::Unlocked(view_with(vec![soon, later])),
+        Start::Home,
+        None,
+    );
+    let s = screen(&state);
+    let alice = s.lines().find(|l| l.contains("@alice")).unwrap();
+    assert!(alice.contains("valid · 3 days left"), "{s}");
+    let bob = s.lines().find(|l| l.contains("@bob")).unwrap();
+    assert!(
+        bob.contains("valid · just now"),
+        "only near expiries in the list: {s}"
+    );
+    key(&mut state, Key::Enter);
+    let s = screen(&state);
+    assert!(s.contains("Token expires in 3 days (2026-12-01)"), "{s}");
+    snap("home_details_expiring", &state);
+}

@@ -31,6 +31,7 @@ fn listening() -> (State, u64, Listener) {
         Effect::ListenForCallback {
             stamp,
             state: expected,
+            ..
         },
     ] = effects.as_slice()
     else {
@@ -114,6 +115,7 @@ fn the_loopback_listener_takes_the_code_without_a_paste() {
         access_token: Secret::new("t"),
         scopes: vec!["profile".into()],
         created_at: None,
+        expires_in: None,
         dropped: Vec::new(),
     };
     send(

@@ -85,3 +85,32 @@ fn reauthorizing_as_another_account_never_overwrites_the_first() {
     );
     assert!(screen(&state).contains("new token was discarded"));
 }
+
+#[test]
+fn step_up_signs_in_again_with_read_in_one_move() {
+    use super::super::flow::{next, with_read};
+    use super::super::state::ServerPick;
+    assert_eq!(
+        with_read(&[
+            "read:accounts".into(),
+            "write:statuses".into(),
+            "profile".into()
+        ]),
+        ["read", "write:statuses"]
+    );
+    let (mut state, _) = start(VaultStatus::Missing, Start::Add(None), None);
+    let pick = ServerPick {
+        text: "social.example".into(),
+        caps: caps(false),
+        reauth: None,
+    };
+    let (step, effects) = next(
+        super::super::outcome::Exit::StepUp(pick, vec!["read:accounts".into()]),
+        &mut state.session,
+    );
+    assert!(matches!(step, Step::Register(_)));
+    let [Effect::PrepareApp { scopes, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(scopes, &["read"]);
+}

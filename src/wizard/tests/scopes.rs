@@ -27,7 +27,7 @@ fn scopes_on_an_old_server_fall_back_to_read_accounts_with_the_reason() {
     key(&mut state, Key::Char(' '));
     let s = screen(&state);
     assert!(
-        s.contains("profile is unavailable: needs Mastodon 4.3"),
+        s.contains("profile is unavailable: this server does not say it supports profile"),
         "{s}"
     );
     assert!(s.contains("Selected: read:accounts"), "{s}");
@@ -61,6 +61,137 @@ fn scopes_toggle_presets_and_require_one() {
     // Esc goes back with the server text kept.
     key(&mut state, Key::Esc);
     assert!(screen(&state).contains("Server: ▏social.example"));
+}
+
+/// The scopes the Register step was asked for.
+fn chosen(effects: &[Effect]) -> Vec<String> {
+    match effects {
+        [Effect::PrepareApp { scopes, .. }] => scopes.clone(),
+        other => panic!("expected PrepareApp, got {other:?}"),
+    }
+}
+
+#[test]
+fn coarse_scope_metadata_leaves_presets_whole_and_granular_scopes_selectable() {
+    // Metadata that lists only the coarse scopes (and so not `profile`).
+    let mut caps = caps(true);
+    caps.profile_scope = false;
+    caps.scopes_supported = Some(
+        ["read", "write", "follow", "push"]
+            .map(String::from)
+            .to_vec(),
+    );
+    let mut state = at_scopes_with(caps);
+    let s = screen(&state);
+    assert!(s.contains("Selected: read:accounts"), "{s}");
+    assert_eq!(s.matches("(•)").count(), 1, "one preset marked: {s}");
+    assert!(s.contains("(•) Account check only"), "{s}");
+    assert!(!s.contains("[]"), "no empty preset: {s}");
+    assert!(
+        s.contains("[read:accounts write:statuses write:media]"),
+        "{s}"
+    );
+    assert!(!s.contains("not offered"), "{s}");
+    // No row says read:accounts is impossible while profile's row says it is used instead.
+    assert!(!s.contains("unavailable: not"), "{s}");
+    snap("scopes_coarse_metadata", &state);
+    // A granular scope the list leaves out can still be ticked.
+    for _ in 0..10 {
+        key(&mut state, Key::Down);
+    }
+    let s = screen(&state);
+    assert!(s.contains("(not advertised)"), "{s}");
+    // The defaults go through.
+    key(&mut state, Key::Home);
+    let effects = key(&mut state, Key::Enter);
+    assert_eq!(chosen(&effects), ["read:accounts"]);
+}
+
+#[test]
+fn enter_keeps_a_selection_that_matches_no_preset() {
+    let mut state = at_scopes(true);
+    // profile, then add read:statuses further down: no preset matches any more.
+    key(&mut state, Key::Home);
+    for _ in 0..3 {
+        key(&mut state, Key::Down);
+    }
+    key(&mut state, Key::Char(' ')); // untick profile
+    key(&mut state, Key::Down);
+    key(&mut state, Key::Down); // read
+    key(&mut state, Key::Down); // write
+    key(&mut state, Key::Down); // read:accounts (group title skipped)
+    let before = screen(&state);
+    key(&mut state, Key::Char(' '));
+    let s = screen(&state);
+    assert_ne!(before, s);
+    assert!(!s.contains("(•)"), "no preset matches: {s}");
+    let picked: Vec<String> = s
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("Selected: "))
+        .unwrap()
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    // Back to the top, onto a preset, and Enter: the selection stays what it was.
+    key(&mut state, Key::Home);
+    let effects = key(&mut state, Key::Enter);
+    assert_eq!(chosen(&effects), picked);
+}
+
+#[test]
+fn snac_says_scopes_are_not_enforced() {
+    let mut caps = caps(false);
+    caps.software = Software {
+        name: "snac".into(),
+        version: Some("2.94".into()),
+    };
+    let s = screen(&at_scopes_with(caps));
+    assert!(s.contains("Scopes are not enforced by this server"), "{s}");
+    assert!(!screen(&at_scopes(false)).contains("not enforced"));
+}
+
+#[test]
+fn gotosocial_does_not_offer_collections() {
+    let mut caps = caps(false);
+    caps.software = Software {
+        name: "GoToSocial".into(),
+        version: Some("0.20.0".into()),
+    };
+    let mut state = at_scopes_with(caps);
+    for _ in 0..9 {
+        key(&mut state, Key::Down);
+    }
+    let s = screen(&state);
+    let row = s.lines().find(|l| l.contains("read:collections")).unwrap();
+    assert!(row.contains("[-]"), "{s}");
+    assert!(row.contains("unavailable: GoToSocial does not have"), "{s}");
+    assert!(!s.contains("needs Mastodon"), "{s}");
+    key(&mut state, Key::Char(' '));
+    assert!(screen(&state).contains("Selected: read:accounts\n"));
+}
+
+#[test]
+fn reauthorize_lists_a_stored_scope_that_has_no_row() {
+    let mut stored = row("alice@social.example", "1", Some(CheckStatus::Revoked));
+    stored.scopes = vec!["read:accounts".into(), "snac:everything".into()];
+    let (mut state, _) = start(
+        VaultStatus::Unlocked(view_with(vec![stored])),
+        Start::Home,
+        None,
+    );
+    key(&mut state, Key::Enter);
+    for _ in 0..3 {
+        key(&mut state, Key::Right);
+    }
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    discovered(&mut state, stamp, true);
+    key(&mut state, Key::End);
+    let s = screen(&state);
+    assert!(s.contains("Selected: read:accounts snac:everything"), "{s}");
+    assert!(s.contains("[x] snac:everything"), "{s}");
+    // Enter keeps it as it is.
+    let effects = key(&mut state, Key::Enter);
+    assert_eq!(chosen(&effects), ["read:accounts", "snac:everything"]);
 }
 
 // ---- Register step ----

@@ -97,9 +97,10 @@ impl Mode {
     pub fn quirks(self) -> Quirks {
         match self {
             Mode::Mastodon47 | Mode::Mastodon42 => Quirks::default(),
-            // The real snac also closes every connection after one response
-            // (`close_after_response`); tests switch that on where they mean it.
+            // The real snac closes every connection after one response; the client sends POSTs on
+            // fresh connections and retries GETs that meet a closed one, so this is on by default.
             Mode::Snac => Quirks {
+                close_after_response: true,
                 revoke_deletes_app: true,
                 oob_code_and_state: true,
                 ..Quirks::default()

@@ -1,0 +1,94 @@
+//! The Authorize step's loopback listener coming up (or not): which link and note follow.
+
+use jiff::Timestamp;
+
+use crate::mastodon::CallbackError;
+
+use super::super::msg::{CallbackHandle, Effect, Stamp};
+use super::super::redirect::OOB_REDIRECT;
+use super::super::state::Session;
+use super::super::view::sentence;
+use super::link::{NO_ANSWER_AFTER, NO_LISTENER_NOTE, PORT_TAKEN_NOTE};
+use super::{AuthorizeScreen, Focus, Redirect};
+
+impl AuthorizeScreen {
+    pub(super) fn callback_ready(
+        &mut self,
+        stamp: Stamp,
+        result: Result<CallbackHandle, CallbackError>,
+    ) -> Vec<Effect> {
+        if !matches!(self.redirect, Redirect::Loopback { stamp: s, .. } if s == stamp) {
+            // Not wanted any more: dropping the handle closes the port at once.
+            return Vec::new();
+        }
+        let open_now = std::mem::take(&mut self.open_when_listening);
+        match result {
+            Ok(handle) if !self.opened || handle.redirect_uri == self.request.redirect_uri => {
+                self.rebuild(&handle.redirect_uri);
+                self.redirect = Redirect::Loopback {
+                    stamp,
+                    handle: Some(handle),
+                };
+                if open_now {
+                    return vec![Effect::OpenBrowser {
+                        url: self.request.url.to_string(),
+                    }];
+                }
+            }
+            // The out-of-band link is already open in a browser: keep it.
+            Ok(_) => self.paste_instead(NO_LISTENER_NOTE),
+            // The app's own port is taken: the code flow needs no port.
+            Err(CallbackError::Bind { .. }) if self.allows_code_flow() => {
+                self.paste_instead(PORT_TAKEN_NOTE);
+                if self.request.redirect_uri != OOB_REDIRECT {
+                    // A link opened already would end on the port that is taken.
+                    self.rebuild(OOB_REDIRECT);
+                    self.opened = false;
+                    self.opened_at = None;
+                    self.focus = Focus::Open;
+                }
+            }
+            Err(error) => {
+                self.paste_instead(NO_LISTENER_NOTE);
+                self.error = Some(sentence(error));
+                if open_now {
+                    self.rebuild(OOB_REDIRECT);
+                    self.opened = false;
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    pub(super) fn allows_code_flow(&self) -> bool {
+        self.app.redirect_uris.iter().any(|u| u == OOB_REDIRECT)
+    }
+
+    /// `m`: the code flow; on an app without the out-of-band URI (a server that takes one
+    /// redirect URI per app), a new app for the code flow first.
+    pub(super) fn code_flow(&mut self, session: &mut Session) -> Vec<Effect> {
+        self.use_other_device(session);
+        if self.allows_code_flow() {
+            Vec::new()
+        } else {
+            self.register_again(session)
+        }
+    }
+
+    /// The loopback sign-in has had its time and no answer came: the hint is on screen.
+    pub fn no_answer_yet(&self, now: Timestamp) -> bool {
+        self.listening()
+            && self.busy.is_none()
+            && self
+                .opened_at
+                .is_some_and(|at| now.duration_since(at) >= NO_ANSWER_AFTER)
+    }
+
+    /// Waiting for the moment the no-answer hint appears: the runner ticks until then.
+    pub fn awaits_hint(&self, now: Timestamp) -> bool {
+        self.listening()
+            && self.busy.is_none()
+            && self.opened_at.is_some()
+            && !self.no_answer_yet(now)
+    }
+}

@@ -1,0 +1,203 @@
+//! Apps with an exact loopback redirect URI (servers that match redirect URIs exactly), the
+//! registration fallbacks said on screen, and one-redirect servers.
+
+use super::*;
+
+use tokio::sync::watch;
+
+use crate::mastodon::CallbackError;
+use crate::wizard::msg::CallbackHandle;
+
+const EXACT: &str = "http://127.0.0.1:41234/callback";
+
+fn exact_app(uris: &[&str], scopes: &[&str]) -> RegisteredApp {
+    RegisteredApp {
+        scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        redirect_uris: uris.iter().map(|s| (*s).to_owned()).collect(),
+        ..app()
+    }
+}
+
+/// At the Authorize step with this app; returns the effects that came with it.
+fn authorize_with(prepared: PreparedApp) -> (State, Vec<Effect>) {
+    let mut state = at_scopes(false);
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    let effects = send(
+        &mut state,
+        Msg::AppReady {
+            stamp,
+            result: Ok(prepared),
+        },
+    );
+    assert!(matches!(state.step, Step::Authorize(_)));
+    (state, effects)
+}
+
+fn url_of(state: &State) -> String {
+    let Step::Authorize(a) = &state.step else {
+        panic!("not on the authorize step")
+    };
+    a.url().to_owned()
+}
+
+fn prepared(app: RegisteredApp) -> PreparedApp {
+    PreparedApp {
+        app,
+        reused: true,
+        substituted: Vec::new(),
+        single_redirect: None,
+    }
+}
+
+#[test]
+fn an_exact_loopback_uri_binds_its_port_and_the_link_is_final_at_once() {
+    let app = exact_app(&[redirect_oob(), EXACT], &["read:accounts"]);
+    let (mut state, effects) = authorize_with(prepared(app));
+    let [
+        Effect::ListenForCallback {
+            stamp,
+            state: want,
+            port,
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*port, Some(41234));
+    let url = url_of(&state);
+    assert!(
+        url.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A41234%2Fcallback"),
+        "{url}"
+    );
+    // Open pressed before the listener is up: the browser opens once the port listens, on the
+    // link it serves.
+    assert!(key(&mut state, Key::Enter).is_empty());
+    let (sender, _receiver) = watch::channel(want.clone());
+    let effects = send(
+        &mut state,
+        Msg::CallbackReady {
+            stamp: *stamp,
+            result: Ok(CallbackHandle::new(EXACT.into(), sender)),
+        },
+    );
+    let [Effect::OpenBrowser { url: opened }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(opened, &url);
+    send(&mut state, Msg::BrowserOpened(Ok(())));
+    let s = screen(&state);
+    assert!(s.contains("continues by itself"), "{s}");
+    assert_eq!(url_of(&state), url);
+}
+
+#[test]
+fn the_apps_port_taken_falls_back_to_the_code_and_says_so() {
+    let app = exact_app(&[redirect_oob(), EXACT], &["read:accounts"]);
+    let (mut state, effects) = authorize_with(prepared(app));
+    let [Effect::ListenForCallback { stamp, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    key(&mut state, Key::Enter);
+    send(
+        &mut state,
+        Msg::CallbackReady {
+            stamp: *stamp,
+            result: Err(CallbackError::Bind {
+                detail: "address in use".into(),
+            }),
+        },
+    );
+    let s = screen(&state);
+    assert!(
+        s.contains("port mastokey registered with this server is in use"),
+        "{s}"
+    );
+    assert!(
+        s.contains("Open in browser"),
+        "the link must be opened again: {s}"
+    );
+    assert!(url_of(&state).contains("redirect_uri=urn%3Aietf"));
+}
+
+#[test]
+fn a_refused_scope_is_said_and_the_registered_scopes_are_asked_for() {
+    let app = exact_app(&[redirect_oob(), EXACT], &["read"]);
+    let (state, _) = authorize_with(PreparedApp {
+        app,
+        reused: false,
+        substituted: vec![("read:accounts".into(), "read".into())],
+        single_redirect: None,
+    });
+    let s = screen(&state);
+    assert!(s.contains("read:accounts → read"), "{s}");
+    assert!(s.contains("approve mastokey (read)"), "{s}");
+    assert!(url_of(&state).contains("scope=read&"));
+}
+
+#[test]
+fn a_server_with_one_redirect_per_app_and_only_the_code_says_why() {
+    let app = exact_app(&[redirect_oob()], &["read:accounts"]);
+    let (state, effects) = authorize_with(PreparedApp {
+        app,
+        reused: false,
+        substituted: Vec::new(),
+        single_redirect: Some(redirect_oob().into()),
+    });
+    assert!(effects.is_empty(), "{effects:?}");
+    let s = screen(&state);
+    assert!(s.contains("one redirect address per app"), "{s}");
+}
+
+fn redirect_oob() -> &'static str {
+    super::super::redirect::OOB_REDIRECT
+}
+
+#[test]
+fn m_on_an_app_with_only_the_loopback_uri_registers_one_for_the_code() {
+    let app = exact_app(&[EXACT], &["read:accounts"]);
+    let (mut state, _) = authorize_with(PreparedApp {
+        app,
+        reused: false,
+        substituted: Vec::new(),
+        single_redirect: Some(EXACT.into()),
+    });
+    let effects = key(&mut state, Key::Char('m'));
+    let [
+        Effect::PrepareApp {
+            listen,
+            force_new: true,
+            ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*listen, crate::wizard::msg::Listen::CodeOnly);
+}
+
+#[test]
+fn registering_again_keeps_the_running_listeners_port() {
+    let app = exact_app(&[redirect_oob(), EXACT], &["read:accounts"]);
+    let (mut state, effects) = authorize_with(prepared(app));
+    let [
+        Effect::ListenForCallback {
+            stamp, state: want, ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    let (sender, _receiver) = watch::channel(want.clone());
+    send(
+        &mut state,
+        Msg::CallbackReady {
+            stamp: *stamp,
+            result: Ok(CallbackHandle::new(EXACT.into(), sender)),
+        },
+    );
+    let effects = key(&mut state, Key::Char('n'));
+    let [Effect::PrepareApp { listen, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*listen, crate::wizard::msg::Listen::Port(41234));
+}
