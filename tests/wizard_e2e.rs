@@ -99,7 +99,7 @@ fn two_accounts_in_one_session_force_a_fresh_login() {
     pty.send(ENTER); // "Add another account" has the focus
     pty.wait_for("2/5 Scopes");
     pty.send(ENTER);
-    let screen = pty.wait_for("sign in as the NEW account when asked");
+    let screen = pty.wait_for("then sign in as the new account");
     assert!(screen.contains("4/5 Authorize"), "{screen}");
     let (url, _) = approve_and_paste(&t, &mut pty, "bob", 2);
     assert!(url.contains("force_login=true"), "{url}");

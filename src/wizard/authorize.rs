@@ -364,7 +364,7 @@ impl AuthorizeScreen {
     fn browser_opened(&self, session: &mut Session) {
         let who = match &self.server.reauth {
             Some(target) => format!("as @{} ", target.handle),
-            None if self.force_login => "as the NEW account ".to_owned(),
+            None if self.force_login => "as the new account ".to_owned(),
             None => String::new(),
         };
         let then = if self.listening() {

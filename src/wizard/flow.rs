@@ -111,8 +111,13 @@ pub(super) fn next(exit: Exit, session: &mut Session) -> Next {
             let (screen, effects) = AuthorizeScreen::start(pick, scopes, prepared, session);
             (Step::Authorize(screen), effects)
         }
-        Exit::StepUp(pick, scopes) => {
-            let (screen, effects) = RegisterScreen::start(pick, with_read(&scopes), session);
+        Exit::StepUp(pick, scopes, unkept) => {
+            let (screen, mut effects) = RegisterScreen::start(pick, with_read(&scopes), session);
+            // Best effort: the answer comes back to a screen that no longer waits for it.
+            effects.push(Effect::Revoke {
+                stamp: session.stamp(),
+                unkept,
+            });
             (Step::Register(screen), effects)
         }
         Exit::Granted(granted) => {

@@ -2,6 +2,7 @@
 //! produced. Only `flow.rs` turns an `Exit` into the next screen, so screens never build each
 //! other.
 
+use crate::accounts::Unkept;
 use crate::mastodon::{RegisteredApp, TokenGrant};
 
 use super::msg::{Effect, PreparedApp};
@@ -51,10 +52,9 @@ pub enum Exit {
     /// Authorize: the code was exchanged for a token.
     Granted(Granted),
     /// Verify: the server needs `read` to check the token (`InsufficientScope`; Takahē): sign in
-    /// again at once with these scopes widened to `read`, in one key press.
-    // Verify (another module's screen) returns it once it offers the step-up; routed already.
-    #[allow(dead_code)]
-    StepUp(ServerPick, Vec<String>),
+    /// again at once with these scopes widened to `read`, in one key press, revoking the narrow
+    /// token that cannot be checked.
+    StepUp(ServerPick, Vec<String>, Unkept),
 }
 
 /// What the Authorize step hands to Verify.

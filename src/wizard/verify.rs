@@ -53,6 +53,8 @@ enum Phase {
     },
     VerifyFailed {
         error: String,
+        /// The server needs `read` to check a token (Takahē): Enter signs in again with it.
+        step_up: bool,
     },
     /// Leaving a token that could not be checked: it is revoked first.
     Leaving {
@@ -126,6 +128,7 @@ impl VerifyScreen {
             account: None,
             phase: Phase::VerifyFailed {
                 error: String::new(),
+                step_up: false,
             },
             token_kept: true,
             revoking_new: None,
@@ -316,17 +319,26 @@ impl VerifyScreen {
             (Phase::Verifying { .. }, Msg::Key(Key::Esc)) => {
                 self.phase = Phase::VerifyFailed {
                     error: "Stopped. Press Enter to check the token again.".into(),
+                    step_up: false,
                 };
             }
             (Phase::Verifying { stamp }, Msg::Verified { stamp: s, result }) if s == stamp => {
                 match result {
                     Ok(account) => return self.verified(account, session),
                     Err(error) => {
+                        let step_up = matches!(error, crate::mastodon::ApiError::InsufficientScope)
+                            && !self.requested.iter().any(|s| s == "read");
                         self.phase = Phase::VerifyFailed {
                             error: sentence(error),
+                            step_up,
                         }
                     }
                 }
+            }
+            (Phase::VerifyFailed { step_up: true, .. }, Msg::Key(Key::Enter)) => {
+                // One key press: sign in again with `read`; the narrow token is revoked on the way.
+                let unkept = self.unkept_new();
+                return Outcome::exit(Exit::StepUp(self.server, self.requested, unkept));
             }
             (Phase::VerifyFailed { .. }, Msg::Key(Key::Enter)) => {
                 // A fresh check shows the account anew.

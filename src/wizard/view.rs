@@ -177,12 +177,14 @@ fn render_help(frame: &mut Frame, area: Rect, screen: &dyn Screen, theme: Theme)
     );
 }
 
-/// Rows these lines take once wrapped at `width` (an estimate that never undercounts by more
-/// than a word's worth per line, which is what matters for placing what comes below).
+/// Rows these lines take once wrapped at `width`.
 pub fn wrapped_height(lines: &[Line], width: u16) -> u16 {
-    let width = usize::from(width.max(1));
-    let rows: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
-    u16::try_from(rows).unwrap_or(u16::MAX)
+    // Measured with the same word wrapping the paragraph is drawn with, never estimated from
+    // character counts (a word that does not fit moves whole to the next row).
+    let count = Paragraph::new(lines.to_vec())
+        .wrap(Wrap { trim: true })
+        .line_count(width.max(1));
+    u16::try_from(count).unwrap_or(u16::MAX)
 }
 
 /// The line under a step's field: a spinner with what is happening, else the error, else nothing.

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::e2e::{E2e, PASSPHRASE, browser_follows, choose_first_passphrase};
 use crate::support::fake_server::{FakeServer, Mode};
-use crate::support::pty::{CTRL_C, DOWN, ENTER, Pty};
+use crate::support::pty::{CTRL_C, ENTER, Pty};
 
 /// What the browser stand-in does with the link mastokey opened: approve as `user`, then follow
 /// the redirect to the loopback listener, or show the code, which the user pastes.
@@ -66,15 +66,9 @@ fn default_journey(t: &E2e, user: &str, first: bool) -> String {
         "Saved in the vault"
     };
     if wait_either(&pty, next, "lacks the scope") == 1 {
-        // The server needs `read` to check a token (Takahē): the screen says so and why; back
-        // to the scopes, where "Read everything" is `read`, and sign in again.
-        pty.send("\x1b");
-        pty.wait_for("2/5 Scopes");
-        pty.send("\x1b[H"); // Home
-        pty.send(DOWN);
-        pty.send(DOWN);
-        pty.send(" ");
-        pty.wait_for("Selected: read ");
+        // The server needs `read` to check a token (Takahē): the screen says so and why, and one
+        // key press signs in again with `read` (the narrow token is revoked).
+        pty.wait_for("Press Enter to sign in again with `read`");
         pty.send(ENTER);
         pty.wait_for("4/5 Authorize");
         pty.send(ENTER);

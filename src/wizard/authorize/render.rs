@@ -50,8 +50,8 @@ impl Screen for AuthorizeScreen {
          m: sign in on another device (a phone: r shows the link as a QR code).\n\
          n: register mastokey with the server again, if the browser says the app (client) is \
          invalid or unknown.\n\
-         The code works once and expires after 10 minutes. If it is refused, open the link \
-         again and approve again."
+         The code works once and expires after a few minutes (how many depends on the server). \
+         If it is refused, open the link again and approve again."
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
@@ -73,12 +73,17 @@ impl Screen for AuthorizeScreen {
         )];
         if let Some(target) = &self.server.reauth {
             lines.push(Line::styled(
-                format!("Re-authorizing: sign in as @{} when asked.", target.handle),
+                format!(
+                    "Re-authorizing: sign in as @{}. If the browser is signed in as another \
+                     account, sign out on the website first (or use a private window).",
+                    target.handle
+                ),
                 theme.warn(),
             ));
         } else if self.force_login {
             lines.push(Line::styled(
-                "You already have an account here: sign in as the NEW account when asked.",
+                "You have an account here already. Some servers skip the fresh sign-in: sign out \
+                 on the website (or use a private window), then sign in as the new account.",
                 theme.warn(),
             ));
         }

@@ -87,9 +87,8 @@ fn reauthorizing_as_another_account_never_overwrites_the_first() {
 }
 
 #[test]
-fn step_up_signs_in_again_with_read_in_one_move() {
-    use super::super::flow::{next, with_read};
-    use super::super::state::ServerPick;
+fn step_up_signs_in_again_with_read_in_one_key_press() {
+    use super::super::flow::with_read;
     assert_eq!(
         with_read(&[
             "read:accounts".into(),
@@ -98,19 +97,31 @@ fn step_up_signs_in_again_with_read_in_one_move() {
         ]),
         ["read", "write:statuses"]
     );
-    let (mut state, _) = start(VaultStatus::Missing, Start::Add(None), None);
-    let pick = ServerPick {
-        text: "social.example".into(),
-        caps: caps(false),
-        reauth: None,
-    };
-    let (step, effects) = next(
-        super::super::outcome::Exit::StepUp(pick, vec!["read:accounts".into()]),
-        &mut state.session,
+    // A 4.2-like server: the token has `read:accounts`, and this server wants `read` to check it.
+    let (mut state, stamp) = at_verify(false);
+    send(
+        &mut state,
+        Msg::Verified {
+            stamp,
+            result: Err(ApiError::InsufficientScope),
+        },
     );
-    assert!(matches!(step, Step::Register(_)));
-    let [Effect::PrepareApp { scopes, .. }] = effects.as_slice() else {
-        panic!("{effects:?}")
-    };
-    assert_eq!(scopes, &["read"]);
+    let s = screen(&state);
+    assert!(
+        s.contains("Press Enter to sign in again with `read`"),
+        "{s}"
+    );
+    assert!(s.contains("Enter sign in again with read"), "{s}");
+    let effects = key(&mut state, Key::Enter);
+    assert!(matches!(state.step, Step::Register(_)));
+    let prepare = effects.iter().find_map(|e| match e {
+        Effect::PrepareApp { scopes, .. } => Some(scopes.clone()),
+        _ => None,
+    });
+    assert_eq!(prepare.as_deref(), Some(&["read".to_owned()][..]));
+    // The narrow token is not kept: it is revoked on the way.
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Revoke { .. })),
+        "{effects:?}"
+    );
 }

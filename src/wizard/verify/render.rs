@@ -30,6 +30,11 @@ impl Screen for VerifyScreen {
             | Phase::RevokingOld { .. }
             | Phase::RemovingOld { .. } => vec![("Ctrl-C", "quit")],
             Phase::Leaving { .. } => vec![("Esc", "go back now"), ("Ctrl-C", "quit")],
+            Phase::VerifyFailed { step_up: true, .. } => vec![
+                ("Enter", "sign in again with read"),
+                ("Esc", "back to scopes"),
+                ("q", "quit"),
+            ],
             Phase::VerifyFailed { .. } | Phase::SaveFailed { .. } => {
                 vec![
                     ("Enter", "try again"),
@@ -154,12 +159,19 @@ impl Screen for VerifyScreen {
                     lines.push(buttons(&[c.label()], focused, theme));
                 }
             }
-            Phase::VerifyFailed { error } => {
+            Phase::VerifyFailed { error, step_up } => {
                 lines.push(Line::styled(
                     "The token could not be checked.",
                     theme.bold(),
                 ));
                 lines.push(Line::styled(error.clone(), theme.error()));
+                if *step_up {
+                    lines.push(Line::raw(""));
+                    lines.push(Line::raw(
+                        "Press Enter to sign in again with `read` added: this server checks a \
+                         token only when it may read everything. This token is revoked.",
+                    ));
+                }
             }
             Phase::WrongAccount(choice) => {
                 let target = self

@@ -47,6 +47,7 @@ impl VerifyScreen {
             &mut self.phase,
             Phase::VerifyFailed {
                 error: String::new(),
+                step_up: false,
             },
         ) {
             Phase::RevokingOld { stamp: s, target } if s == stamp => {
