@@ -82,7 +82,8 @@ the command's own."
 given. With --revoke, the token is revoked on the server first, and only a revoke that worked \
 removes the account: when the server cannot be reached or refuses, the account stays in the vault \
 (its token still works), the error says why, and the exit code is 4 (3 when the vault lacks the \
-app that issued the token). Run `mastokey remove ACCOUNT` without --revoke to remove it here only."
+app that issued the token). A token adopted with `mastokey import` has no app credentials: it is \
+removed here only (exit 0), and the message names the server's Authorized-apps page. Run `mastokey remove ACCOUNT` without --revoke to remove it here only."
     )]
     Remove {
         /// user@domain, an unambiguous prefix, or user@domain@SERVER.
@@ -93,6 +94,32 @@ app that issued the token). Run `mastokey remove ACCOUNT` without --revoke to re
         /// Do not ask for confirmation.
         #[arg(long, short = 'y')]
         yes: bool,
+    },
+    /// Adopt a token made elsewhere: read it from stdin, check it on SERVER, store it.
+    #[command(
+        after_help = "The token is read from stdin (typed without echo on a terminal), never \
+from an argument, since arguments show in `ps`. It is checked with verify_credentials first: \
+exit 1 when it is not valid (nothing is saved), 4 when the server cannot be reached, 3 for a \
+vault error. A token adopted this way comes without its app's credentials, so `remove --revoke` \
+removes it here only and names the server's Authorized-apps page.\n\n\
+With --from-toot, the accounts in toot's config.json are checked and the valid ones stored, with \
+toot's app credentials so they can be revoked. toot's file is never changed.\n\n\
+An account already stored (same server and account id) is kept unless you answer Replace at \
+the terminal or give --replace."
+    )]
+    Import {
+        /// The token's server: a name, URL or handle.
+        #[arg(required_unless_present = "from_toot", conflicts_with = "from_toot")]
+        server: Option<String>,
+        /// Import from toot's config.json (default: `$XDG_CONFIG_HOME/toot/config.json`, else
+        /// `~/.config/toot/config.json`).
+        #[arg(long, value_name = "PATH", num_args = 0..=1)]
+        // clap's way to tell "absent" from "given without a path" from "given with one".
+        #[allow(clippy::option_option)]
+        from_toot: Option<Option<std::path::PathBuf>>,
+        /// Replace a stored entry of the same account without asking.
+        #[arg(long)]
+        replace: bool,
     },
     /// Change the vault passphrase.
     Passwd,

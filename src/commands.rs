@@ -3,6 +3,7 @@
 
 mod completions;
 mod exec;
+mod import;
 mod list;
 pub mod output;
 mod passwd;
@@ -43,6 +44,18 @@ pub fn run(command: Command, env: &Env) -> Result<ExitCode, Error> {
             revoke,
             yes,
         } => remove::run(&account, revoke, yes, env).map(done),
+        Command::Import {
+            server,
+            from_toot,
+            replace,
+        } => {
+            let source = match from_toot {
+                Some(path) => import::Source::Toot(path),
+                // clap requires SERVER without --from-toot.
+                None => import::Source::Server(server.unwrap_or_default()),
+            };
+            import::run(source, replace, env)
+        }
         Command::Passwd => passwd::run(env).map(done),
         Command::Completions { shell } => completions::run(shell).map(done),
     }

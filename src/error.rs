@@ -65,6 +65,12 @@ pub enum Error {
     PromptTooLong { max: usize },
     /// Writing the command's output failed (not a closed pipe: that is silently fine).
     Output(std::io::Error),
+    /// `import`: the server refused the token (nothing was saved).
+    TokenNotValid { server: String, detail: String },
+    /// `import`: stdin held no token.
+    NoToken,
+    /// `import --from-toot`: toot's config file could not be read.
+    Toot(crate::accounts::adopt::toot::TootError),
 }
 
 /// Something went wrong but the command still did what it could; printed on stderr, exit code
@@ -95,7 +101,10 @@ impl Error {
             | Error::NewPassphraseNeedsTerminal
             // Not 1: that code means a token is not valid (see the exit codes in the README).
             | Error::Terminal(_)
-            | Error::Output(_) => EXIT_USAGE,
+            | Error::Output(_)
+            | Error::NoToken
+            | Error::Toot(_) => EXIT_USAGE,
+            Error::TokenNotValid { .. } => EXIT_INVALID,
             Error::Api(_) | Error::NotRevoked { .. } => EXIT_NETWORK,
             Error::Vault(_)
             | Error::CannotRevoke { .. }
@@ -181,6 +190,16 @@ impl fmt::Display for Error {
                 "what was typed is longer than {max} bytes, which is not a passphrase; nothing was changed. Try again."
             ),
             Error::Output(e) => write!(f, "the output could not be written: {e}. Check where it goes."),
+            Error::TokenNotValid { server, detail } => write!(
+                f,
+                "the token is not valid on {server}: {detail}. Nothing was saved. Check that you \
+                 copied the whole token and that it belongs to this server."
+            ),
+            Error::NoToken => f.write_str(
+                "no token was given on stdin; nothing was saved. Pipe it in, e.g. \
+                 `mastokey import SERVER < token.txt`, or run the command in a terminal to type it.",
+            ),
+            Error::Toot(e) => write!(f, "{e}"),
         }
     }
 }

@@ -4,6 +4,7 @@
 mod accounts;
 mod hardening;
 mod identity;
+mod import;
 mod passphrase;
 mod remove;
 mod verify;

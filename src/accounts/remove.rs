@@ -5,13 +5,17 @@
 //!   the entry: when it fails (or cannot be tried because the vault lacks the app that issued
 //!   the token), the entry stays, since removing it would lose a token that still works. The
 //!   caller says why, and the user can remove it without revoking.
+//! - An entry adopted without its app's credentials (`StoredAccount::has_app` is false) can never
+//!   be revoked from here, and keeping it would not help: with revoking it is removed all the
+//!   same (`Removed { revoked: false }`), and the caller names the server's Authorized-apps page
+//!   ([`authorized_apps_page`]) where the user can revoke it.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::mastodon::BaseUrl;
 use crate::mastodon::{ApiError, AppCredentials, Client};
 use crate::secret::Secret;
-use crate::vault::model::{AccountKey, VaultData};
+use crate::vault::model::{AccountKey, StoredAccount, VaultData};
 use crate::vault::{Vault, VaultError};
 
 /// The unlocked vault as the wizard holds it (`None` while locked), shared with blocking tasks.
@@ -61,6 +65,14 @@ pub fn revoke_material(data: &VaultData, key: &AccountKey) -> Option<RevokeMater
     })
 }
 
+/// The page of the server's website where the user revokes tokens by hand.
+pub fn authorized_apps_page(server: &str) -> String {
+    format!(
+        "{}/oauth/authorized_applications",
+        crate::base_url::canonical(server)
+    )
+}
+
 fn lock(vault: &SharedVault) -> std::sync::MutexGuard<'_, Option<Vault>> {
     // Every change to the vault goes through its own atomic save: a panic elsewhere cannot
     // leave the data half-changed.
@@ -94,16 +106,19 @@ pub async fn revoke_then_remove(
 ) -> Result<Removal, VaultError> {
     if revoke {
         let wanted = key.clone();
-        let (exists, material) = on_vault(vault, move |v| {
+        let (account, material) = on_vault(vault, move |v| {
             let data = v.data();
             Ok((
-                data.find_account(&wanted).is_some(),
+                data.find_account(&wanted).map(StoredAccount::has_app),
                 revoke_material(data, &wanted),
             ))
         })
         .await?;
-        if !exists {
+        let Some(has_app) = account else {
             return Ok(Removal::Missing);
+        };
+        if !has_app {
+            return remove_only(vault, key).await;
         }
         let Some(material) = material else {
             return Ok(Removal::Kept(NotRevoked::NoCredentials));
@@ -115,13 +130,21 @@ pub async fn revoke_then_remove(
             return Ok(Removal::Kept(NotRevoked::Failed(error)));
         }
     }
+    let removed = remove_only(vault, key).await?;
+    Ok(match removed {
+        Removal::Removed { .. } => Removal::Removed { revoked: revoke },
+        other => other,
+    })
+}
+
+async fn remove_only(vault: &SharedVault, key: &AccountKey) -> Result<Removal, VaultError> {
     let wanted = key.clone();
     let removed = on_vault(vault, move |v| {
         v.update(|data| data.remove_account(&wanted).is_some())
     })
     .await?;
     Ok(if removed {
-        Removal::Removed { revoked: revoke }
+        Removal::Removed { revoked: false }
     } else {
         Removal::Missing
     })

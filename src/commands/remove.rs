@@ -26,13 +26,24 @@ pub fn run(query: &str, revoke: bool, yes: bool, env: &Env) -> Result<(), Error>
     };
     let label = data.label(&key).ok_or_else(unknown)?;
     let argument = data.argument_name(&key).ok_or_else(unknown)?;
+    // An adopted token (no app credentials) is removed here only; the user revokes it by hand.
+    let manual_revoke = data
+        .find_account(&key)
+        .filter(|a| revoke && !a.has_app())
+        .map(|a| accounts::authorized_apps_page(&a.server));
     if !yes && io::stdin().is_terminal() && !confirm(&label, revoke)? {
         return output::println("Nothing was removed.");
     }
     let client = Client::new()?;
     let shared = Arc::new(Mutex::new(Some(vault)));
     match block_on(accounts::revoke_then_remove(&client, &shared, &key, revoke))?? {
-        Removal::Removed { .. } => output::println(&format!("Removed {label} from the vault.")),
+        Removal::Removed { .. } => match manual_revoke {
+            Some(page) => output::println(&format!(
+                "Removed {label} from the vault. Its token was not revoked: it was imported without \
+                 its app's credentials, so only the server can revoke it. Revoke it on {page}."
+            )),
+            None => output::println(&format!("Removed {label} from the vault.")),
+        },
         Removal::Kept(NotRevoked::Failed(error)) => Err(Error::NotRevoked {
             account: argument,
             error,
