@@ -24,7 +24,8 @@ user@domain@SERVER (SERVER as host[:port] or URL, e.g. bob@social.example@127.0.
 one.\n\n\
 Exit codes: 0 success, 1 a token is not valid, 2 usage error, 3 vault error, 4 network or server error.\n\n\
 Environment: MASTOKEY_CONFIG_DIR (vault location), MASTOKEY_PASSPHRASE_COMMAND, MASTOKEY_PASSPHRASE_FILE, \
-MASTOKEY_PASSPHRASE (unlock without a prompt, tried in this order), BROWSER, NO_COLOR."
+MASTOKEY_PASSPHRASE (unlock without a prompt, tried in this order), MASTOKEY_NO_AGENT (do not use \
+the agent of `mastokey unlock`), BROWSER, NO_COLOR."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -120,6 +121,34 @@ the terminal or give --replace."
         /// Replace a stored entry of the same account without asking.
         #[arg(long)]
         replace: bool,
+    },
+    /// Unlock once: start an agent that holds the vault key, so commands need no passphrase.
+    #[command(
+        after_help = "Asks for the passphrase once (or reads a MASTOKEY_PASSPHRASE_* variable) \
+and starts a per-user agent holding the decrypted vault key, never the passphrase. Commands use \
+it while it runs; MASTOKEY_NO_AGENT=1 turns that off. The agent forgets the key and exits after \
+--timeout without use, or at `mastokey lock`."
+    )]
+    #[cfg(unix)]
+    Unlock {
+        /// Idle time before the agent forgets the key: seconds, or with s, m or h (15m).
+        #[arg(long, default_value = "15m", value_parser = crate::commands::parse_timeout)]
+        timeout: std::time::Duration,
+    },
+    /// Make the unlock agent forget the vault key.
+    #[cfg(unix)]
+    Lock,
+    /// Show whether the unlock agent holds the vault key, and for how long.
+    #[cfg(unix)]
+    Status,
+    /// The unlock agent itself (started by `mastokey unlock`).
+    #[cfg(unix)]
+    #[command(hide = true, name = "agent-serve")]
+    AgentServe {
+        #[arg(long)]
+        socket: std::path::PathBuf,
+        #[arg(long, value_parser = crate::commands::parse_timeout)]
+        timeout: std::time::Duration,
     },
     /// Change the vault passphrase.
     Passwd,

@@ -71,6 +71,9 @@ pub enum Error {
     NoToken,
     /// `import --from-toot`: toot's config file could not be read.
     Toot(crate::accounts::adopt::toot::TootError),
+    /// The unlock agent could not be started or reached.
+    #[cfg(unix)]
+    Agent(crate::agent::AgentError),
 }
 
 /// Something went wrong but the command still did what it could; printed on stderr, exit code
@@ -105,6 +108,8 @@ impl Error {
             | Error::NoToken
             | Error::Toot(_) => EXIT_USAGE,
             Error::TokenNotValid { .. } => EXIT_INVALID,
+            #[cfg(unix)]
+            Error::Agent(_) => EXIT_VAULT,
             Error::Api(_) | Error::NotRevoked { .. } => EXIT_NETWORK,
             Error::Vault(_)
             | Error::CannotRevoke { .. }
@@ -200,6 +205,8 @@ impl fmt::Display for Error {
                  `mastokey import SERVER < token.txt`, or run the command in a terminal to type it.",
             ),
             Error::Toot(e) => write!(f, "{e}"),
+            #[cfg(unix)]
+            Error::Agent(e) => write!(f, "{e}"),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! real tokens from the fake server (signed in through the real OAuth flow).
 
 mod accounts;
+mod agent;
 mod hardening;
 mod identity;
 mod import;
