@@ -196,3 +196,19 @@ fn agent_io(socket: &Path, error: &io::Error) -> Error {
         detail: error.kind().to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_read_as_seconds_minutes_or_hours() {
+        assert_eq!(parse_timeout("900"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_timeout("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_timeout("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_timeout("1s"), Ok(Duration::from_secs(1)));
+        for bad in ["0", "", "m", "5d", "-3", "1.5m"] {
+            assert!(parse_timeout(bad).is_err(), "{bad}");
+        }
+    }
+}

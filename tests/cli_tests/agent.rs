@@ -90,6 +90,13 @@ fn unlock_then_token_then_lock_then_token_fails() {
         assert_eq!(mode & 0o777, 0o600);
     }
     assert!(s.status().starts_with("unlocked"), "{}", s.status());
+    // The agent runs with core dumps off, like every mastokey process.
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", s.pid())).unwrap();
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap();
+    assert_eq!(core.split_whitespace().nth(4), Some("0"), "{core}");
     let out = s.run(&["token", "alice"]);
     assert_eq!(out.code(0).stdout, format!("{}\n", w.alice.token));
     // Turned off: back to the passphrase sources, and there are none.

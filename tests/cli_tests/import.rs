@@ -198,3 +198,17 @@ fn from_toot_saves_the_valid_accounts_with_their_app_and_leaves_the_file_alone()
     assert!(check_token(&server.base_url(), &alice.token).is_err());
     assert!(server.requests().iter().any(|r| r.path == "/oauth/revoke"));
 }
+
+#[test]
+fn import_without_a_vault_creates_one_with_the_passphrase_variable() {
+    let cli = Cli::new();
+    let server = FakeServer::start(Mode::Mastodon47);
+    let (_, token) = server.create_token("alice", &["read"]);
+    import(&cli, &[&server.base_url()], &token).code(0);
+    assert_eq!(cli.unlock().data().accounts[0].token.expose(), token);
+    // Without a passphrase source and no terminal: nothing is created.
+    let other = Cli::new();
+    let out = run_with_stdin(&mut other.locked(&["import", &server.base_url()]), &token);
+    out.code(3);
+    assert!(!other.config().join("vault.age").exists());
+}
