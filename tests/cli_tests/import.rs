@@ -212,3 +212,44 @@ fn import_without_a_vault_creates_one_with_the_passphrase_variable() {
     out.code(3);
     assert!(!other.config().join("vault.age").exists());
 }
+
+#[test]
+fn in_a_terminal_the_token_is_typed_unechoed_and_replace_is_asked() {
+    use crate::support::pty::{ENTER, Pty};
+    let cli = Cli::new();
+    let mut vault = cli.create_vault();
+    let server = FakeServer::start(Mode::Mastodon47);
+    add(&mut vault, &server, "alice");
+    let (_, second) = server.create_token("alice", &["read"]);
+    let config = cli.config();
+    let home = cli.dir.path().join("home");
+    let base = server.base_url();
+    let spawn = || {
+        Pty::spawn(
+            super::bin(),
+            &["import", &base],
+            &[
+                ("MASTOKEY_CONFIG_DIR", config.to_str().unwrap()),
+                ("HOME", home.to_str().unwrap()),
+                ("PATH", "/usr/bin:/bin"),
+                ("MASTOKEY_PASSPHRASE", super::PASSPHRASE),
+            ],
+            100,
+            30,
+        )
+    };
+    // Keep (the default) first, then Replace.
+    for (answer, replaced) in [("", false), ("r", true)] {
+        let mut pty = spawn();
+        pty.wait_for("Access token:");
+        pty.send(&format!("{second}{ENTER}"));
+        pty.wait_for("[r/K]");
+        pty.send(&format!("{answer}{ENTER}"));
+        assert_eq!(pty.wait_exit(), 0, "{}", pty.screen());
+        pty.wait_for(if replaced { "Replaced" } else { "kept" });
+        let raw = String::from_utf8_lossy(&pty.raw_output()).into_owned();
+        assert!(!raw.contains(&second), "the token was echoed: {raw}");
+        let stored = cli.unlock();
+        assert_eq!(stored.data().accounts[0].token.expose() == second, replaced);
+    }
+}
