@@ -57,6 +57,12 @@ echo "== verify (examples/verify-bench.rs)"
 cargo run --release --locked --offline --quiet --example verify-bench | tee "$work/verify.out" | grep -v '^ROW'
 grep '^ROW' "$work/verify.out" >>"$rows" || true
 
+# `token` with the unlock agent against the passphrase variable (2^17 vault).
+echo
+echo "== unlock agent (examples/agent-bench.rs)"
+"$examples/agent-bench" --bin "$bin" --runs "$RUNS" | tee "$work/agent.out" | grep -v '^ROW'
+grep '^ROW' "$work/agent.out" >>"$rows" || true
+
 # 5: release binary size.
 size="$(stat -c %s "$bin")"
 row "release binary size" "$(awk -v s="$size" 'BEGIN { printf "%.2f MB (%d bytes)", s / 1e6, s }')" "< 10 MB" \

@@ -3,6 +3,7 @@
 //! register, recording checks, removing. Every action addresses an entry by its
 //! [`AccountKey`], never by the handle a server chose.
 
+pub mod adopt;
 pub mod apps;
 pub mod check;
 pub mod remove;
@@ -23,7 +24,8 @@ pub use apps::{
 };
 use check::{CheckItem, CheckOutcome};
 pub use remove::{
-    NotRevoked, Removal, RevokeMaterial, SharedVault, revoke_material, revoke_then_remove,
+    NotRevoked, Removal, RevokeMaterial, SharedVault, authorized_apps_page, revoke_material,
+    revoke_then_remove,
 };
 
 /// The server as the vault should remember it.

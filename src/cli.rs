@@ -24,7 +24,8 @@ user@domain@SERVER (SERVER as host[:port] or URL, e.g. bob@social.example@127.0.
 one.\n\n\
 Exit codes: 0 success, 1 a token is not valid, 2 usage error, 3 vault error, 4 network or server error.\n\n\
 Environment: MASTOKEY_CONFIG_DIR (vault location), MASTOKEY_PASSPHRASE_COMMAND, MASTOKEY_PASSPHRASE_FILE, \
-MASTOKEY_PASSPHRASE (unlock without a prompt, tried in this order), BROWSER, NO_COLOR."
+MASTOKEY_PASSPHRASE (unlock without a prompt, tried in this order), MASTOKEY_NO_AGENT (do not use \
+the agent of `mastokey unlock`), BROWSER, NO_COLOR."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -82,7 +83,8 @@ the command's own."
 given. With --revoke, the token is revoked on the server first, and only a revoke that worked \
 removes the account: when the server cannot be reached or refuses, the account stays in the vault \
 (its token still works), the error says why, and the exit code is 4 (3 when the vault lacks the \
-app that issued the token). Run `mastokey remove ACCOUNT` without --revoke to remove it here only."
+app that issued the token). A token adopted with `mastokey import` has no app credentials: it is \
+removed here only (exit 0), and the message names the server's Authorized-apps page. Run `mastokey remove ACCOUNT` without --revoke to remove it here only."
     )]
     Remove {
         /// user@domain, an unambiguous prefix, or user@domain@SERVER.
@@ -93,6 +95,60 @@ app that issued the token). Run `mastokey remove ACCOUNT` without --revoke to re
         /// Do not ask for confirmation.
         #[arg(long, short = 'y')]
         yes: bool,
+    },
+    /// Adopt a token made elsewhere: read it from stdin, check it on SERVER, store it.
+    #[command(
+        after_help = "The token is read from stdin (typed without echo on a terminal), never \
+from an argument, since arguments show in `ps`. It is checked with verify_credentials first: \
+exit 1 when it is not valid (nothing is saved), 4 when the server cannot be reached, 3 for a \
+vault error. A token adopted this way comes without its app's credentials, so `remove --revoke` \
+removes it here only and names the server's Authorized-apps page.\n\n\
+With --from-toot, the accounts in toot's config.json are checked and the valid ones stored, with \
+toot's app credentials so they can be revoked. toot's file is never changed.\n\n\
+An account already stored (same server and account id) is kept unless you answer Replace at \
+the terminal or give --replace."
+    )]
+    Import {
+        /// The token's server: a name, URL or handle.
+        #[arg(required_unless_present = "from_toot", conflicts_with = "from_toot")]
+        server: Option<String>,
+        /// Import from toot's config.json (default: `$XDG_CONFIG_HOME/toot/config.json`, else
+        /// `~/.config/toot/config.json`).
+        #[arg(long, value_name = "PATH", num_args = 0..=1)]
+        // clap's way to tell "absent" from "given without a path" from "given with one".
+        #[allow(clippy::option_option)]
+        from_toot: Option<Option<std::path::PathBuf>>,
+        /// Replace a stored entry of the same account without asking.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Unlock once: start an agent that holds the vault key, so commands need no passphrase.
+    #[command(
+        after_help = "Asks for the passphrase once (or reads a MASTOKEY_PASSPHRASE_* variable) \
+and starts a per-user agent holding the decrypted vault key, never the passphrase. Commands use \
+it while it runs; MASTOKEY_NO_AGENT=1 turns that off. The agent forgets the key and exits after \
+--timeout without use, or at `mastokey lock`."
+    )]
+    #[cfg(unix)]
+    Unlock {
+        /// Idle time before the agent forgets the key: seconds, or with s, m or h (15m).
+        #[arg(long, default_value = "15m", value_parser = crate::commands::parse_timeout)]
+        timeout: std::time::Duration,
+    },
+    /// Make the unlock agent forget the vault key.
+    #[cfg(unix)]
+    Lock,
+    /// Show whether the unlock agent holds the vault key, and for how long.
+    #[cfg(unix)]
+    Status,
+    /// The unlock agent itself (started by `mastokey unlock`).
+    #[cfg(unix)]
+    #[command(hide = true, name = "agent-serve")]
+    AgentServe {
+        #[arg(long)]
+        socket: std::path::PathBuf,
+        #[arg(long, value_parser = crate::commands::parse_timeout)]
+        timeout: std::time::Duration,
     },
     /// Change the vault passphrase.
     Passwd,

@@ -1,8 +1,11 @@
 //! The non-interactive commands, one file each. They never start the TUI (`lib.rs` sends
 //! `mastokey` and `mastokey add` to the wizard).
 
+#[cfg(unix)]
+mod agent;
 mod completions;
 mod exec;
+mod import;
 mod list;
 pub mod output;
 mod passwd;
@@ -16,6 +19,9 @@ use std::process::ExitCode;
 
 use crate::cli::Command;
 use crate::error::Error;
+
+#[cfg(unix)]
+pub use agent::parse_timeout;
 
 /// The process environment, read through one function so tests can pass their own.
 pub type Env = dyn Fn(&str) -> Option<OsString>;
@@ -43,6 +49,26 @@ pub fn run(command: Command, env: &Env) -> Result<ExitCode, Error> {
             revoke,
             yes,
         } => remove::run(&account, revoke, yes, env).map(done),
+        Command::Import {
+            server,
+            from_toot,
+            replace,
+        } => {
+            let source = match from_toot {
+                Some(path) => import::Source::Toot(path),
+                // clap requires SERVER without --from-toot.
+                None => import::Source::Server(server.unwrap_or_default()),
+            };
+            import::run(source, replace, env)
+        }
+        #[cfg(unix)]
+        Command::Unlock { timeout } => agent::unlock(timeout, env).map(done),
+        #[cfg(unix)]
+        Command::Lock => agent::lock(env).map(done),
+        #[cfg(unix)]
+        Command::Status => agent::status(env).map(done),
+        #[cfg(unix)]
+        Command::AgentServe { socket, timeout } => agent::serve(&socket, timeout).map(done),
         Command::Passwd => passwd::run(env).map(done),
         Command::Completions { shell } => completions::run(shell).map(done),
     }

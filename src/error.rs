@@ -65,6 +65,15 @@ pub enum Error {
     PromptTooLong { max: usize },
     /// Writing the command's output failed (not a closed pipe: that is silently fine).
     Output(std::io::Error),
+    /// `import`: the server refused the token (nothing was saved).
+    TokenNotValid { server: String, detail: String },
+    /// `import`: stdin held no token.
+    NoToken,
+    /// `import --from-toot`: toot's config file could not be read.
+    Toot(crate::accounts::adopt::toot::TootError),
+    /// The unlock agent could not be started or reached.
+    #[cfg(unix)]
+    Agent(crate::agent::AgentError),
 }
 
 /// Something went wrong but the command still did what it could; printed on stderr, exit code
@@ -95,7 +104,12 @@ impl Error {
             | Error::NewPassphraseNeedsTerminal
             // Not 1: that code means a token is not valid (see the exit codes in the README).
             | Error::Terminal(_)
-            | Error::Output(_) => EXIT_USAGE,
+            | Error::Output(_)
+            | Error::NoToken
+            | Error::Toot(_) => EXIT_USAGE,
+            Error::TokenNotValid { .. } => EXIT_INVALID,
+            #[cfg(unix)]
+            Error::Agent(_) => EXIT_VAULT,
             Error::Api(_) | Error::NotRevoked { .. } => EXIT_NETWORK,
             Error::Vault(_)
             | Error::CannotRevoke { .. }
@@ -181,6 +195,18 @@ impl fmt::Display for Error {
                 "what was typed is longer than {max} bytes, which is not a passphrase; nothing was changed. Try again."
             ),
             Error::Output(e) => write!(f, "the output could not be written: {e}. Check where it goes."),
+            Error::TokenNotValid { server, detail } => write!(
+                f,
+                "the token is not valid on {server}: {detail}. Nothing was saved. Check that you \
+                 copied the whole token and that it belongs to this server."
+            ),
+            Error::NoToken => f.write_str(
+                "no token was given on stdin; nothing was saved. Pipe it in, e.g. \
+                 `mastokey import SERVER < token.txt`, or run the command in a terminal to type it.",
+            ),
+            Error::Toot(e) => write!(f, "{e}"),
+            #[cfg(unix)]
+            Error::Agent(e) => write!(f, "{e}"),
         }
     }
 }

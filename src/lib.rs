@@ -9,6 +9,8 @@
 //! drive are public, so rustc reports dead code in the rest.
 
 pub mod accounts;
+#[cfg(unix)]
+pub mod agent;
 pub mod base_url;
 pub(crate) mod cli;
 pub(crate) mod commands;

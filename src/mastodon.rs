@@ -6,6 +6,7 @@
 //! wording beside them (`errors/wording.rs`).
 
 pub mod account;
+pub mod app_info;
 pub use crate::base_url;
 pub mod callback;
 pub mod classify;
@@ -21,6 +22,7 @@ pub mod server;
 mod roundtrip;
 
 pub use account::VerifiedAccount;
+pub use app_info::AppInfo;
 pub use base_url::{BaseUrl, InvalidBaseUrl};
 pub use callback::{CallbackError, CallbackListener};
 pub use client::{Client, install_crypto_provider};

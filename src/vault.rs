@@ -84,11 +84,39 @@ impl Kdf {
     }
 }
 
-/// An unlocked vault: the data plus the identity that re-encrypts it on save.
+/// A key held elsewhere (the unlock agent): it unwraps `vault.age`'s file key on request, so
+/// the identity never enters this process. Saving needs only the public recipient.
+pub trait HeldKey: age::Identity + Send {
+    fn recipient(&self) -> x25519::Recipient;
+}
+
+/// The key that opens `vault.age`.
+enum Key {
+    /// Zeroized on drop (x25519-dalek's `StaticSecret`).
+    Own(x25519::Identity),
+    Held(Box<dyn HeldKey>),
+}
+
+impl Key {
+    fn identity(&self) -> &dyn age::Identity {
+        match self {
+            Key::Own(identity) => identity,
+            Key::Held(held) => held.as_ref(),
+        }
+    }
+
+    fn recipient(&self) -> x25519::Recipient {
+        match self {
+            Key::Own(identity) => identity.to_public(),
+            Key::Held(held) => held.recipient(),
+        }
+    }
+}
+
+/// An unlocked vault: the data plus the key that re-reads and re-encrypts it on save.
 pub struct Vault {
     dir: PathBuf,
-    /// Zeroized on drop (x25519-dalek's `StaticSecret`).
-    identity: x25519::Identity,
+    identity: Key,
     /// SHA-256 of `identity.age` as last read or written, to notice another process's `passwd`.
     sealed_identity: [u8; 32],
     data: VaultData,
@@ -153,7 +181,7 @@ impl Vault {
         store::write_atomic(dir, VAULT_FILE, &sealed)?;
         Ok(Vault {
             dir: dir.to_owned(),
-            identity,
+            identity: Key::Own(identity),
             sealed_identity: digest(&sealed_identity),
             data,
         })
@@ -174,10 +202,37 @@ impl Vault {
         layout::remove_leftovers(dir);
         Ok(Vault {
             dir: dir.to_owned(),
-            identity,
+            identity: Key::Own(identity),
             sealed_identity: digest(&sealed_identity),
             data,
         })
+    }
+
+    /// Opens the vault in `dir` with a key held elsewhere (the unlock agent): no key derivation.
+    pub fn unlock_held(dir: &Path, key: Box<dyn HeldKey>) -> Result<Vault, VaultError> {
+        if !layout::inspect(dir)? {
+            return Err(VaultError::Missing);
+        }
+        let id_path = dir.join(IDENTITY_FILE);
+        let sealed_identity = store::read_file(&id_path)?.ok_or_else(|| missing(dir))?;
+        let key = Key::Held(key);
+        let (data, _) = read_data(dir, key.identity()).map_err(with_backup)?;
+        Ok(Vault {
+            dir: dir.to_owned(),
+            identity: key,
+            sealed_identity: digest(&sealed_identity),
+            data,
+        })
+    }
+
+    /// The identity in age's text form, for the unlock agent to hold; `None` when this vault
+    /// was itself opened through the agent.
+    pub fn identity_for_agent(&self) -> Option<Secret> {
+        use age::secrecy::ExposeSecret;
+        match &self.identity {
+            Key::Own(identity) => Some(Secret::new(identity.to_string().expose_secret())),
+            Key::Held(_) => None,
+        }
     }
 
     /// The data as of the last unlock or update.
@@ -194,12 +249,19 @@ impl Vault {
         if !layout::inspect(&self.dir)? {
             return Err(missing(&self.dir));
         }
-        let (mut data, before) = read_data(&self.dir, &self.identity).map_err(with_backup)?;
+        let (mut data, before) = read_data(&self.dir, self.identity.identity()).map_err(|e| {
+            match (&self.identity, e) {
+                // The agent answered when the vault was opened: a key that fails now is the
+                // agent gone, not a damaged file.
+                (Key::Held(_), VaultError::Corrupt { .. }) => VaultError::AgentStopped,
+                (_, e) => with_backup(e),
+            }
+        })?;
         let result = change(&mut data);
         let path = self.dir.join(VAULT_FILE);
         let json = format::encode(&data, &path)?;
         if before.as_slice() != json.as_slice() {
-            let sealed = format::seal_data(&json, &self.identity.to_public(), &path)?;
+            let sealed = format::seal_data(&json, &self.identity.recipient(), &path)?;
             store::secure(&self.dir)?;
             store::write_atomic(&self.dir, VAULT_FILE, &sealed)?;
         }
@@ -221,6 +283,9 @@ impl Vault {
         if new.is_empty() {
             return Err(VaultError::EmptyPassphrase);
         }
+        let Key::Own(identity) = &self.identity else {
+            return Err(VaultError::HeldByAgent);
+        };
         let _lock = store::lock(&self.dir, LOCK_TIMEOUT)?;
         if !layout::inspect(&self.dir)? {
             return Err(missing(&self.dir));
@@ -230,7 +295,7 @@ impl Vault {
         if digest(&current) != self.sealed_identity {
             return Err(VaultError::ChangedElsewhere);
         }
-        let sealed = format::seal_identity(&self.identity, new, kdf.log_n, &path)?;
+        let sealed = format::seal_identity(identity, new, kdf.log_n, &path)?;
         store::secure(&self.dir)?;
         store::write_atomic(&self.dir, IDENTITY_FILE, &sealed)?;
         self.sealed_identity = digest(&sealed);
@@ -255,7 +320,7 @@ type Json = zeroize::Zeroizing<Vec<u8>>;
 
 /// Reads and decrypts `vault.age`, with its JSON. A missing `vault.age` is an error even next
 /// to a good identity: treating it as empty would let the next save replace `vault.age.bak`.
-fn read_data(dir: &Path, identity: &x25519::Identity) -> Result<(VaultData, Json), VaultError> {
+fn read_data(dir: &Path, identity: &dyn age::Identity) -> Result<(VaultData, Json), VaultError> {
     let path = dir.join(VAULT_FILE);
     let bytes = store::read_file(&path)?.ok_or_else(|| missing(dir))?;
     format::open_data(&bytes, identity, &path)

@@ -2,9 +2,11 @@
 //! real tokens from the fake server (signed in through the real OAuth flow).
 
 mod accounts;
+mod agent;
 mod escapes;
 mod hardening;
 mod identity;
+mod import;
 mod passphrase;
 mod real_servers;
 mod remove;

@@ -9,13 +9,17 @@
 //!   accepts keeps the entry (`ApiError::RevokeIgnored`), whatever the revoke answered; a token
 //!   that no longer works removes it even when the revoke was refused (it was revoked before,
 //!   or the server refuses to revoke unknown tokens).
+//! - An entry adopted without its app's credentials (`StoredAccount::has_app` is false) can never
+//!   be revoked from here, and keeping it would not help: with revoking it is removed all the
+//!   same (`Removed { revoked: false }`), and the caller names the server's Authorized-apps page
+//!   ([`authorized_apps_page`]) where the user can revoke it.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::mastodon::BaseUrl;
 use crate::mastodon::{ApiError, AppCredentials, Client};
 use crate::secret::Secret;
-use crate::vault::model::{AccountKey, VaultData};
+use crate::vault::model::{AccountKey, StoredAccount, VaultData};
 use crate::vault::{Vault, VaultError};
 
 /// The unlocked vault as the wizard holds it (`None` while locked), shared with blocking tasks.
@@ -99,6 +103,14 @@ async fn still_accepted(client: &Client, material: &RevokeMaterial) -> Option<bo
     }
 }
 
+/// The page of the server's website where the user revokes tokens by hand.
+pub fn authorized_apps_page(server: &str) -> String {
+    format!(
+        "{}/oauth/authorized_applications",
+        crate::base_url::canonical(server)
+    )
+}
+
 fn lock(vault: &SharedVault) -> std::sync::MutexGuard<'_, Option<Vault>> {
     // Every change to the vault goes through its own atomic save: a panic elsewhere cannot
     // leave the data half-changed.
@@ -132,17 +144,24 @@ pub async fn revoke_then_remove(
 ) -> Result<Removal, VaultError> {
     if revoke {
         let wanted = key.clone();
-        let (exists, material, software) = on_vault(vault, move |v| {
+        let (account, material, software) = on_vault(vault, move |v| {
             let data = v.data();
             let account = data.find_account(&wanted);
             let software = account
                 .and_then(|a| data.find_server(&a.server))
                 .and_then(|s| s.software.clone());
-            Ok((account.is_some(), revoke_material(data, &wanted), software))
+            Ok((
+                account.map(StoredAccount::has_app),
+                revoke_material(data, &wanted),
+                software,
+            ))
         })
         .await?;
-        if !exists {
+        let Some(has_app) = account else {
             return Ok(Removal::Missing);
+        };
+        if !has_app {
+            return remove_only(vault, key).await;
         }
         let Some(material) = material else {
             return Ok(Removal::Kept(NotRevoked::NoCredentials));
@@ -160,13 +179,21 @@ pub async fn revoke_then_remove(
             (Err(error), _) => return Ok(Removal::Kept(NotRevoked::Failed(error))),
         }
     }
+    let removed = remove_only(vault, key).await?;
+    Ok(match removed {
+        Removal::Removed { .. } => Removal::Removed { revoked: revoke },
+        other => other,
+    })
+}
+
+async fn remove_only(vault: &SharedVault, key: &AccountKey) -> Result<Removal, VaultError> {
     let wanted = key.clone();
     let removed = on_vault(vault, move |v| {
         v.update(|data| data.remove_account(&wanted).is_some())
     })
     .await?;
     Ok(if removed {
-        Removal::Removed { revoked: revoke }
+        Removal::Removed { revoked: false }
     } else {
         Removal::Missing
     })

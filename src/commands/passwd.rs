@@ -23,7 +23,8 @@ pub fn run(env: &Env) -> Result<(), Error> {
     if !exists {
         return Err(VaultError::Missing.into());
     }
-    let mut vault = unlock::open_at(&dir, env)?;
+    // The agent holds the key but cannot re-seal it: the current passphrase is needed anyway.
+    let mut vault = unlock::open_with_passphrase(&dir, env)?;
     let new = unlock::prompt("New passphrase: ")?;
     if new.expose().chars().count() < MIN_PASSPHRASE_LEN {
         return Err(Error::PassphraseTooShort {

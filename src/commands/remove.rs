@@ -27,6 +27,11 @@ pub fn run(query: &str, revoke: bool, yes: bool, env: &Env) -> Result<(), Error>
     };
     let label = data.label(&key).ok_or_else(unknown)?;
     let argument = data.argument_name(&key).ok_or_else(unknown)?;
+    // An adopted token (no app credentials) is removed here only; the user revokes it by hand.
+    let manual_revoke = data
+        .find_account(&key)
+        .filter(|a| revoke && !a.has_app())
+        .map(|a| accounts::authorized_apps_page(&a.server));
     if !yes && io::stdin().is_terminal() && !confirm(&label, revoke)? {
         return output::println("Nothing was removed.");
     }
@@ -36,9 +41,13 @@ pub fn run(query: &str, revoke: bool, yes: bool, env: &Env) -> Result<(), Error>
         Removal::Removed { revoked: true } => output::println(&format!(
             "Removed {label} from the vault; its token was revoked (it no longer works on the server)."
         )),
-        Removal::Removed { revoked: false } => {
-            output::println(&format!("Removed {label} from the vault."))
-        }
+        Removal::Removed { revoked: false } => match manual_revoke {
+            Some(page) => output::println(&format!(
+                "Removed {label} from the vault. Its token was not revoked: it was imported without \
+                 its app's credentials, so only the server can revoke it. Revoke it on {page}."
+            )),
+            None => output::println(&format!("Removed {label} from the vault.")),
+        },
         Removal::Kept(NotRevoked::Failed(error)) => Err(Error::NotRevoked {
             account: argument,
             error,

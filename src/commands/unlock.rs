@@ -34,8 +34,18 @@ pub fn open_if_present(env: &Env) -> Result<Option<Vault>, Error> {
     open_at(&dir, env).map(Some)
 }
 
-/// Opens the vault in `dir`.
+/// Opens the vault in `dir`: through the unlock agent when one runs and holds the key (unless
+/// `MASTOKEY_NO_AGENT` is set), else with a passphrase.
 pub fn open_at(dir: &Path, env: &Env) -> Result<Vault, Error> {
+    #[cfg(unix)]
+    if let Some(vault) = crate::agent::client::open_vault(dir, env) {
+        return Ok(vault);
+    }
+    open_with_passphrase(dir, env)
+}
+
+/// Opens the vault in `dir` with a passphrase (variables, else the prompt), never the agent.
+pub fn open_with_passphrase(dir: &Path, env: &Env) -> Result<Vault, Error> {
     if let Some(passphrase) = vault::passphrase_from_env(env)? {
         return Ok(Vault::unlock(dir, &passphrase)?);
     }

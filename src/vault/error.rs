@@ -64,6 +64,11 @@ pub enum VaultError {
     AlreadyExists,
     /// Another process changed the passphrase since this one unlocked the vault.
     ChangedElsewhere,
+    /// The vault was opened through the agent, which holds the key: a passphrase change needs
+    /// the key itself.
+    HeldByAgent,
+    /// The unlock agent stopped (timed out, locked or killed) while a command used its key.
+    AgentStopped,
     /// No `MASTOKEY_CONFIG_DIR` and no home directory.
     NoConfigDir,
     /// An empty passphrase was offered for a new vault or a passphrase change.
@@ -215,6 +220,15 @@ impl fmt::Display for VaultError {
             VaultError::ChangedElsewhere => f.write_str(
                 "another mastokey changed the vault passphrase while this one was running, so this change was not made. \
                  Unlock with the passphrase now in effect and try again.",
+            ),
+            VaultError::HeldByAgent => f.write_str(
+                "the vault was opened through the unlock agent, which cannot change the passphrase. \
+                 Run the command again with MASTOKEY_NO_AGENT=1 and the current passphrase.",
+            ),
+            VaultError::AgentStopped => f.write_str(
+                "the unlock agent stopped while this command was using it (it timed out, was locked \
+                 or killed); nothing was changed. Run the command again: it asks for the passphrase, \
+                 or run `mastokey unlock` first.",
             ),
             VaultError::NoConfigDir => f.write_str(
                 "no home directory was found to keep the vault in. Set MASTOKEY_CONFIG_DIR to a directory.",

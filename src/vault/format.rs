@@ -114,11 +114,11 @@ pub(crate) fn encode(data: &VaultData, file: &Path) -> Result<Zeroizing<Vec<u8>>
 /// Decrypts and decodes `vault.age`. Returns the JSON too (see [`seal_data`]).
 pub(crate) fn open_data(
     bytes: &[u8],
-    identity: &x25519::Identity,
+    identity: &dyn age::Identity,
     file: &Path,
 ) -> Result<(VaultData, Zeroizing<Vec<u8>>), VaultError> {
     let decryptor = Decryptor::new_buffered(bytes).map_err(|e| corrupt_from(file, &e))?;
-    let json = match decryptor.decrypt(iter::once(identity as &dyn age::Identity)) {
+    let json = match decryptor.decrypt(iter::once(identity)) {
         Ok(reader) => read_all(reader, bytes.len(), file)?,
         Err(DecryptError::NoMatchingKeys) => {
             return Err(corrupt(

@@ -62,7 +62,9 @@ pub struct StoredAccount {
     #[serde(with = "crate::secret::serde_exposed")]
     pub token: Secret,
     pub scopes: Vec<String>,
-    /// The app (on `server`) that issued the token.
+    /// The app (on `server`) that issued the token. Empty for a token adopted without its app's
+    /// credentials (made on the server's website, say): mastokey cannot revoke it. An empty string
+    /// keeps the shape (no format bump), and an older build treats it as an app it lacks.
     pub client_id: String,
     pub created_at: Timestamp,
     pub last_checked_at: Option<Timestamp>,
@@ -78,6 +80,11 @@ impl StoredAccount {
     /// `username@domain`, the name users type on the command line.
     pub fn handle(&self) -> String {
         format!("{}@{}", self.username, self.domain)
+    }
+
+    /// Whether the entry names the app that issued its token (false for an adopted token).
+    pub fn has_app(&self) -> bool {
+        !self.client_id.is_empty()
     }
 }
 

@@ -1,0 +1,193 @@
+//! The unlock agent: unlock → token → lock, the idle timeout, garbage on its socket, and an agent
+//! killed while commands write the vault.
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use super::{Run, World, run};
+
+/// Runs commands of `world` with a private runtime dir; locks the agent when dropped.
+struct Session<'a> {
+    world: &'a World,
+    runtime: PathBuf,
+}
+
+impl<'a> Session<'a> {
+    fn new(world: &'a World) -> Session<'a> {
+        let runtime = world.cli.dir.path().join("run");
+        std::fs::create_dir_all(&runtime).unwrap();
+        Session { world, runtime }
+    }
+
+    /// No passphrase variable, stdin not a terminal.
+    fn locked(&self, args: &[&str]) -> Command {
+        let mut command = self.world.cli.locked(args);
+        command.env("XDG_RUNTIME_DIR", &self.runtime);
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        run(&mut self.locked(args))
+    }
+
+    fn unlock(&self, timeout: &str) {
+        let mut command = self.world.cli.command(&["unlock", "--timeout", timeout]);
+        command.env("XDG_RUNTIME_DIR", &self.runtime);
+        let out = run(&mut command);
+        out.code(0);
+        assert!(out.stdout.contains("Unlocked"), "{out:?}");
+    }
+
+    fn socket(&self) -> Option<PathBuf> {
+        let dir = self.runtime.join("mastokey");
+        std::fs::read_dir(dir)
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "sock"))
+    }
+
+    fn status(&self) -> String {
+        self.run(&["status"]).code(0).stdout.clone()
+    }
+
+    fn pid(&self) -> String {
+        let status = self.status();
+        let start = status.find("(pid ").unwrap() + 5;
+        status[start..].split(')').next().unwrap().to_owned()
+    }
+
+    /// Polls `status` until it says locked, within `limit`.
+    fn wait_locked(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while !self.status().starts_with("locked") {
+            assert!(Instant::now() < deadline, "the agent is still unlocked");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        let _ = self.locked(&["lock"]).output();
+    }
+}
+
+#[test]
+fn unlock_then_token_then_lock_then_token_fails() {
+    let w = World::new();
+    let s = Session::new(&w);
+    assert!(s.status().starts_with("locked"));
+    s.run(&["token", "alice"]).code(3);
+    s.unlock("60");
+    let socket = s.socket().unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&socket).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert!(s.status().starts_with("unlocked"), "{}", s.status());
+    // The agent runs with core dumps off, like every mastokey process.
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", s.pid())).unwrap();
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap();
+    assert_eq!(core.split_whitespace().nth(4), Some("0"), "{core}");
+    let out = s.run(&["token", "alice"]);
+    assert_eq!(out.code(0).stdout, format!("{}\n", w.alice.token));
+    // Turned off: back to the passphrase sources, and there are none.
+    run(s.locked(&["token", "alice"]).env("MASTOKEY_NO_AGENT", "1")).code(3);
+    // Writes go through the agent too: the command encrypts to the recipient itself.
+    s.run(&["remove", "bob"]).code(0);
+    assert_eq!(w.cli.unlock().data().accounts.len(), 2);
+    assert!(s.run(&["lock"]).code(0).stdout.contains("Locked"));
+    let out = s.run(&["token", "alice"]);
+    out.code(3);
+    assert!(out.stdout.is_empty());
+    assert!(s.status().starts_with("locked"));
+    assert!(s.run(&["lock"]).code(0).stdout.contains("Already locked"));
+}
+
+#[test]
+fn the_idle_timeout_expires_and_the_socket_goes() {
+    let w = World::new();
+    let s = Session::new(&w);
+    s.unlock("1");
+    s.wait_locked(Duration::from_secs(20));
+    s.run(&["token", "alice"]).code(3);
+    assert!(s.socket().is_none(), "the agent removes its socket");
+}
+
+fn exchange(socket: &Path, bytes: &[u8]) -> Vec<u8> {
+    let mut stream = UnixStream::connect(socket).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    // The agent may close first (an oversized length): a failed write is an answer too.
+    let _ = stream.write_all(bytes);
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    answer
+}
+
+#[test]
+fn garbage_on_the_socket_is_refused_and_the_agent_survives() {
+    let w = World::new();
+    let s = Session::new(&w);
+    s.unlock("60");
+    let socket = s.socket().unwrap();
+    assert!(exchange(&socket, &[0xff, 0xff, 0xff, 0xff, 1, 2, 3]).is_empty());
+    let hello = [&5u32.to_be_bytes()[..], b"hello"].concat();
+    let answer = exchange(&socket, &hello);
+    assert!(
+        String::from_utf8_lossy(&answer).contains("refused"),
+        "{answer:?}"
+    );
+    let unknown = br#"{"op":"dump_key"}"#;
+    let framed = [
+        &u32::try_from(unknown.len()).unwrap().to_be_bytes()[..],
+        unknown,
+    ]
+    .concat();
+    assert!(String::from_utf8_lossy(&exchange(&socket, &framed)).contains("refused"));
+    assert!(exchange(&socket, &[0, 0]).is_empty());
+    assert!(s.status().starts_with("unlocked"));
+    s.run(&["token", "alice"]).code(0);
+}
+
+#[test]
+fn an_agent_killed_while_commands_write_leaves_the_vault_intact() {
+    let w = World::new();
+    let s = Session::new(&w);
+    for delay_ms in [0u64, 15, 40, 80] {
+        s.unlock("60");
+        let pid = s.pid();
+        // verify records its results: a read-modify-write through the agent.
+        let verify = s
+            .locked(&["verify"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let killed = Command::new("kill").args(["-9", &pid]).status().unwrap();
+        assert!(killed.success());
+        let out = verify.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("restore it"),
+            "a vanished agent is not a damaged vault: {stderr}"
+        );
+        s.wait_locked(Duration::from_secs(10));
+        let vault = w.cli.unlock();
+        assert_eq!(vault.data().accounts.len(), 3);
+    }
+    // A stale socket does not stop the next unlock.
+    s.unlock("60");
+    s.run(&["token", "bob"]).code(0);
+}
