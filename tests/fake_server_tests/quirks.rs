@@ -201,37 +201,49 @@ async fn close_after_response_drops_the_second_request_on_a_connection() {
     assert_eq!(third.status(), StatusCode::OK);
 }
 
+/// A second token from `app`, for bob (the first one, from `token_for`, is alice's).
+async fn token_for_bob(
+    http: &reqwest::Client,
+    server: &FakeServer,
+    app: &(String, String),
+) -> String {
+    let approval = server
+        .approve(&authorize_url(server, &app.0, REDIRECT, "read", &[]), "bob")
+        .unwrap();
+    let (_, body) = exchange(http, server, app, &approval.code, REDIRECT, &[]).await;
+    body["access_token"].as_str().unwrap().to_string()
+}
+
+/// `POST /oauth/revoke` with the app's credentials in the body.
+async fn revoke_with(
+    http: &reqwest::Client,
+    server: &FakeServer,
+    app: &(String, String),
+    token: &str,
+) -> StatusCode {
+    http.post(format!("{}/oauth/revoke", server.base_url()))
+        .form(&[
+            ("client_id", app.0.as_str()),
+            ("client_secret", app.1.as_str()),
+            ("token", token),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
 #[tokio::test]
 async fn revoke_deletes_the_app_but_its_other_tokens_live_on() {
     let server = quirky(|q| q.revoke_deletes_app = true);
     let http = fresh_client();
     let (app, first) = token_for(&http, &server, "read").await;
     // A second token from the same app, for another user.
-    let approval = server
-        .approve(
-            &authorize_url(&server, &app.0, REDIRECT, "read", &[]),
-            "bob",
-        )
-        .unwrap();
-    let (_, body) = exchange(&http, &server, &app, &approval.code, REDIRECT, &[]).await;
-    let second = body["access_token"].as_str().unwrap().to_string();
-
-    let revoke = |token: String| {
-        let (http, app, base) = (http.clone(), app.clone(), server.base_url());
-        async move {
-            http.post(format!("{base}/oauth/revoke"))
-                .form(&[
-                    ("client_id", app.0.as_str()),
-                    ("client_secret", app.1.as_str()),
-                    ("token", token.as_str()),
-                ])
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }
-    };
-    assert_eq!(revoke(first.clone()).await, StatusCode::OK);
+    let second = token_for_bob(&http, &server, &app).await;
+    assert_eq!(
+        revoke_with(&http, &server, &app, &first).await,
+        StatusCode::OK
+    );
     assert_eq!(server.apps_registered(), 0, "the app went with the token");
     assert_eq!(
         verify(&http, &server, &second).await.status(),
@@ -254,27 +266,12 @@ async fn snac_revokes_with_a_deleted_apps_credentials() {
     let server = FakeServer::start(Mode::Snac);
     let http = fresh_client();
     let (app, first) = token_for(&http, &server, "read").await;
-    let approval = server
-        .approve(
-            &authorize_url(&server, &app.0, REDIRECT, "read", &[]),
-            "bob",
-        )
-        .unwrap();
-    let (_, body) = exchange(&http, &server, &app, &approval.code, REDIRECT, &[]).await;
-    let second = body["access_token"].as_str().unwrap().to_string();
+    let second = token_for_bob(&http, &server, &app).await;
     for token in [&first, &second] {
-        let status = http
-            .post(format!("{}/oauth/revoke", server.base_url()))
-            .form(&[
-                ("client_id", app.0.as_str()),
-                ("client_secret", app.1.as_str()),
-                ("token", token.as_str()),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .status();
-        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            revoke_with(&http, &server, &app, token).await,
+            StatusCode::OK
+        );
     }
     assert_eq!(server.active_tokens(), 0);
 }
