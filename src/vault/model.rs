@@ -14,7 +14,7 @@ use crate::secret::Secret;
 
 mod lookup;
 
-pub use lookup::{AccountKey, server_name};
+pub use lookup::{AccountKey, label_order, server_name};
 
 /// The format version this build writes and the newest it reads.
 pub const FORMAT_VERSION: u32 = 2;
