@@ -105,6 +105,25 @@ pub enum CheckStatus {
     ServerError,
 }
 
+impl CheckStatus {
+    /// Whether the check says the token does not work (as opposed to a check that could not be
+    /// made): the user has to act before the token is any use.
+    pub fn not_valid(self) -> bool {
+        match self {
+            CheckStatus::Revoked
+            | CheckStatus::Invalid
+            | CheckStatus::InsufficientScope
+            | CheckStatus::AccountDisabled
+            | CheckStatus::AccountPending
+            | CheckStatus::Expired => true,
+            CheckStatus::Valid
+            | CheckStatus::Unreachable
+            | CheckStatus::Timeout
+            | CheckStatus::ServerError => false,
+        }
+    }
+}
+
 /// What [`VaultData::upsert_account`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Upsert {

@@ -255,3 +255,39 @@ fn a_server_error_exits_4_and_only_named_accounts_are_checked() {
     let alan = vault.data().accounts_with_handle("alan@social.example")[0];
     assert_eq!(alan.last_status, None, "alan was not named");
 }
+
+#[test]
+fn token_and_exec_warn_on_stderr_when_the_last_check_was_not_valid() {
+    let w = World::new();
+    // Never checked, or checked valid: not a word.
+    let out = w.cli.run(&["token", "alice"]);
+    out.code(0);
+    assert_eq!(out.stderr, "");
+    w.cli.run(&["verify"]).code(0);
+    let out = w.cli.run(&["token", "alice"]);
+    assert_eq!(out.stderr, "");
+
+    assert!(w.social.revoke_token(&w.alice.token));
+    w.cli.run(&["verify"]).code(1);
+    let out = w.cli.run(&["token", "alice"]);
+    out.code(0);
+    // stdout stays exactly the token.
+    assert_eq!(out.stdout, format!("{}\n", w.alice.token));
+    assert!(
+        out.stderr
+            .contains("alice@social.example: last check: revoked; run `mastokey` → Re-authorize"),
+        "{out:?}"
+    );
+    w.assert_no_token_in(&out.stderr);
+    let out = w.cli.run(&["exec", "alice", "--", "true"]);
+    out.code(0);
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr
+            .contains("last check: revoked; run `mastokey` → Re-authorize"),
+        "{out:?}"
+    );
+    // The others are still fine.
+    let out = w.cli.run(&["token", "bob"]);
+    assert_eq!(out.stderr, "");
+}
