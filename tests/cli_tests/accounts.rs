@@ -239,3 +239,22 @@ fn completions_print_a_script() {
     assert!(out.stdout.contains("passwd"));
     run(&mut cli.locked(&["completions", "tcsh"])).code(2);
 }
+
+#[test]
+fn help_texts_show_addresses_as_typed_without_markup() {
+    let cli = Cli::new();
+    let out = run(&mut cli.locked(&["add", "--help"]));
+    out.code(0);
+    assert!(
+        out.stdout
+            .contains("mastodon.social, https://mastodon.social/, @alice@mastodon.social"),
+        "{out:?}"
+    );
+    for command in [
+        "add", "list", "verify", "token", "exec", "remove", "import", "passwd",
+    ] {
+        let out = run(&mut cli.locked(&[command, "--help"]));
+        out.code(0);
+        assert!(!out.stdout.contains("<http"), "{command}: {out:?}");
+    }
+}
