@@ -47,7 +47,7 @@ pub use store::{MAX_FILE_BYTES, config_dir};
 pub use strength::passphrase_strength;
 pub use unlock::{
     COMMAND_TIMEOUT, MAX_PASSPHRASE_BYTES, PASSPHRASE, PASSPHRASE_COMMAND, PASSPHRASE_FILE,
-    PASSPHRASE_VARIABLES, passphrase_from_env,
+    PASSPHRASE_VARIABLES, passphrase_from_env, passphrase_source,
 };
 
 use crate::secret::Secret;

@@ -47,7 +47,14 @@ pub fn open_at(dir: &Path, env: &Env) -> Result<Vault, Error> {
 /// Opens the vault in `dir` with a passphrase (variables, else the prompt), never the agent.
 pub fn open_with_passphrase(dir: &Path, env: &Env) -> Result<Vault, Error> {
     if let Some(passphrase) = vault::passphrase_from_env(env)? {
-        return Ok(Vault::unlock(dir, &passphrase)?);
+        return match Vault::unlock(dir, &passphrase) {
+            Err(VaultError::WrongPassphrase) => Err(VaultError::WrongPassphraseFrom {
+                // The variable the passphrase was just read from.
+                variable: vault::passphrase_source(env).unwrap_or(vault::PASSPHRASE),
+            }
+            .into()),
+            result => Ok(result?),
+        };
     }
     if !io::stdin().is_terminal() {
         return Err(Error::NoPassphraseSource);

@@ -55,6 +55,39 @@ fn a_wrong_passphrase_exits_3_and_the_other_sources_work() {
 }
 
 #[test]
+fn a_wrong_passphrase_from_a_variable_names_that_source() {
+    let w = World::new();
+    let file = w.cli.dir.path().join("stale.txt");
+    std::fs::write(&file, "stale\n").unwrap();
+    let file = file.to_str().unwrap().to_owned();
+    for (variable, value, says) in [
+        (
+            "MASTOKEY_PASSPHRASE_COMMAND",
+            "printf stale",
+            "printed by the command in MASTOKEY_PASSPHRASE_COMMAND",
+        ),
+        (
+            "MASTOKEY_PASSPHRASE_FILE",
+            file.as_str(),
+            "read from the file named by MASTOKEY_PASSPHRASE_FILE",
+        ),
+        ("MASTOKEY_PASSPHRASE", "stale", "in MASTOKEY_PASSPHRASE"),
+    ] {
+        let out = run(w.cli.locked(&["token", "bob"]).env(variable, value));
+        out.code(3);
+        assert!(out.stderr.contains("wrong passphrase"), "{out:?}");
+        assert!(out.stderr.contains(says), "{variable}: {out:?}");
+        assert!(
+            out.stderr
+                .contains(&format!("Correct what {variable} gives, or unset it")),
+            "{out:?}"
+        );
+        assert!(!out.stderr.contains("stale\n"), "{out:?}");
+        assert_eq!(out.stdout, "");
+    }
+}
+
+#[test]
 fn passwd_without_a_terminal_is_refused() {
     let w = World::new();
     let out = w.cli.run(&["passwd"]);
