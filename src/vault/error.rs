@@ -153,9 +153,9 @@ impl fmt::Display for VaultError {
                 };
                 write!(
                     f,
-                    "wrong passphrase: the one {source} does not open the vault; it stays locked \
-                     and nothing was changed. Correct what {variable} gives, or unset it to be \
-                     asked for the passphrase."
+                    "wrong passphrase: the vault stays locked and nothing was changed. The \
+                     passphrase {source} does not open it: correct what {variable} gives, or \
+                     unset it to be asked for the passphrase."
                 )
             }
             VaultError::Missing => f.write_str(

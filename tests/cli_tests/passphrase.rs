@@ -79,7 +79,7 @@ fn a_wrong_passphrase_from_a_variable_names_that_source() {
         assert!(out.stderr.contains(says), "{variable}: {out:?}");
         assert!(
             out.stderr
-                .contains(&format!("Correct what {variable} gives, or unset it")),
+                .contains(&format!("correct what {variable} gives, or unset it")),
             "{out:?}"
         );
         assert!(!out.stderr.contains("stale\n"), "{out:?}");
