@@ -240,15 +240,14 @@ pub fn save(
     Ok(key)
 }
 
-/// The accounts with these keys (all accounts when `keys` is empty), in vault order, with
-/// their labels.
+/// The accounts with these keys (all accounts when `keys` is empty), in label order (the order
+/// of `list`), with their labels.
 fn selected<'a>(
     data: &'a VaultData,
     keys: &'a [AccountKey],
 ) -> impl Iterator<Item = (&'a StoredAccount, String)> + 'a {
-    data.accounts
-        .iter()
-        .zip(data.labels())
+    data.in_label_order()
+        .into_iter()
         .filter(|(a, _)| keys.is_empty() || keys.contains(&a.key()))
 }
 

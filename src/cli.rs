@@ -36,7 +36,11 @@ pub struct Cli {
 pub enum Command {
     /// Add an account in the wizard, optionally starting with SERVER.
     Add {
-        /// A server name, URL or handle: mastodon.social, <https://mastodon.social>/, @alice@mastodon.social.
+        // Not a doc comment: clap prints doc text as written, and the markup rustdoc wants around
+        // a bare URL (`<https://…>`) would show up in `--help`.
+        #[arg(
+            help = "A server name, URL or handle: mastodon.social, https://mastodon.social/, @alice@mastodon.social."
+        )]
         server: Option<String>,
     },
     /// List the stored accounts.

@@ -86,6 +86,11 @@ pub enum Warning {
     BackupNotRemoved { error: crate::vault::VaultError },
     /// `verify`: the results were printed but could not be recorded in the vault.
     ChecksNotRecorded { error: crate::vault::VaultError },
+    /// `token`, `exec`: the token is handed out, but its last check said it does not work.
+    LastCheckNotValid {
+        account: String,
+        status: &'static str,
+    },
 }
 
 impl Error {
@@ -224,6 +229,11 @@ impl fmt::Display for Warning {
                 f,
                 "warning: the results above were not recorded in the vault: {error} `mastokey list` \
                  still shows the previous check; run `mastokey verify` again to record one."
+            ),
+            Warning::LastCheckNotValid { account, status } => write!(
+                f,
+                "warning: {account}: last check: {status}; run `mastokey` → Re-authorize to get a \
+                 new token (or `mastokey verify {account}` if it works again)."
             ),
         }
     }

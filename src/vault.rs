@@ -29,6 +29,7 @@ mod format;
 mod layout;
 pub mod model;
 mod store;
+mod strength;
 mod unlock;
 
 use std::fmt;
@@ -43,9 +44,10 @@ pub use model::{
     CheckStatus, FORMAT_VERSION, Resolve, StoredAccount, StoredApp, StoredServer, Upsert, VaultData,
 };
 pub use store::{MAX_FILE_BYTES, config_dir};
+pub use strength::passphrase_strength;
 pub use unlock::{
     COMMAND_TIMEOUT, MAX_PASSPHRASE_BYTES, PASSPHRASE, PASSPHRASE_COMMAND, PASSPHRASE_FILE,
-    PASSPHRASE_VARIABLES, passphrase_from_env,
+    PASSPHRASE_VARIABLES, passphrase_from_env, passphrase_source,
 };
 
 use crate::secret::Secret;

@@ -199,6 +199,8 @@ mod tests {
         for error in [
             ApiError::Connect { host: host() },
             ApiError::Dns { host: host() },
+            ApiError::DnsUnavailable { host: host() },
+            ApiError::Unroutable { host: host() },
             ApiError::Tls { host: host() },
             ApiError::InsecureRedirect {
                 to: "http://social.example/".into(),

@@ -27,6 +27,7 @@ pub fn run(query: &str, command: &[OsString], env: &Env) -> Result<ExitCode, Err
     let account = vault.data().find_account(&key).ok_or_else(unknown)?;
     let base = crate::base_url::canonical(&account.server);
     let token = accounts::token_of(vault.data(), &key).ok_or_else(unknown)?;
+    super::token::warn_if_not_valid(vault.data(), &key);
     drop(vault);
 
     // clap requires at least one word after `--`.

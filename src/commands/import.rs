@@ -17,7 +17,7 @@ use crate::accounts::authorized_apps_page;
 use crate::error::Error;
 use crate::mastodon::{Client, parse_server_input};
 use crate::secret::Secret;
-use crate::vault::{self, Kdf, MIN_PASSPHRASE_LEN, Vault};
+use crate::vault::{self, Kdf, Vault};
 
 /// A token is a few dozen characters; more than this on stdin is not one token.
 const MAX_TOKEN_BYTES: u64 = 4096;
@@ -170,22 +170,10 @@ pub(super) fn open_or_create(env: &Env) -> Result<Vault, Error> {
     }
     let passphrase = match vault::passphrase_from_env(env)? {
         Some(passphrase) => passphrase,
-        None if io::stdin().is_terminal() => new_passphrase()?,
+        None if io::stdin().is_terminal() => {
+            unlock::new_passphrase("New vault passphrase: ", "New vault passphrase again: ")?
+        }
         None => return Err(Error::NoPassphraseSource),
     };
     Ok(Vault::create(&dir, &passphrase, Kdf::default())?)
-}
-
-fn new_passphrase() -> Result<Secret, Error> {
-    let new = unlock::prompt("New vault passphrase: ")?;
-    if new.expose().chars().count() < MIN_PASSPHRASE_LEN {
-        return Err(Error::PassphraseTooShort {
-            min: MIN_PASSPHRASE_LEN,
-        });
-    }
-    let again = unlock::prompt("New vault passphrase again: ")?;
-    if !new.same_as(&again) {
-        return Err(Error::PassphraseMismatch);
-    }
-    Ok(new)
 }

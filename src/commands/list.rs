@@ -29,25 +29,24 @@ struct JsonList<'a> {
 pub fn run(json: bool, env: &Env) -> Result<(), Error> {
     // No vault yet: nothing to unlock, and no accounts to show.
     let vault = unlock::open_if_present(env)?;
-    let accounts: &[StoredAccount] = vault.as_ref().map_or(&[], |v| &v.data().accounts);
+    // Label order, the order of `verify` and of the wizard's Home. Handles that several entries
+    // share get their server in the label (see `VaultData::labels`), so every row names one entry.
+    let rows: Vec<(&StoredAccount, String)> = vault
+        .as_ref()
+        .map(|v| v.data().in_label_order())
+        .unwrap_or_default();
     if json {
-        print_json(accounts)
+        print_json(&rows)
     } else {
-        // Handles that several entries share get their server in the name (see
-        // `VaultData::labels`), so every row names one entry.
-        let labels = vault
-            .as_ref()
-            .map(|v| v.data().labels())
-            .unwrap_or_default();
-        print_table(accounts, &labels, Style::for_stdout(env), Timestamp::now())
+        print_table(&rows, Style::for_stdout(env), Timestamp::now())
     }
 }
 
-fn print_json(accounts: &[StoredAccount]) -> Result<(), Error> {
+fn print_json(rows: &[(&StoredAccount, String)]) -> Result<(), Error> {
     let list = JsonList {
-        accounts: accounts
+        accounts: rows
             .iter()
-            .map(|a| JsonAccount {
+            .map(|(a, _)| JsonAccount {
                 account: a.handle(),
                 server: crate::base_url::canonical(&a.server),
                 scopes: &a.scopes,
@@ -62,8 +61,7 @@ fn print_json(accounts: &[StoredAccount]) -> Result<(), Error> {
 }
 
 fn print_table(
-    accounts: &[StoredAccount],
-    labels: &[String],
+    accounts: &[(&StoredAccount, String)],
     style: Style,
     now: Timestamp,
 ) -> Result<(), Error> {
@@ -71,7 +69,7 @@ fn print_table(
         return output::println("No accounts yet. Add one with `mastokey add`.");
     }
     // The column appears only where some server said when its tokens expire.
-    let expiring = accounts.iter().any(|a| a.expires_at.is_some());
+    let expiring = accounts.iter().any(|(a, _)| a.expires_at.is_some());
     let header: Vec<Cell> = [
         "ACCOUNT",
         "SERVER",
@@ -86,7 +84,6 @@ fn print_table(
     .collect();
     let rows: Vec<Vec<Cell>> = accounts
         .iter()
-        .zip(labels)
         .map(|(a, label)| {
             let mut cells = row(a, label, now);
             if expiring {

@@ -12,29 +12,21 @@ use std::io::{self, IsTerminal};
 
 use super::{Env, output, unlock};
 use crate::error::{Error, Warning};
-use crate::vault::{Kdf, MIN_PASSPHRASE_LEN, VaultError};
+use crate::vault::{Kdf, VaultError};
 
 pub fn run(env: &Env) -> Result<(), Error> {
-    // Checked first, so no key derivation is spent on a change that cannot be typed.
-    if !io::stdin().is_terminal() {
-        return Err(Error::NewPassphraseNeedsTerminal);
-    }
+    // No vault: say so before anything else (there is nothing to change, terminal or not).
     let (dir, exists) = unlock::locate(env)?;
     if !exists {
         return Err(VaultError::Missing.into());
     }
+    // Checked before unlocking, so no key derivation is spent on a change that cannot be typed.
+    if !io::stdin().is_terminal() {
+        return Err(Error::NewPassphraseNeedsTerminal);
+    }
     // The agent holds the key but cannot re-seal it: the current passphrase is needed anyway.
     let mut vault = unlock::open_with_passphrase(&dir, env)?;
-    let new = unlock::prompt("New passphrase: ")?;
-    if new.expose().chars().count() < MIN_PASSPHRASE_LEN {
-        return Err(Error::PassphraseTooShort {
-            min: MIN_PASSPHRASE_LEN,
-        });
-    }
-    let again = unlock::prompt("New passphrase again: ")?;
-    if !new.same_as(&again) {
-        return Err(Error::PassphraseMismatch);
-    }
+    let new = unlock::new_passphrase("New passphrase: ", "New passphrase again: ")?;
     vault.change_passphrase(&new, Kdf::default())?;
     // change_passphrase keeps the previous identity.age as identity.age.bak, and that copy still
     // opens with the OLD passphrase: left there, it would defeat changing a passphrase that

@@ -12,7 +12,7 @@ use super::output;
 use crate::error::{Error, Warning};
 use crate::secret::Secret;
 use crate::vault::model::AccountKey;
-use crate::vault::{self, Resolve, Vault, VaultError};
+use crate::vault::{self, MIN_PASSPHRASE_LEN, Resolve, Vault, VaultError};
 
 /// Tries at the prompt before giving up, as sudo does; each costs one key derivation.
 const PROMPT_TRIES: usize = 3;
@@ -47,7 +47,14 @@ pub fn open_at(dir: &Path, env: &Env) -> Result<Vault, Error> {
 /// Opens the vault in `dir` with a passphrase (variables, else the prompt), never the agent.
 pub fn open_with_passphrase(dir: &Path, env: &Env) -> Result<Vault, Error> {
     if let Some(passphrase) = vault::passphrase_from_env(env)? {
-        return Ok(Vault::unlock(dir, &passphrase)?);
+        return match Vault::unlock(dir, &passphrase) {
+            Err(VaultError::WrongPassphrase) => Err(VaultError::WrongPassphraseFrom {
+                // The variable the passphrase was just read from.
+                variable: vault::passphrase_source(env).unwrap_or(vault::PASSPHRASE),
+            }
+            .into()),
+            result => Ok(result?),
+        };
     }
     if !io::stdin().is_terminal() {
         return Err(Error::NoPassphraseSource);
@@ -87,6 +94,62 @@ pub fn prompt(question: &str) -> Result<Secret, Error> {
     Ok(answer)
 }
 
+/// How many times a new passphrase may be typed (too short, or not the same twice) before the
+/// command gives up: one slip must not cost the work done before (typing the old passphrase).
+pub const NEW_PASSPHRASE_TRIES: usize = 3;
+
+/// Asks for a new passphrase twice at the terminal, with the strength hint the wizard shows
+/// (`vault::passphrase_strength`). A short, empty or mismatched one is asked again, up to
+/// [`NEW_PASSPHRASE_TRIES`] times; then the last problem is the error.
+pub fn new_passphrase(question: &str, again: &str) -> Result<Secret, Error> {
+    new_passphrase_with(question, again, prompt, output::eprintln)
+}
+
+fn new_passphrase_with(
+    question: &str,
+    again: &str,
+    mut ask: impl FnMut(&str) -> Result<Secret, Error>,
+    mut tell: impl FnMut(&str),
+) -> Result<Secret, Error> {
+    let mut problem = Error::EmptyPassphrase;
+    for attempt in 1..=NEW_PASSPHRASE_TRIES {
+        let retry = if attempt < NEW_PASSPHRASE_TRIES {
+            " Try again."
+        } else {
+            ""
+        };
+        let new = match ask(question) {
+            Ok(new) => new,
+            Err(Error::EmptyPassphrase) => {
+                tell(&format!("An empty passphrase is not one.{retry}"));
+                problem = Error::EmptyPassphrase;
+                continue;
+            }
+            Err(other) => return Err(other),
+        };
+        let hint = crate::vault::passphrase_strength(new.expose());
+        if new.expose().chars().count() < MIN_PASSPHRASE_LEN {
+            tell(&format!("Strength: {hint}.{retry}"));
+            problem = Error::PassphraseTooShort {
+                min: MIN_PASSPHRASE_LEN,
+            };
+            continue;
+        }
+        tell(&format!("Strength: {hint}"));
+        let confirmed = match ask(again) {
+            Ok(confirmed) => confirmed,
+            Err(Error::EmptyPassphrase) => Secret::new(""),
+            Err(other) => return Err(other),
+        };
+        if new.same_as(&confirmed) {
+            return Ok(new);
+        }
+        tell(&format!("The two passphrases differ.{retry}"));
+        problem = Error::PassphraseMismatch;
+    }
+    Err(problem)
+}
+
 /// The key of the one stored account `query` names (see `VaultData::resolve` for the forms).
 pub fn resolve(vault: &Vault, query: &str) -> Result<AccountKey, Error> {
     match vault.data().resolve(query) {
@@ -113,4 +176,60 @@ pub fn open_for_account(query: &str, env: &Env) -> Result<(Vault, AccountKey), E
     };
     let key = resolve(&vault, query)?;
     Ok((vault, key))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// Runs the loop on scripted answers; returns the result, what was told, and the answers left.
+    fn typed(answers: &[&str]) -> (Result<String, String>, Vec<String>, usize) {
+        let mut answers: std::collections::VecDeque<&str> = answers.iter().copied().collect();
+        let mut told = Vec::new();
+        let result = new_passphrase_with(
+            "New: ",
+            "Again: ",
+            |_| match answers.pop_front() {
+                Some("") => Err(Error::EmptyPassphrase),
+                Some(answer) => Ok(Secret::new(answer)),
+                None => Err(Error::Terminal(io::ErrorKind::UnexpectedEof.into())),
+            },
+            |text| told.push(text.to_owned()),
+        );
+        let result = result
+            .map(|s| s.expose().to_owned())
+            .map_err(|e| e.to_string());
+        (result, told, answers.len())
+    }
+
+    #[test]
+    fn a_short_or_mismatched_passphrase_is_asked_again() {
+        let (result, told, left) = typed(&[
+            "short",
+            "long enough one",
+            "typo",
+            "long enough one",
+            "long enough one",
+        ]);
+        assert_eq!(result.unwrap(), "long enough one");
+        assert_eq!(left, 0);
+        assert_eq!(
+            told[0],
+            "Strength: too short (at least 8 characters). Try again."
+        );
+        assert!(told[1].starts_with("Strength: "), "{told:?}");
+        assert_eq!(told[2], "The two passphrases differ. Try again.");
+        assert_eq!(told.len(), 4, "{told:?}");
+    }
+
+    #[test]
+    fn three_slips_end_it_with_the_last_problem() {
+        let (result, told, left) = typed(&["short", "", "long enough one", "other one", "unused"]);
+        assert!(result.unwrap_err().contains("differ"));
+        assert_eq!(left, 1, "no fourth try");
+        assert_eq!(told.last().unwrap(), "The two passphrases differ.");
+        let (result, _, _) = typed(&["a", "b", "c"]);
+        assert!(result.unwrap_err().contains("shorter than 8"));
+    }
 }

@@ -29,9 +29,10 @@ struct JsonResult<'a> {
     checked_at: Timestamp,
 }
 
-/// A checked entry, in vault order.
+/// A checked entry, in label order.
 struct Row {
     key: AccountKey,
+    label: String,
     handle: String,
     server: String,
 }
@@ -42,12 +43,21 @@ struct JsonResults<'a> {
 }
 
 pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error> {
-    let Some(mut vault) = unlock::open_if_present(env)? else {
-        return Err(Error::NoAccounts);
+    let vault = unlock::open_if_present(env)?;
+    let Some(mut vault) = vault.filter(|v| !v.data().accounts.is_empty()) else {
+        // Naming an account that cannot be there is a mistake; checking all of none is not.
+        if !queries.is_empty() {
+            return Err(Error::NoAccounts);
+        }
+        if json {
+            output::print_json(&JsonResults {
+                results: Vec::new(),
+            })?;
+        } else {
+            output::println("No accounts yet, so nothing to check. Add one with `mastokey add`.")?;
+        }
+        return Ok(ExitCode::SUCCESS);
     };
-    if vault.data().accounts.is_empty() {
-        return Err(Error::NoAccounts);
-    }
     let mut keys: Vec<AccountKey> = Vec::new();
     for query in queries {
         let key = unlock::resolve(&vault, query)?;
@@ -58,14 +68,15 @@ pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error>
     let items = accounts::check_items(vault.data(), &keys);
     // Accounts whose stored server address is broken: not checked, but not passed over either.
     let unparsable = accounts::unparsable_accounts(vault.data(), &keys);
-    // Each checked entry in vault order, with its handle and server: for the JSON, the server
-    // column, and the order of the JSON results.
-    let data = vault.data();
-    let order: Vec<Row> = data
-        .accounts
-        .iter()
-        .map(|a| Row {
+    // Each checked entry in the order of `list` (label order), with its label, handle and server:
+    // results are printed in this order whatever order they arrive in.
+    let order: Vec<Row> = vault
+        .data()
+        .in_label_order()
+        .into_iter()
+        .map(|(a, label)| Row {
             key: a.key(),
+            label,
             handle: a.handle(),
             server: crate::base_url::canonical(&a.server),
         })
@@ -73,56 +84,41 @@ pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error>
             items.iter().any(|i| i.key == row.key) || unparsable.iter().any(|o| o.key == row.key)
         })
         .collect();
+    let position = |key: &AccountKey| order.iter().position(|row| row.key == *key);
     let row_of = |key: &AccountKey| order.iter().find(|row| row.key == *key);
     let server_of = |key: &AccountKey| row_of(key).map_or("", |row| row.server.as_str());
 
     let style = Style::for_stdout(env);
-    let widest_status = [
-        CheckStatus::Valid,
-        CheckStatus::Revoked,
-        CheckStatus::Invalid,
-        CheckStatus::InsufficientScope,
-        CheckStatus::AccountDisabled,
-        CheckStatus::AccountPending,
-        CheckStatus::Expired,
-        CheckStatus::Unreachable,
-        CheckStatus::Timeout,
-        CheckStatus::ServerError,
-    ]
-    .map(|s| (output::status_label(s).to_owned(), Tone::Plain));
-    let labels = items
-        .iter()
-        .map(|i| &i.label)
-        .chain(unparsable.iter().map(|o| &o.label));
-    let sizing: Vec<Vec<Cell>> = labels
-        .zip(order.iter())
-        .map(|(l, row)| vec![(l.clone(), Tone::Plain), (row.server.clone(), Tone::Plain)])
-        .chain(widest_status.iter().map(|s| {
-            vec![
-                (String::new(), Tone::Plain),
-                (String::new(), Tone::Plain),
-                s.clone(),
-            ]
-        }))
-        .collect();
-    let columns = Columns::fit(sizing.iter().map(Vec::as_slice), style);
+    let columns = fit_columns(&order, style);
 
     let client = Client::new()?;
     let mut outcomes: Vec<CheckOutcome> = Vec::with_capacity(order.len());
     let mut print_error = None;
+    if !json {
+        print_error = output::println_painted(&columns.line(&header())).err();
+    }
+    // Results that arrived before the ones listed above them wait here.
+    let mut waiting: Vec<Option<CheckOutcome>> = vec![None; order.len()];
+    let mut next = 0;
     let mut on_result = |outcome: CheckOutcome| {
-        if !json && print_error.is_none() {
-            let line = columns.line(&human_row(&outcome, server_of(&outcome.key)));
-            print_error = output::println_painted(&line).err();
+        if !json && let Some(at) = position(&outcome.key) {
+            waiting[at] = Some(outcome.clone());
+            while let Some(Some(ready)) = waiting.get(next) {
+                if print_error.is_none() {
+                    let line = columns.line(&human_row(ready, server_of(&ready.key)));
+                    print_error = output::println_painted(&line).err();
+                }
+                next += 1;
+            }
         }
         outcomes.push(outcome);
     };
     unparsable.into_iter().for_each(&mut on_result);
     block_on(check_all(&client, items, on_result))?;
     let checked_at = Timestamp::now();
+    outcomes.sort_by_key(|o| position(&o.key));
 
     if json {
-        outcomes.sort_by_key(|o| order.iter().position(|row| row.key == o.key));
         let results = JsonResults {
             results: outcomes
                 .iter()
@@ -139,6 +135,7 @@ pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error>
     } else if let Some(error) = print_error {
         return Err(error);
     } else {
+        output::println(&summary(&outcomes))?;
         // Below the results, in the text output only: JSON readers have `expires_at` in `list`.
         for warning in expiry_warnings(vault.data(), &outcomes, checked_at) {
             output::println(&warning)?;
@@ -151,6 +148,80 @@ pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error>
         output::warn(&Warning::ChecksNotRecorded { error });
     }
     Ok(code)
+}
+
+fn header() -> Vec<Cell> {
+    ["ACCOUNT", "SERVER", "STATUS", "DETAIL"]
+        .into_iter()
+        .map(|h| (h.to_owned(), Tone::Header))
+        .collect()
+}
+
+/// Columns wide enough for the header, every row and every status, fixed before the first
+/// result arrives.
+fn fit_columns(order: &[Row], style: Style) -> Columns {
+    let statuses = [
+        CheckStatus::Valid,
+        CheckStatus::Revoked,
+        CheckStatus::Invalid,
+        CheckStatus::InsufficientScope,
+        CheckStatus::AccountDisabled,
+        CheckStatus::AccountPending,
+        CheckStatus::Expired,
+        CheckStatus::Unreachable,
+        CheckStatus::Timeout,
+        CheckStatus::ServerError,
+    ];
+    let sizing: Vec<Vec<Cell>> = std::iter::once(header())
+        .chain(order.iter().map(|row| {
+            vec![
+                (row.label.clone(), Tone::Plain),
+                (row.server.clone(), Tone::Plain),
+            ]
+        }))
+        .chain(statuses.iter().map(|s| {
+            vec![
+                (String::new(), Tone::Plain),
+                (String::new(), Tone::Plain),
+                (output::status_label(*s).to_owned(), Tone::Plain),
+            ]
+        }))
+        .collect();
+    Columns::fit(sizing.iter().map(Vec::as_slice), style)
+}
+
+/// The last line: "2 valid, 1 revoked: bob@other.example", naming each account that needs a
+/// look, grouped by status in the order they were listed; groups after the first are separated
+/// by "; " because their names are separated by ", ".
+fn summary(outcomes: &[CheckOutcome]) -> String {
+    let mut groups: Vec<(CheckStatus, Vec<&str>)> = Vec::new();
+    for outcome in outcomes {
+        match groups.iter_mut().find(|(s, _)| *s == outcome.status) {
+            Some((_, names)) => names.push(&outcome.label),
+            None => groups.push((outcome.status, vec![&outcome.label])),
+        }
+    }
+    let valid = groups
+        .iter()
+        .find(|(s, _)| *s == CheckStatus::Valid)
+        .map_or(0, |(_, names)| names.len());
+    let others: Vec<String> = groups
+        .iter()
+        .filter(|(s, _)| *s != CheckStatus::Valid)
+        .map(|(s, names)| {
+            format!(
+                "{} {}: {}",
+                names.len(),
+                output::status_label(*s),
+                names.join(", ")
+            )
+        })
+        .collect();
+    if others.is_empty() {
+        format!("{valid} valid")
+    } else {
+        format!("{valid} valid, {}", others.join("; "))
+    }
 }
 
 fn human_row(outcome: &CheckOutcome, server: &str) -> Vec<Cell> {
@@ -279,6 +350,30 @@ mod tests {
             warnings[0]
                 .contains("u1@s.example: the token expires in 5 days (on 2026-12-05 12:00 UTC)"),
             "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn the_summary_counts_and_names_what_needs_a_look() {
+        use CheckStatus::{Revoked, Timeout, Valid};
+        let outcome = |label: &str, status| CheckOutcome {
+            key: AccountKey::new("https://s.example", label),
+            label: label.into(),
+            status,
+            detail: String::new(),
+        };
+        assert_eq!(
+            summary(&[outcome("a", Valid), outcome("b", Valid)]),
+            "2 valid"
+        );
+        assert_eq!(
+            summary(&[
+                outcome("a", Revoked),
+                outcome("b", Valid),
+                outcome("c", Timeout),
+                outcome("d", Revoked),
+            ]),
+            "1 valid, 2 revoked: a, d; 1 timeout: c"
         );
     }
 

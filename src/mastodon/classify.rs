@@ -32,17 +32,38 @@ pub(super) fn classify_transport(facts: &TransportFacts<'_>, host: &str, seconds
     if facts.timeout || chain.contains("timed out") {
         return ApiError::Timeout { host, seconds };
     }
-    if facts.dns
-        || [
-            "dns",
-            "failed to lookup",
-            "name or service not known",
-            "no address associated",
-        ]
-        .iter()
-        .any(|needle| chain.contains(needle))
+    // A name lookup failed. Only the resolver's own messages count: a bare "dns" also appears in
+    // certificate errors (`DnsName(…)`), and an address typed as an IP is never looked up.
+    let literal_ip = host_is_ip(&host);
+    if !literal_ip && chain.contains("temporary failure in name resolution") {
+        return ApiError::DnsUnavailable { host };
+    }
+    if !literal_ip
+        && (facts.dns
+            || [
+                "dns error",
+                "error resolving dns",
+                "failed to lookup address",
+                "name or service not known",
+                "no address associated",
+                "nodename nor servname",
+            ]
+            .iter()
+            .any(|needle| chain.contains(needle)))
     {
         return ApiError::Dns { host };
+    }
+    if [
+        "network is unreachable",
+        "no route to host",
+        "host is unreachable",
+        "os error 101",
+        "os error 113",
+    ]
+    .iter()
+    .any(|needle| chain.contains(needle))
+    {
+        return ApiError::Unroutable { host };
     }
     if [
         "certificate",
@@ -58,6 +79,15 @@ pub(super) fn classify_transport(facts: &TransportFacts<'_>, host: &str, seconds
     }
     // Refused, reset mid-response, closed before a full message: all a broken connection.
     ApiError::Connect { host }
+}
+
+/// Whether `host` (as in a URL: `[::1]:443`, `10.0.0.1:8080`, `social.example`) is an IP address.
+fn host_is_ip(host: &str) -> bool {
+    if host.starts_with('[') {
+        return true;
+    }
+    let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
+    name.parse::<std::net::Ipv4Addr>().is_ok()
 }
 
 /// A response as the classifiers see it: status, headers, body (bounded), final URL.
@@ -391,6 +421,47 @@ pub(crate) mod tests {
             ),
             ApiError::Connect { host: host() }
         );
+        // An unroutable address is not a DNS failure, nor is a certificate naming `DnsName`s.
+        for chain in [
+            "error sending request\nclient error (Connect)\ntcp connect error\nNetwork is unreachable (os error 101)",
+            "error sending request\nclient error (Connect)\ntcp connect error\nNo route to host (os error 113)",
+        ] {
+            assert_eq!(
+                transport(chain, false, false),
+                ApiError::Unroutable { host: host() }
+            );
+        }
+        assert_eq!(
+            transport(
+                "error sending request\nclient error (Connect)\ninvalid peer certificate: certificate not valid for name; it is only valid for DnsName(\"a.example\")",
+                false,
+                false
+            ),
+            ApiError::Tls { host: host() }
+        );
+        assert_eq!(
+            transport(
+                "error sending request\nclient error (Connect)\ndns error\nfailed to lookup address information: Temporary failure in name resolution",
+                false,
+                true
+            ),
+            ApiError::DnsUnavailable { host: host() }
+        );
+        let ip = TransportFacts {
+            timeout: false,
+            dns: true,
+            redirect_to: None,
+            too_many_redirects: false,
+            chain: "dns error",
+        };
+        for literal in ["10.255.255.1", "10.255.255.1:8443", "[2001:db8::1]:443"] {
+            assert_eq!(
+                classify_transport(&ip, literal, 30),
+                ApiError::Connect {
+                    host: literal.into()
+                }
+            );
+        }
         let redirect = TransportFacts {
             timeout: false,
             dns: false,

@@ -44,6 +44,11 @@ pub enum ApiError {
     Connect { host: String },
     /// The host name does not resolve.
     Dns { host: String },
+    /// The name could not be looked up at all (no DNS server answered): says nothing about the
+    /// name.
+    DnsUnavailable { host: String },
+    /// No route to the address: the network is unreachable from here, or the host is.
+    Unroutable { host: String },
     /// The TLS handshake failed (bad certificate, no https on that port, …).
     Tls { host: String },
     /// A discovery redirect pointed at plain http on a non-loopback host or another scheme.
@@ -135,6 +140,8 @@ impl ApiError {
             ApiError::Timeout { .. }
                 | ApiError::Connect { .. }
                 | ApiError::Dns { .. }
+                | ApiError::DnsUnavailable { .. }
+                | ApiError::Unroutable { .. }
                 | ApiError::Tls { .. }
                 | ApiError::InsecureRedirect { .. }
                 | ApiError::TooManyRedirects { .. }

@@ -11,6 +11,11 @@ use super::format::{DEFAULT_LOG_N, MAX_LOG_N};
 pub enum VaultError {
     /// The passphrase does not open `identity.age`.
     WrongPassphrase,
+    /// The passphrase from this variable (see `passphrase_source`) does not open `identity.age`:
+    /// named, so a stale password-manager entry or file is not mistaken for a typo.
+    WrongPassphraseFrom {
+        variable: &'static str,
+    },
     /// There is no vault yet.
     Missing,
     /// A vault file is gone while the rest of the vault, or a backup of it, is still there.
@@ -134,6 +139,24 @@ impl fmt::Display for VaultError {
         match self {
             VaultError::WrongPassphrase => {
                 f.write_str("wrong passphrase: the vault stays locked and nothing was changed. Try again.")
+            }
+            VaultError::WrongPassphraseFrom { variable } => {
+                let source = match *variable {
+                    super::PASSPHRASE_COMMAND => {
+                        "printed by the command in MASTOKEY_PASSPHRASE_COMMAND (its output, one \
+                         trailing newline removed)"
+                    }
+                    super::PASSPHRASE_FILE => {
+                        "read from the file named by MASTOKEY_PASSPHRASE_FILE (its first line)"
+                    }
+                    _ => "in MASTOKEY_PASSPHRASE",
+                };
+                write!(
+                    f,
+                    "wrong passphrase: the vault stays locked and nothing was changed. The \
+                     passphrase {source} does not open it: correct what {variable} gives, or \
+                     unset it to be asked for the passphrase."
+                )
             }
             VaultError::Missing => f.write_str(
                 "there is no vault yet. Add an account with `mastokey add` to create one.",

@@ -14,7 +14,7 @@ use crate::secret::Secret;
 
 mod lookup;
 
-pub use lookup::{AccountKey, server_name};
+pub use lookup::{AccountKey, label_order, server_name};
 
 /// The format version this build writes and the newest it reads.
 pub const FORMAT_VERSION: u32 = 2;
@@ -103,6 +103,25 @@ pub enum CheckStatus {
     Unreachable,
     Timeout,
     ServerError,
+}
+
+impl CheckStatus {
+    /// Whether the check says the token does not work (as opposed to a check that could not be
+    /// made): the user has to act before the token is any use.
+    pub fn not_valid(self) -> bool {
+        match self {
+            CheckStatus::Revoked
+            | CheckStatus::Invalid
+            | CheckStatus::InsufficientScope
+            | CheckStatus::AccountDisabled
+            | CheckStatus::AccountPending
+            | CheckStatus::Expired => true,
+            CheckStatus::Valid
+            | CheckStatus::Unreachable
+            | CheckStatus::Timeout
+            | CheckStatus::ServerError => false,
+        }
+    }
 }
 
 /// What [`VaultData::upsert_account`] did.

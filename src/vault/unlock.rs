@@ -52,6 +52,14 @@ pub fn passphrase_from_env(
     Ok(None)
 }
 
+/// Which variable [`passphrase_from_env`] takes the passphrase from, if any: so an error can say
+/// where a wrong passphrase came from.
+pub fn passphrase_source(env: &dyn Fn(&str) -> Option<OsString>) -> Option<&'static str> {
+    PASSPHRASE_VARIABLES
+        .into_iter()
+        .find(|name| env(name).is_some_and(|v| !v.is_empty()))
+}
+
 fn problem(variable: &'static str, problem: PassphraseProblem) -> VaultError {
     VaultError::PassphraseSource { variable, problem }
 }

@@ -11,28 +11,7 @@ use super::msg::{Key, Msg};
 use super::text_field::TextField;
 use super::theme::Theme;
 
-pub const MIN_PASSPHRASE_CHARS: usize = 8;
-
-/// A rough strength hint; the only hard rule is the minimum length.
-pub fn strength(passphrase: &str) -> &'static str {
-    let len = passphrase.chars().count();
-    let classes = [
-        passphrase.chars().any(char::is_lowercase),
-        passphrase.chars().any(char::is_uppercase),
-        passphrase.chars().any(|c| c.is_ascii_digit()),
-        passphrase.chars().any(|c| !c.is_alphanumeric()),
-    ]
-    .iter()
-    .filter(|b| **b)
-    .count();
-    match (len, classes) {
-        (0, _) => "",
-        (l, _) if l < MIN_PASSPHRASE_CHARS => "too short (at least 8 characters)",
-        (l, c) if l >= 20 || (l >= 14 && c >= 3) => "strong",
-        (l, c) if l >= 12 || c >= 3 => "fair: a longer passphrase is stronger",
-        _ => "weak: use a longer passphrase, e.g. several words",
-    }
-}
+pub const MIN_PASSPHRASE_CHARS: usize = crate::vault::MIN_PASSPHRASE_LEN;
 
 pub struct PassphraseForm {
     first: TextField,
@@ -109,7 +88,7 @@ impl PassphraseForm {
             "It encrypts every token. If it is lost, it cannot be recovered.",
             theme.dim(),
         ));
-        let hint = strength(self.first.value());
+        let hint = crate::vault::passphrase_strength(self.first.value());
         let hint_style = if hint.starts_with("strong") {
             theme.ok()
         } else {
@@ -130,18 +109,5 @@ impl PassphraseForm {
         if let Some(error) = &self.error {
             frame.render_widget(Line::styled(error.clone(), theme.error()), problem);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::strength;
-
-    #[test]
-    fn strength_hints() {
-        assert!(strength("abc").starts_with("too short"));
-        assert!(strength("abcdefgh").starts_with("weak"));
-        assert!(strength("Abcdefgh1!").starts_with("fair"));
-        assert_eq!(strength("correct horse battery staple"), "strong");
     }
 }

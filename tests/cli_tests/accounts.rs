@@ -31,9 +31,10 @@ fn list_json_has_the_documented_shape() {
         .collect();
     assert_eq!(
         handles,
+        // Label order, as in `verify` and the wizard's Home, not the order they were added in.
         [
-            "alice@social.example",
             "alan@social.example",
+            "alice@social.example",
             "bob@other.example"
         ]
     );
@@ -140,9 +141,30 @@ fn commands_about_an_account_fail_clearly_without_a_vault() {
     let out = run(&mut cli.locked(&["token", "alice"]));
     out.code(2);
     assert!(out.stderr.contains("holds no accounts yet"), "{out:?}");
-    let out = run(&mut cli.locked(&["verify"]));
+    // Naming an account that cannot be there is still a mistake.
+    let out = run(&mut cli.locked(&["verify", "alice"]));
     out.code(2);
     assert!(out.stderr.contains("holds no accounts yet"), "{out:?}");
+}
+
+#[test]
+fn verify_without_a_vault_has_nothing_to_check_and_exits_0_like_list() {
+    let cli = Cli::new();
+    let out = run(&mut cli.locked(&["verify"]));
+    out.code(0);
+    assert_eq!(
+        out.stdout,
+        "No accounts yet, so nothing to check. Add one with `mastokey add`.\n"
+    );
+    assert_eq!(out.stderr, "");
+    let out = run(&mut cli.locked(&["verify", "--json"]));
+    out.code(0);
+    assert_eq!(out.json(), serde_json::json!({"results": []}));
+    // An empty vault is the same.
+    cli.create_vault();
+    let out = cli.run(&["verify"]);
+    out.code(0);
+    assert!(out.stdout.contains("nothing to check"), "{out:?}");
 }
 
 #[test]
@@ -216,4 +238,23 @@ fn completions_print_a_script() {
     assert!(out.stdout.contains("complete -F"));
     assert!(out.stdout.contains("passwd"));
     run(&mut cli.locked(&["completions", "tcsh"])).code(2);
+}
+
+#[test]
+fn help_texts_show_addresses_as_typed_without_markup() {
+    let cli = Cli::new();
+    let out = run(&mut cli.locked(&["add", "--help"]));
+    out.code(0);
+    assert!(
+        out.stdout
+            .contains("mastodon.social, https://mastodon.social/, @alice@mastodon.social"),
+        "{out:?}"
+    );
+    for command in [
+        "add", "list", "verify", "token", "exec", "remove", "import", "passwd",
+    ] {
+        let out = run(&mut cli.locked(&[command, "--help"]));
+        out.code(0);
+        assert!(!out.stdout.contains("<http"), "{command}: {out:?}");
+    }
 }

@@ -41,8 +41,8 @@ fn all_valid_exits_0_with_the_documented_json_and_records_the_results() {
     assert_eq!(
         statuses(&value),
         pairs(&[
-            ("alice@social.example", "valid"),
             ("alan@social.example", "valid"),
+            ("alice@social.example", "valid"),
             ("bob@other.example", "valid"),
         ])
     );
@@ -80,15 +80,46 @@ fn a_revoked_token_shows_as_revoked_with_exit_1() {
     let out = w.cli.run(&["verify"]);
     out.code(1);
     let lines: Vec<&str> = out.stdout.lines().collect();
-    assert_eq!(lines.len(), 3, "{}", out.stdout);
-    let alice = lines
+    // A header, the rows in the order of `list` (by label), a summary naming the failing one.
+    assert_eq!(lines.len(), 5, "{}", out.stdout);
+    assert!(lines[0].starts_with("ACCOUNT  "), "{}", out.stdout);
+    assert!(
+        lines[1].starts_with("alan@social.example"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        lines[2].starts_with("alice@social.example"),
+        "{}",
+        out.stdout
+    );
+    assert!(lines[3].starts_with("bob@other.example"), "{}", out.stdout);
+    assert_eq!(lines[4], "2 valid, 1 revoked: alice@social.example");
+    let list = w.cli.run(&["list"]);
+    let listed: Vec<&str> = list
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    let verified: Vec<&str> = lines[..4]
         .iter()
-        .find(|l| l.starts_with("alice@social.example"))
-        .unwrap();
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(listed, verified, "{list:?}");
+    let alice = lines[2];
     assert!(alice.contains("revoked"), "{alice}");
-    // One aligned column for the status.
-    let at = |line: &str| line.find("valid").or_else(|| line.find("revoked")).unwrap();
-    assert!(lines.iter().all(|l| at(l) == at(alice)), "{}", out.stdout);
+    // One aligned column for the status, under its heading.
+    let at = |line: &str| {
+        line.find("valid")
+            .or_else(|| line.find("revoked"))
+            .or_else(|| line.find("STATUS"))
+            .unwrap()
+    };
+    assert!(
+        lines[..4].iter().all(|l| at(l) == at(alice)),
+        "{}",
+        out.stdout
+    );
 
     let vault = w.cli.unlock();
     let stored = vault.data().accounts_with_handle("alice@social.example")[0];
@@ -115,8 +146,8 @@ fn results_that_cannot_be_recorded_are_a_warning_and_keep_the_verify_code() {
     assert_eq!(
         statuses(&out.json()),
         pairs(&[
-            ("alice@social.example", "revoked"),
             ("alan@social.example", "valid"),
+            ("alice@social.example", "revoked"),
             ("bob@other.example", "valid"),
         ])
     );
@@ -146,20 +177,27 @@ fn an_account_whose_stored_server_is_not_a_url_is_a_server_error_not_skipped() {
     assert_eq!(
         statuses(&value),
         pairs(&[
-            ("alice@social.example", "valid"),
             ("alan@social.example", "server_error"),
+            ("alice@social.example", "valid"),
             ("bob@other.example", "valid"),
         ])
     );
-    assert_eq!(value["results"][1]["server"], "not a url");
+    assert_eq!(value["results"][0]["server"], "not a url");
     assert_eq!(
-        value["results"][1]["detail"],
+        value["results"][0]["detail"],
         "the stored server address is not a valid URL"
     );
     // Named alone, and in the human output, it still shows up.
     let out = w.cli.run(&["verify", "alan"]);
     out.code(4);
-    assert!(out.stdout.starts_with("alan@social.example"), "{out:?}");
+    assert!(
+        out.stdout
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("alan@social.example"),
+        "{out:?}"
+    );
     assert!(out.stdout.contains("not a valid URL"), "{out:?}");
     let vault = w.cli.unlock();
     let stored = vault.data().accounts_with_handle("alan@social.example")[0];
@@ -177,8 +215,8 @@ fn a_server_that_is_down_shows_as_unreachable_and_the_others_still_verify() {
     assert_eq!(
         statuses(&out.json()),
         pairs(&[
-            ("alice@social.example", "valid"),
             ("alan@social.example", "valid"),
+            ("alice@social.example", "valid"),
             ("bob@other.example", "unreachable"),
         ])
     );
@@ -190,8 +228,8 @@ fn a_server_that_is_down_shows_as_unreachable_and_the_others_still_verify() {
     assert_eq!(
         statuses(&out.json()),
         pairs(&[
-            ("alice@social.example", "valid"),
             ("alan@social.example", "revoked"),
+            ("alice@social.example", "valid"),
             ("bob@other.example", "unreachable"),
         ])
     );
@@ -210,8 +248,46 @@ fn a_server_error_exits_4_and_only_named_accounts_are_checked() {
     // Named twice (exactly and by prefix): checked once.
     let out = w.cli.run(&["verify", "alice", "alice@social.example"]);
     out.code(0);
-    assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
+    // Header, one row, summary.
+    assert_eq!(out.stdout.lines().count(), 3, "{}", out.stdout);
+    assert_eq!(out.stdout.lines().last(), Some("1 valid"), "{}", out.stdout);
     let vault = w.cli.unlock();
     let alan = vault.data().accounts_with_handle("alan@social.example")[0];
     assert_eq!(alan.last_status, None, "alan was not named");
+}
+
+#[test]
+fn token_and_exec_warn_on_stderr_when_the_last_check_was_not_valid() {
+    let w = World::new();
+    // Never checked, or checked valid: not a word.
+    let out = w.cli.run(&["token", "alice"]);
+    out.code(0);
+    assert_eq!(out.stderr, "");
+    w.cli.run(&["verify"]).code(0);
+    let out = w.cli.run(&["token", "alice"]);
+    assert_eq!(out.stderr, "");
+
+    assert!(w.social.revoke_token(&w.alice.token));
+    w.cli.run(&["verify"]).code(1);
+    let out = w.cli.run(&["token", "alice"]);
+    out.code(0);
+    // stdout stays exactly the token.
+    assert_eq!(out.stdout, format!("{}\n", w.alice.token));
+    assert!(
+        out.stderr
+            .contains("alice@social.example: last check: revoked; run `mastokey` → Re-authorize"),
+        "{out:?}"
+    );
+    w.assert_no_token_in(&out.stderr);
+    let out = w.cli.run(&["exec", "alice", "--", "true"]);
+    out.code(0);
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr
+            .contains("last check: revoked; run `mastokey` → Re-authorize"),
+        "{out:?}"
+    );
+    // The others are still fine.
+    let out = w.cli.run(&["token", "bob"]);
+    assert_eq!(out.stderr, "");
 }

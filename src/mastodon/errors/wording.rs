@@ -145,6 +145,14 @@ impl fmt::Display for ApiError {
                 f,
                 "{host} could not be found (no such name in DNS). Check the spelling of the server name and your network."
             ),
+            ApiError::DnsUnavailable { host } => write!(
+                f,
+                "the address of {host} could not be looked up: no name server answered. Check your network connection, then try again."
+            ),
+            ApiError::Unroutable { host } => write!(
+                f,
+                "{host} cannot be reached from this network (no route to it). Check the address, and your network connection, VPN or firewall."
+            ),
             ApiError::Tls { host } => write!(
                 f,
                 "no secure connection to {host} could be made (its certificate or https setup was refused). Check the name; if it is right, the server's https is broken."

@@ -124,6 +124,16 @@ impl VaultData {
             .collect()
     }
 
+    /// The accounts with their labels in the order people see them everywhere (`list`,
+    /// `verify`, the wizard's Home): by label, so a name is found where the alphabet puts it.
+    /// The sort is stable, so equal labels keep vault order.
+    pub fn in_label_order(&self) -> Vec<(&StoredAccount, String)> {
+        let mut rows: Vec<(&StoredAccount, String)> =
+            self.accounts.iter().zip(self.labels()).collect();
+        rows.sort_by(|a, b| label_order(&a.1, &b.1));
+        rows
+    }
+
     /// The label of the account with this key (see [`VaultData::labels`]).
     pub fn label(&self, key: &AccountKey) -> Option<String> {
         let index = self.accounts.iter().position(|a| a.is(key))?;
@@ -223,4 +233,9 @@ impl VaultData {
             None => false,
         }
     }
+}
+
+/// How two account labels sort for people (see [`VaultData::in_label_order`]).
+pub fn label_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.cmp(b)
 }
