@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 
-use crate::vault::model::{AccountKey, CheckStatus, VaultData, same_base};
+use crate::vault::model::{AccountKey, CheckStatus, VaultData, label_order, same_base};
 
 #[derive(Debug, Clone, Default)]
 pub struct VaultView {
@@ -108,7 +108,8 @@ impl VaultView {
                 last_detail: a.last_detail.clone(),
             })
             .collect();
-        accounts.sort_by(|a, b| a.label.cmp(&b.label));
+        // The order of `list` and `verify` (one rule, in the vault model).
+        accounts.sort_by(|a, b| label_order(&a.label, &b.label));
         let servers = data.servers.iter().map(|s| s.base_url.clone()).collect();
         Self { accounts, servers }
     }
