@@ -5,6 +5,7 @@
 
 mod authorize;
 mod executor;
+mod farewell;
 mod flow;
 mod home;
 mod msg;

@@ -41,6 +41,13 @@ fn first_account_posting_bot_then_reopen_with_the_passphrase() {
     pty.wait_for("Accounts");
     pty.send("q");
     assert_eq!(pty.wait_exit(), 0);
+    // Once the full screen is gone, the shell keeps what was saved and what to do next.
+    let screen = pty.screen();
+    assert!(screen.contains("✓ Saved alice@social.example"), "{screen}");
+    assert!(
+        screen.contains("mastokey token alice@social.example"),
+        "{screen}"
+    );
 
     let vault = t.unlock();
     let account = vault.data().accounts_with_handle("alice@social.example")[0];
@@ -164,7 +171,13 @@ fn ctrl_c_at_the_code_step_leaves_the_vault_byte_identical() {
     pty.send(TAB);
     pty.send("half-typed");
     pty.send(CTRL_C);
-    assert_eq!(pty.wait_exit(), 0);
+    // Quit before the account was saved: said in the shell, and not a success for a script.
+    assert_eq!(pty.wait_exit(), 130);
+    let screen = pty.screen();
+    assert!(
+        screen.contains("quit before the account was saved"),
+        "{screen}"
+    );
     assert_eq!(before, t.vault_bytes());
 }
 

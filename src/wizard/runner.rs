@@ -23,6 +23,7 @@ use crate::secret::Secret;
 use crate::vault::Vault;
 
 use super::executor::{Executor, Services};
+use super::farewell::{Farewell, farewell};
 use super::flow::{State, update};
 use super::msg::{Key, Msg};
 use super::random::Random;
@@ -72,14 +73,22 @@ async fn run_async(start: Start, deps: Deps) -> Result<ExitCode, Error> {
     };
     let _ = crossterm::execute!(stdout(), DisableBracketedPaste);
     ratatui::restore();
-    result
+    // Only now, with the terminal back to normal, may anything be printed.
+    let farewell = result?;
+    for line in &farewell.lines {
+        println!("{line}");
+    }
+    if let Some(warning) = &farewell.warning {
+        eprintln!("{warning}");
+    }
+    Ok(ExitCode::from(farewell.code))
 }
 
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     start: Start,
     deps: Deps,
-) -> Result<ExitCode, Error> {
+) -> Result<Farewell, Error> {
     let Deps {
         client,
         browser,
@@ -146,7 +155,7 @@ async fn event_loop(
             .map_err(Error::Terminal)?;
     }
     executor.clear_copied_token();
-    Ok(ExitCode::SUCCESS)
+    Ok(farewell(&state))
 }
 
 fn translate(event: Event) -> Option<Msg> {

@@ -53,6 +53,8 @@ pub struct Session {
     pub ssh: bool,
     /// Base URLs on which this session added an account (the next sign-in there forces a login).
     pub added_on: Vec<String>,
+    /// The accounts this run saved, in order: named in the shell after the full screen closes.
+    pub saved: Vec<crate::vault::model::AccountKey>,
     /// Bumped on every copy, so only the latest copy's timer clears the clipboard.
     pub clipboard_generation: u64,
     /// Where the last token copy went: the notice after clearing says what really happened.
@@ -84,6 +86,7 @@ impl Session {
             notice: None,
             ssh,
             added_on: Vec::new(),
+            saved: Vec::new(),
             clipboard_generation: 0,
             token_copied_to: None,
             quit: false,

@@ -272,6 +272,7 @@ fn at_verify(modern: bool) -> (State, u64) {
 
 mod authorize;
 mod exact_port;
+mod farewell;
 mod general;
 mod home;
 mod loopback;

@@ -110,6 +110,12 @@ impl VerifyScreen {
                 session
                     .added_on
                     .push(self.server.caps.base.as_str().to_owned());
+                if let Some(account) = &self.account {
+                    session.saved.push(crate::vault::model::AccountKey::new(
+                        self.server.caps.base.as_str(),
+                        &account.id,
+                    ));
+                }
                 match target {
                     Target::OtherEntry(key) => {
                         let stamp = session.stamp();

@@ -1,0 +1,76 @@
+//! What stays in the shell after the full screen closes: the accounts this run saved with the
+//! next useful command, or, when an account being added was left unsaved, a line that says so
+//! and a non-zero exit code. A pure function of the final state, so it is tested without a
+//! terminal.
+
+use crate::mastodon::for_terminal;
+
+use super::flow::{State, Step};
+
+/// The exit code of a wizard quit (q or Ctrl-C) before the account being added was saved: 130,
+/// as for a command interrupted with Ctrl-C.
+pub const QUIT_UNSAVED: u8 = 130;
+
+/// Lines for stdout, a line for stderr, and the exit code.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Farewell {
+    pub lines: Vec<String>,
+    pub warning: Option<String>,
+    pub code: u8,
+}
+
+/// An account name as the command line takes it: quoted when it holds a space (two entries that
+/// share a handle are named with their server in parentheses).
+fn argument(label: &str) -> String {
+    if label.contains(' ') {
+        format!("'{label}'")
+    } else {
+        label.to_owned()
+    }
+}
+
+pub fn farewell(state: &State) -> Farewell {
+    let session = &state.session;
+    let labels: Vec<String> = session
+        .saved
+        .iter()
+        .filter_map(|key| session.view()?.account(key))
+        .map(|row| for_terminal(&row.label).into_owned())
+        .collect();
+    if let Some(last) = labels.last() {
+        let mut lines: Vec<String> = labels.iter().map(|l| format!("✓ Saved {l}")).collect();
+        let name = argument(last);
+        lines.push(format!(
+            "  Next: mastokey token {name}   or   mastokey exec {name} -- CMD"
+        ));
+        return Farewell {
+            lines,
+            warning: None,
+            code: 0,
+        };
+    }
+    // Leaving Home (or the passphrase prompt) is an ordinary end; leaving an account half added
+    // is not, and a script must be able to tell.
+    let adding = matches!(
+        state.step,
+        Step::Server(_)
+            | Step::Scopes(_)
+            | Step::Register(_)
+            | Step::Authorize(_)
+            | Step::Verify(_)
+    );
+    if adding {
+        return Farewell {
+            lines: Vec::new(),
+            warning: Some(
+                "mastokey: quit before the account was saved; nothing was stored.".into(),
+            ),
+            code: QUIT_UNSAVED,
+        };
+    }
+    Farewell {
+        lines: Vec::new(),
+        warning: None,
+        code: 0,
+    }
+}

@@ -1,0 +1,56 @@
+//! What the shell shows after the full screen closes, and the exit code.
+
+use super::*;
+use crate::wizard::farewell::{QUIT_UNSAVED, farewell};
+
+#[test]
+fn a_saved_account_is_named_with_the_next_command_and_exit_0() {
+    let (mut state, stamp) = at_verify(true);
+    send(
+        &mut state,
+        Msg::Verified {
+            stamp,
+            result: Ok(account("7", "alice")),
+        },
+    );
+    typed(&mut state, "long enough passphrase");
+    key(&mut state, Key::Enter);
+    typed(&mut state, "long enough passphrase");
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    let view = view_with(vec![row("alice@social.example", "7", None)]);
+    send(
+        &mut state,
+        Msg::Saved {
+            stamp,
+            result: Ok(view),
+        },
+    );
+    let end = farewell(&state);
+    assert_eq!(end.code, 0);
+    assert_eq!(end.warning, None);
+    assert_eq!(end.lines[0], "✓ Saved alice@social.example");
+    assert!(
+        end.lines[1].contains("mastokey token alice@social.example"),
+        "{:?}",
+        end.lines
+    );
+}
+
+#[test]
+fn quitting_an_add_before_saving_says_so_and_exits_130() {
+    let mut state = at_scopes(true);
+    let end = farewell(&state);
+    assert_eq!(end.code, QUIT_UNSAVED);
+    assert!(end.warning.unwrap().contains("nothing was stored"));
+    assert!(end.lines.is_empty());
+    // Home is an ordinary place to leave.
+    let view = view_with(vec![row("alice@social.example", "7", None)]);
+    let (home, _) = start(VaultStatus::Unlocked(view), Start::Home, None);
+    assert_eq!(farewell(&home).code, 0);
+    key(&mut state, Key::Esc);
+    assert_eq!(
+        farewell(&state).code,
+        QUIT_UNSAVED,
+        "the Server step is part of adding"
+    );
+}
