@@ -21,6 +21,19 @@ pub struct ServerInput {
     pub loopback_http: bool,
 }
 
+/// The user of a profile address's path: `/@bob`, `/@bob/`, `/@bob/112233` (a post) → `bob`.
+/// `None` when the path is not a profile's; an error when it is one with an impossible name.
+fn profile_user(tail: &str) -> Result<Option<String>, InputError> {
+    let Some(rest) = tail.strip_prefix("/@") else {
+        return Ok(None);
+    };
+    let user = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if !valid_user(user) {
+        return Err(InputError::InvalidUser { user: echo(user) });
+    }
+    Ok(Some(user.to_owned()))
+}
+
 /// Longest piece of user input echoed back in an error.
 const ECHO_MAX: usize = 60;
 
@@ -46,15 +59,24 @@ pub fn parse_server_input(input: &str) -> Result<ServerInput, InputError> {
         });
     }
 
-    // Split the authority from whatever follows: only trailing slashes may follow.
+    // Split the authority from whatever follows: only trailing slashes may follow, or a
+    // profile's path (`https://host/@user`, or a post under it), read as `@user@host`.
     let cut = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(cut);
-    if tail.bytes().any(|b| b != b'/') {
+    let profile = profile_user(tail)?;
+    if profile.is_none() && tail.bytes().any(|b| b != b'/') {
         return Err(InputError::Path { path: echo(tail) });
     }
 
     // A handle: `@user@host` or `user@host`. With a scheme, `user@` would be URL credentials.
-    let (user, host_port) = if scheme.is_none() {
+    let (user, host_port) = if let Some(user) = profile {
+        if authority.contains('@') {
+            return Err(InputError::InvalidHost {
+                host: echo(authority),
+            });
+        }
+        (Some(user), authority)
+    } else if scheme.is_none() {
         let handle = authority.strip_prefix('@').unwrap_or(authority);
         match handle.rsplit_once('@') {
             Some((user, host)) => {
@@ -198,6 +220,30 @@ mod tests {
         assert_eq!(parse_server_input("@mastodon.social").unwrap().user, None);
     }
 
+    /// A pasted profile address names the account and its server.
+    #[test]
+    fn a_profile_address_gives_the_user() {
+        for input in [
+            "https://mastodon.social/@bob",
+            "https://mastodon.social/@bob/",
+            "https://mastodon.social/@bob/112233445566",
+            "mastodon.social/@bob",
+        ] {
+            let parsed = parse_server_input(input).unwrap();
+            assert_eq!(parsed.base.as_str(), "https://mastodon.social", "{input:?}");
+            assert_eq!(parsed.user.as_deref(), Some("bob"), "{input:?}");
+        }
+        // Other paths are still not a server's address.
+        assert!(matches!(
+            err("https://mastodon.social/about"),
+            InputError::Path { .. }
+        ));
+        assert!(matches!(
+            err("https://mastodon.social/@b%20ob"),
+            InputError::InvalidUser { .. }
+        ));
+    }
+
     #[test]
     fn idn_becomes_punycode_and_ports_stay() {
         assert_eq!(base("bücher.example"), "https://xn--bcher-kva.example/");
@@ -229,7 +275,7 @@ mod tests {
         assert_eq!(err("mastodon .social"), InputError::Whitespace);
         assert_eq!(err("mastodon.social/\tx"), InputError::Whitespace);
         assert!(
-            matches!(err("https://mastodon.social/@alice"), InputError::Path { path } if path == "/@alice")
+            matches!(err("https://mastodon.social/users/alice"), InputError::Path { path } if path == "/users/alice")
         );
         assert!(matches!(
             err("mastodon.social/about"),
