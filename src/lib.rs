@@ -28,7 +28,7 @@ use std::sync::Arc;
 use mastodon::Client;
 use platform::{SystemBrowser, SystemClipboard, is_ssh_session};
 use vault::Vault;
-use wizard::{Deps, Start};
+use wizard::{Deps, Services, Start};
 
 pub use error::Error;
 
@@ -63,15 +63,17 @@ fn tui(start: Start, env: &commands::Env) -> Result<ExitCode, Error> {
     };
     let browser = env("BROWSER").and_then(|b| b.into_string().ok());
     let deps = Deps {
-        client: Client::new()?,
-        browser: Arc::new(SystemBrowser::new(browser, &vault::PASSPHRASE_VARIABLES)),
-        clipboard: Box::new(SystemClipboard::new()),
-        dir,
+        services: Services {
+            client: Client::new()?,
+            browser: Arc::new(SystemBrowser::new(browser, &vault::PASSPHRASE_VARIABLES)),
+            clipboard: Box::new(SystemClipboard::new()),
+            dir,
+            clock: jiff::Timestamp::now,
+        },
         no_color: commands::no_color(env),
         ssh: is_ssh_session(env),
         env_passphrase,
         random: Box::new(wizard::OsRandom),
-        clock: jiff::Timestamp::now,
     };
     wizard::run(start, deps)
 }

@@ -26,6 +26,7 @@ mod verify;
 mod view;
 mod view_model;
 
+pub use executor::Services;
 pub use random::OsRandom;
 pub use runner::{Deps, run};
 pub use state::Start;

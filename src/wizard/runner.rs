@@ -3,9 +3,7 @@
 //! spinner shows.
 
 use std::io::{IsTerminal, stdout};
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{
@@ -13,12 +11,9 @@ use crossterm::event::{
     KeyEventKind, KeyModifiers,
 };
 use futures_util::StreamExt;
-use jiff::Timestamp;
 use tokio::sync::mpsc::unbounded_channel;
 
 use crate::error::Error;
-use crate::mastodon::Client;
-use crate::platform::{Browser, Clipboard};
 use crate::secret::Secret;
 use crate::vault::Vault;
 
@@ -32,19 +27,15 @@ use super::theme::Theme;
 
 const SPINNER_INTERVAL: Duration = Duration::from_millis(100);
 
-/// What the wizard needs from the outside world.
+/// What the wizard needs from the outside world: what the executor works against, and what
+/// the screens start from.
 pub struct Deps {
-    pub client: Client,
-    pub browser: Arc<dyn Browser>,
-    pub clipboard: Box<dyn Clipboard>,
-    pub dir: PathBuf,
+    pub services: Services,
     pub no_color: bool,
     pub ssh: bool,
     pub env_passphrase: Option<Secret>,
     /// Where sign-in links get their `state` and PKCE verifier.
     pub random: Box<dyn Random>,
-    /// The time shown on screen and recorded with saves and checks.
-    pub clock: fn() -> Timestamp,
 }
 
 pub fn run(start: Start, deps: Deps) -> Result<ExitCode, Error> {
@@ -90,32 +81,22 @@ async fn event_loop(
     deps: Deps,
 ) -> Result<Farewell, Error> {
     let Deps {
-        client,
-        browser,
-        clipboard,
-        dir,
+        services,
         no_color,
         ssh,
         env_passphrase,
         random,
-        clock,
     } = deps;
     let theme = Theme::new(no_color);
-    let status = if Vault::exists(&dir) {
+    let status = if Vault::exists(&services.dir) {
         VaultStatus::Locked
     } else {
         VaultStatus::Missing
     };
-    let mut session = Session::new(status, ssh, dir.clone(), random);
+    let mut session = Session::new(status, ssh, services.dir.clone(), random);
     session.zone = jiff::tz::TimeZone::system();
+    let clock = services.clock;
     let (tx, mut rx) = unbounded_channel();
-    let services = Services {
-        client,
-        browser,
-        clipboard,
-        dir,
-        clock,
-    };
     let mut executor = Executor::new(services, tx);
     let (mut state, first_effects) = State::new(start, session, env_passphrase);
     state.session.now = clock();

@@ -270,6 +270,24 @@ fn at_verify(modern: bool) -> (State, u64) {
     (state, verify_stamp)
 }
 
+/// From a new vault's Verify step: alice (id 7) checks out and the first passphrase is typed
+/// twice; returns the stamp of the save that creates the vault.
+fn at_first_save(modern: bool) -> (State, u64) {
+    let (mut state, stamp) = at_verify(modern);
+    send(
+        &mut state,
+        Msg::Verified {
+            stamp,
+            result: Ok(account("7", "alice")),
+        },
+    );
+    typed(&mut state, "long enough passphrase");
+    key(&mut state, Key::Enter);
+    typed(&mut state, "long enough passphrase");
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    (state, stamp)
+}
+
 mod authorize;
 mod exact_port;
 mod farewell;

@@ -155,18 +155,7 @@ fn leaving_an_unsaved_token_keeps_it_to_copy() {
 
 #[test]
 fn a_failed_first_save_retries_into_the_vault_it_created() {
-    let (mut state, stamp) = at_verify(true);
-    send(
-        &mut state,
-        Msg::Verified {
-            stamp,
-            result: Ok(account("7", "alice")),
-        },
-    );
-    typed(&mut state, "long enough passphrase");
-    key(&mut state, Key::Enter);
-    typed(&mut state, "long enough passphrase");
-    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    let (mut state, stamp) = at_first_save(true);
     // The vault was created, then storing the account failed.
     send(
         &mut state,

@@ -5,18 +5,7 @@ use crate::wizard::farewell::{QUIT_UNSAVED, farewell};
 
 #[test]
 fn a_saved_account_is_named_with_the_next_command_and_exit_0() {
-    let (mut state, stamp) = at_verify(true);
-    send(
-        &mut state,
-        Msg::Verified {
-            stamp,
-            result: Ok(account("7", "alice")),
-        },
-    );
-    typed(&mut state, "long enough passphrase");
-    key(&mut state, Key::Enter);
-    typed(&mut state, "long enough passphrase");
-    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    let (mut state, stamp) = at_first_save(true);
     let view = view_with(vec![row("alice@social.example", "7", None)]);
     send(
         &mut state,
