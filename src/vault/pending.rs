@@ -90,6 +90,11 @@ fn path_of(dir: &Path) -> PathBuf {
 
 /// The apps in `dir/apps.json`, oldest first; none when there is no file.
 pub fn load(dir: &Path) -> Result<Vec<PendingApp>, PendingError> {
+    // The version first, so a newer file is named as such rather than as damaged.
+    #[derive(Deserialize)]
+    struct Version {
+        version: u64,
+    }
     let path = path_of(dir);
     let unreadable = |detail: String| PendingError::Unreadable {
         path: path.clone(),
@@ -98,11 +103,6 @@ pub fn load(dir: &Path) -> Result<Vec<PendingApp>, PendingError> {
     let Some(bytes) = store::read_file(&path).map_err(|e| unreadable(short(&e)))? else {
         return Ok(Vec::new());
     };
-    // The version first, so a newer file is named as such rather than as damaged.
-    #[derive(Deserialize)]
-    struct Version {
-        version: u64,
-    }
     let version = serde_json::from_slice::<Version>(&bytes)
         .map_err(|e| unreadable(format!("not valid JSON: {e}")))?
         .version;
@@ -250,7 +250,7 @@ mod tests {
         assert!(message.contains("apps.json could not be read"), "{message}");
         assert!(!message.contains('\n'), "one line: {message}");
         update(dir.path(), |apps| {
-            apps.push(app("https://a.example", "one"))
+            apps.push(app("https://a.example", "one"));
         })
         .unwrap();
         assert_eq!(load(dir.path()).unwrap().len(), 1);
@@ -289,7 +289,7 @@ mod tests {
         assert!(!debug.contains("secret-of-one"), "{debug}");
         let dir = tempfile::tempdir().unwrap();
         update(dir.path(), |apps| {
-            apps.push(app("https://a.example", "one"))
+            apps.push(app("https://a.example", "one"));
         })
         .unwrap();
         let loaded = format!("{:?}", load(dir.path()).unwrap());
