@@ -116,3 +116,15 @@ fn an_unreadable_apps_file_is_a_warning_not_a_failure() {
     // Replaced by a good file holding the app just registered.
     assert_eq!(pending_ids(&t).len(), 1);
 }
+
+#[test]
+fn add_without_a_terminal_registers_nothing() {
+    // The command line has no sign-in of its own: `add` is the wizard, refused before any
+    // request, so scripts retrying it cannot use up registrations either.
+    let t = E2e::new(Mode::Mastodon47);
+    let (code, text) = t.cli(&["add", &t.server.base_url()]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("needs an interactive terminal"), "{text}");
+    assert_eq!(t.server.apps_registered(), 0);
+    assert!(!t.config_dir().join("apps.json").exists());
+}
