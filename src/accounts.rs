@@ -194,15 +194,22 @@ async fn read_vault<T: Send + 'static>(
 }
 
 /// Stores the account (replacing the entry with the same key: same server, same account id)
-/// with its server and app, plus the apps in `pending`, which are forgotten once stored. An
-/// entry with the same handle on another server stays a separate entry. Returns the key.
+/// with its server and app, plus the apps pending for that server, which are forgotten there
+/// once stored (other servers' stay pending). An entry with the same handle on another server
+/// stays a separate entry. Returns the key.
 pub fn save(
     vault: &mut Vault,
     new: NewAccount,
     pending: &PendingApps,
     now: Timestamp,
 ) -> Result<AccountKey, VaultError> {
-    let fresh = pending.snapshot();
+    // The pending apps of this server move into the vault; other servers' stay pending, so
+    // the vault does not list a server no account of it was saved on.
+    let fresh: Vec<(String, RegisteredApp)> = pending
+        .snapshot()
+        .into_iter()
+        .filter(|(base, _)| same_base(base, new.server.base.as_str()))
+        .collect();
     let key = vault.update(|data| {
         for (base, app) in &fresh {
             data.add_app(base, stored_app(app, now));

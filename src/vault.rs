@@ -28,6 +28,7 @@ mod error;
 mod format;
 mod layout;
 pub mod model;
+pub mod pending;
 mod store;
 mod strength;
 mod unlock;

@@ -332,4 +332,5 @@ fn another_device_with_m_then_a_pasted_callback_address_works_too() {
     assert_eq!(t.unlock().data().accounts.len(), 2);
 }
 
+mod pending_apps;
 mod real_servers;

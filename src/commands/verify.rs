@@ -8,7 +8,7 @@
 
 use std::process::ExitCode;
 
-use jiff::Timestamp;
+use jiff::{Timestamp, Zoned};
 use serde::Serialize;
 
 use super::output::{self, Cell, Columns, Style, Tone};
@@ -16,7 +16,7 @@ use super::{Env, unlock};
 use crate::accounts;
 use crate::accounts::check::{CheckOutcome, check_all};
 use crate::error::{EXIT_INVALID, EXIT_NETWORK, Error, Warning};
-use crate::mastodon::Client;
+use crate::mastodon::{Client, retry_wording};
 use crate::vault::CheckStatus;
 use crate::vault::model::{AccountKey, VaultData};
 
@@ -137,7 +137,9 @@ pub fn run(queries: &[String], json: bool, env: &Env) -> Result<ExitCode, Error>
     } else {
         output::println(&summary(&outcomes))?;
         // Below the results, in the text output only: JSON readers have `expires_at` in `list`.
-        for warning in expiry_warnings(vault.data(), &outcomes, checked_at) {
+        // In the user's own time zone, relative to now.
+        let now = checked_at.to_zoned(jiff::tz::TimeZone::system());
+        for warning in expiry_warnings(vault.data(), &outcomes, &now) {
             output::println(&warning)?;
         }
     }
@@ -241,24 +243,17 @@ const EXPIRY_WARNING: jiff::SignedDuration = jiff::SignedDuration::from_hours(7 
 
 /// One line per valid token that expires within [`EXPIRY_WARNING`] (servers that say when their
 /// tokens expire: Mitra's last 30 days), so a bot's token does not die unnoticed.
-fn expiry_warnings(data: &VaultData, outcomes: &[CheckOutcome], now: Timestamp) -> Vec<String> {
+fn expiry_warnings(data: &VaultData, outcomes: &[CheckOutcome], now: &Zoned) -> Vec<String> {
     outcomes
         .iter()
         .filter(|o| o.status == CheckStatus::Valid)
         .filter_map(|o| {
             let at = data.find_account(&o.key)?.expires_at?;
-            let left = now.duration_until(at);
-            (left <= EXPIRY_WARNING).then(|| {
-                let days = left.as_secs().max(0) / 86_400;
-                let when = match days {
-                    0 => "within a day".to_owned(),
-                    1 => "in 1 day".to_owned(),
-                    n => format!("in {n} days"),
-                };
+            (now.timestamp().duration_until(at) <= EXPIRY_WARNING).then(|| {
                 format!(
-                    "warning: {}: the token expires {when} (on {}). Sign in again with `mastokey add` before then to replace it.",
+                    "warning: {}: the token expires {}. Sign in again with `mastokey add` before then to replace it.",
                     o.label,
-                    at.strftime("%Y-%m-%d %H:%M UTC")
+                    retry_wording(at, now)
                 )
             })
         })
@@ -344,11 +339,13 @@ mod tests {
             outcome("3", CheckStatus::Valid),
             outcome("4", CheckStatus::Revoked),
         ];
-        let warnings = expiry_warnings(&data, &outcomes, now);
+        // In the user's zone (New York: 19:00 the day before), never as a UTC reading.
+        let local = now.to_zoned(jiff::tz::TimeZone::get("America/New_York").unwrap());
+        let warnings = expiry_warnings(&data, &outcomes, &local);
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(
             warnings[0]
-                .contains("u1@s.example: the token expires in 5 days (on 2026-12-05 12:00 UTC)"),
+                .contains("u1@s.example: the token expires in 6 days (on 2026-12-05 at 07:00)"),
             "{warnings:?}"
         );
     }

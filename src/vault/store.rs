@@ -14,6 +14,8 @@ pub(crate) const VAULT_FILE: &str = "vault.age";
 pub(crate) const LOCK_FILE: &str = "vault.lock";
 pub(crate) const IDENTITY_BACKUP: &str = "identity.age.bak";
 pub(crate) const VAULT_BACKUP: &str = "vault.age.bak";
+/// Apps registered but not yet in the vault (see `vault::pending`).
+pub(crate) const APPS_FILE: &str = "apps.json";
 
 /// The largest vault file read: far above any real vault (an account takes about 1 KiB), low
 /// enough that a wrong or planted file cannot exhaust memory.
@@ -25,12 +27,13 @@ pub(crate) const TEMP_PREFIX: &str = ".mastokey-";
 pub(crate) const TEMP_SUFFIX: &str = ".tmp";
 
 /// Every file mastokey keeps in its directory; each gets mode 0600 on every write.
-pub(crate) const OWN_FILES: [&str; 5] = [
+pub(crate) const OWN_FILES: [&str; 6] = [
     IDENTITY_FILE,
     IDENTITY_BACKUP,
     VAULT_FILE,
     VAULT_BACKUP,
     LOCK_FILE,
+    APPS_FILE,
 ];
 
 /// How long a writer waits for another process to finish its save.
@@ -160,6 +163,20 @@ thread_local! {
 /// synced, the previous file kept as `name.bak`, then a rename and a sync of the directory.
 /// A crash at any point leaves either the old or the new file in place, never a mix.
 pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), VaultError> {
+    replace(dir, name, bytes, true)
+}
+
+/// [`write_atomic`] without the backup, for a file whose previous version is worth nothing
+/// once replaced (`apps.json`).
+pub(crate) fn write_atomic_no_backup(
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+) -> Result<(), VaultError> {
+    replace(dir, name, bytes, false)
+}
+
+fn replace(dir: &Path, name: &str, bytes: &[u8], keep_backup: bool) -> Result<(), VaultError> {
     let target = dir.join(name);
     let mut tmp = temp_in(dir).map_err(|e| io_error(dir, e))?;
     let written = mode::set_file(tmp.as_file(), 0o600)
@@ -167,7 +184,9 @@ pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), V
         .and_then(|()| tmp.as_file().sync_all());
     written.map_err(|e| io_error(tmp.path(), e))?;
 
-    backup(dir, name, &target)?;
+    if keep_backup {
+        backup(dir, name, &target)?;
+    }
 
     #[cfg(test)]
     if let Some(hook) = BEFORE_RENAME.with(std::cell::Cell::get) {

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::accounts as vault_ops;
-use crate::accounts::apps::{AppRequest, apps_for, prepare_app};
+use crate::accounts::apps::{AppRequest, apps_for, duplicate_app, prepare_app};
 use crate::accounts::check::{CheckItem, CheckOutcome, check_all};
 use crate::accounts::{PendingApps, revoke_then_remove};
 use crate::mastodon::{ApiError, BaseUrl, CallbackListener, Client, VerifiedAccount};
@@ -71,6 +71,8 @@ fn view_of(vault: &Vault) -> VaultView {
 
 impl Executor {
     pub fn new(services: Services, tx: UnboundedSender<Msg>) -> Self {
+        // Apps registered by earlier runs that never saved are reused, not registered again.
+        let pending = Arc::new(PendingApps::open(&services.dir));
         Self {
             client: services.client,
             browser: services.browser,
@@ -78,7 +80,7 @@ impl Executor {
             dir: services.dir,
             clock: services.clock,
             vault: Arc::new(Mutex::new(None)),
-            pending: Arc::new(PendingApps::new()),
+            pending,
             copied: None,
             tx,
         }
@@ -268,6 +270,8 @@ impl Executor {
             let known = {
                 let (pending, base) = (Arc::clone(&pending), base.clone());
                 tokio::task::spawn_blocking(move || {
+                    // Another mastokey may have registered one since this run started.
+                    pending.reload();
                     let vault = lock(&slot);
                     apps_for(vault.as_ref().map(Vault::data), &pending, &base)
                 })
@@ -285,21 +289,22 @@ impl Executor {
                 },
                 force_new,
             };
-            let result = prepare_app(&client, &base, &request, &known)
-                .await
-                .map(|registered| {
-                    if !registered.reused {
-                        // Kept in memory until the account is saved: quitting before then must
-                        // leave the vault exactly as it was.
-                        pending.add(&base, &registered.app);
-                    }
-                    PreparedApp {
-                        reused: registered.reused,
-                        substituted: registered.substituted,
-                        single_redirect: registered.single_redirect,
-                        app: registered.app,
-                    }
-                });
+            let result = prepare_app(&client, &base, &request, &known).await;
+            if let Ok(registered) = &result
+                && !registered.reused
+            {
+                // Kept out of the vault until the account is saved (quitting before then must
+                // leave the vault exactly as it was), but in `apps.json`, so the next run
+                // reuses it. Replaces a pending app the server no longer knows.
+                let app = duplicate_app(&registered.app);
+                let _ = tokio::task::spawn_blocking(move || pending.add(&base, &app)).await;
+            }
+            let result = result.map(|registered| PreparedApp {
+                reused: registered.reused,
+                substituted: registered.substituted,
+                single_redirect: registered.single_redirect,
+                app: registered.app,
+            });
             send(&tx, Msg::AppReady { stamp, result });
         });
     }
@@ -347,6 +352,12 @@ impl Executor {
             .unwrap_or(Err(VaultError::Missing));
             send(&tx, Msg::ChecksRecorded { stamp, result });
         });
+    }
+
+    /// Warnings about `apps.json` (unreadable, unwritable), one line each, to print once the
+    /// terminal is back to normal.
+    pub fn take_warnings(&self) -> Vec<String> {
+        self.pending.take_warnings()
     }
 
     /// A token copied less than 45 s ago must not outlive the wizard on the clipboard.

@@ -102,8 +102,9 @@ impl Screen for RegisterScreen {
 
     fn help(&self) -> &'static str {
         "Before anyone can sign in, the server needs to know the app asking: mastokey registers \
-         itself once per server and set of scopes, and keeps the app's credentials in the vault \
-         for next time.\n\nServers allow 5 registrations per 10 minutes from one address."
+         itself once per server and set of scopes, and keeps the app's credentials for next time \
+         (in the vault, or beside it until an account is saved, even if you quit first).\n\n\
+         Servers allow 5 registrations per 10 minutes from one address."
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {

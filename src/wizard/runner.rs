@@ -65,7 +65,10 @@ async fn run_async(start: Start, deps: Deps) -> Result<ExitCode, Error> {
     let _ = crossterm::execute!(stdout(), DisableBracketedPaste);
     ratatui::restore();
     // Only now, with the terminal back to normal, may anything be printed.
-    let farewell = result?;
+    let (farewell, warnings) = result?;
+    for warning in &warnings {
+        eprintln!("{warning}");
+    }
     for line in &farewell.lines {
         println!("{line}");
     }
@@ -79,7 +82,7 @@ async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     start: Start,
     deps: Deps,
-) -> Result<Farewell, Error> {
+) -> Result<(Farewell, Vec<String>), Error> {
     let Deps {
         services,
         no_color,
@@ -136,7 +139,7 @@ async fn event_loop(
             .map_err(Error::Terminal)?;
     }
     executor.clear_copied_token();
-    Ok(farewell(&state))
+    Ok((farewell(&state), executor.take_warnings()))
 }
 
 fn translate(event: Event) -> Option<Msg> {

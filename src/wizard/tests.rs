@@ -296,6 +296,7 @@ mod home;
 mod loopback;
 mod no_answer;
 mod reauth;
+mod register;
 mod scopes;
 mod server;
 mod verify;

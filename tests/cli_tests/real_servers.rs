@@ -107,7 +107,8 @@ fn mitra_expiry_is_listed_warned_about_and_verified_as_expired() {
     verify.code(0);
     assert!(
         verify.stdout.contains("warning: alice@")
-            && verify.stdout.contains("the token expires in 2 days"),
+            && verify.stdout.contains("the token expires in 3 days (on ")
+            && !verify.stdout.contains("UTC"),
         "{verify:?}"
     );
     let json = cli.run(&["verify", "--json"]);

@@ -156,12 +156,26 @@ mod policy {
         let elsewhere = mastokey::mastodon::BaseUrl::parse("https://elsewhere.example").unwrap();
         assert!(accounts::reusable_app(None, &pending, &elsewhere, &scopes, &oob).is_none());
 
-        // Saving stores the pending apps and forgets them.
+        // Saving stores this server's pending apps and forgets them; another server's app
+        // stays pending (the vault lists no server nothing was saved on).
+        let other = RegisteredApp {
+            client_id: "other-server".into(),
+            client_secret: mastokey::secret::Secret::new("s"),
+            scopes: scopes.clone(),
+            redirect_uris: oob.clone(),
+        };
+        pending.add(&elsewhere, &other);
         let dir = tempfile::tempdir().unwrap();
         let mut vault = new_vault(&dir);
         let new = signed_in(&s, &app, "alice").await;
         let key = accounts::save(&mut vault, new, &pending, Timestamp::now()).unwrap();
-        assert!(pending.is_empty());
+        let left: Vec<String> = pending
+            .snapshot()
+            .into_iter()
+            .map(|(_, a)| a.client_id)
+            .collect();
+        assert_eq!(left, ["other-server"]);
+        assert_eq!(vault.data().servers.len(), 1);
         assert_eq!(
             key,
             AccountKey::new(base.as_str(), &vault.data().accounts[0].id)

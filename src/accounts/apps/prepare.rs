@@ -95,6 +95,11 @@ fn shape(uris: &[String]) -> Option<(bool, bool)> {
     (oob + loopback == uris.len() && oob <= 1 && loopback <= 1).then_some((oob == 1, loopback == 1))
 }
 
+/// Whether two redirect sets have the same shape mastokey asks for (ports aside).
+pub(super) fn same_shape(a: &[String], b: &[String]) -> bool {
+    shape(a).is_some() && shape(a) == shape(b)
+}
+
 /// The known app for these scopes and redirect URIs: same scope set, same redirect shape (the
 /// loopback port may differ: the caller binds the app's own port).
 fn find<'a>(

@@ -6,9 +6,13 @@
 
 use std::fmt;
 
-use jiff::{Timestamp, Zoned};
+use jiff::Zoned;
 
 use super::{ApiError, CodeInputError, InputError, NotMastodonReason};
+
+mod relative;
+
+pub use relative::retry_wording;
 
 const EXAMPLE: &str = "for example mastodon.social";
 
@@ -73,42 +77,6 @@ fn status_and_hint(status: u16, hint: Option<&String>) -> String {
     match hint {
         Some(hint) => format!(" (HTTP {status}: {hint})"),
         None => format!(" (HTTP {status})"),
-    }
-}
-
-/// When a rate limit ends, relative to `now`: "in 9 minutes", "in 2 hours 5 minutes", and the
-/// local date and time as well when that is not today: "in 3 days (on 2027-01-02 at 00:00)".
-/// A pure function of its arguments, so it is tested at any fixed moment.
-pub fn retry_wording(reset: Timestamp, now: &Zoned) -> String {
-    let seconds = reset.as_second() - now.timestamp().as_second();
-    if seconds <= 0 {
-        return "now".to_owned();
-    }
-    let plural = |n: i64, unit: &str| {
-        if n == 1 {
-            format!("1 {unit}")
-        } else {
-            format!("{n} {unit}s")
-        }
-    };
-    let minutes = (seconds + 59) / 60;
-    let relative = if seconds < 60 {
-        plural(seconds, "second")
-    } else if minutes < 60 {
-        plural(minutes, "minute")
-    } else if minutes < 48 * 60 {
-        match minutes % 60 {
-            0 => plural(minutes / 60, "hour"),
-            odd => format!("{} {}", plural(minutes / 60, "hour"), plural(odd, "minute")),
-        }
-    } else {
-        plural((minutes + 24 * 60 - 1) / (24 * 60), "day")
-    };
-    let at = reset.to_zoned(now.time_zone().clone());
-    if at.date() == now.date() {
-        format!("in {relative}")
-    } else {
-        format!("in {relative} (on {})", at.strftime("%Y-%m-%d at %H:%M"))
     }
 }
 
@@ -448,53 +416,5 @@ pub(crate) mod tests {
         ] {
             check_shape(&error.to_string());
         }
-    }
-
-    fn at(text: &str) -> Zoned {
-        text.parse().unwrap()
-    }
-
-    #[test]
-    fn rate_limit_reset_is_relative_with_the_date_when_not_today() {
-        let now = at("2026-08-21T12:31:00+00:00[UTC]");
-        let reset = |text: &str| -> Timestamp { text.parse().unwrap() };
-        assert_eq!(
-            retry_wording(reset("2026-08-21T12:40:00Z"), &now),
-            "in 9 minutes"
-        );
-        assert_eq!(
-            retry_wording(reset("2026-08-21T12:31:30Z"), &now),
-            "in 30 seconds"
-        );
-        assert_eq!(
-            retry_wording(reset("2026-08-21T12:32:00Z"), &now),
-            "in 1 minute"
-        );
-        assert_eq!(
-            retry_wording(reset("2026-08-21T14:36:00Z"), &now),
-            "in 2 hours 5 minutes"
-        );
-        assert_eq!(retry_wording(reset("2026-08-21T12:00:00Z"), &now), "now");
-        // Tomorrow, and another year: the date comes along (the old wording dropped it).
-        assert_eq!(
-            retry_wording(reset("2026-08-22T00:10:00Z"), &now),
-            "in 11 hours 39 minutes (on 2026-08-22 at 00:10)"
-        );
-        assert_eq!(
-            retry_wording(reset("2027-01-01T00:00:00Z"), &now),
-            "in 133 days (on 2027-01-01 at 00:00)"
-        );
-        // "Today" is the user's day, not UTC's.
-        let berlin = at("2026-08-21T23:50:00+02:00[Europe/Berlin]");
-        assert_eq!(
-            retry_wording(reset("2026-08-21T22:05:00Z"), &berlin),
-            "in 15 minutes (on 2026-08-22 at 00:05)"
-        );
-        let message = ApiError::RateLimited {
-            reset: Some(Timestamp::now() + jiff::SignedDuration::from_secs(9 * 60)),
-        }
-        .to_string();
-        assert!(message.contains("Try again in 9 minutes"), "{message}");
-        assert!(!message.contains("UTC"), "{message}");
     }
 }
