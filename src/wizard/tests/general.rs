@@ -162,3 +162,136 @@ fn adding_an_account_to_an_unlocked_vault_takes_six_keys() {
     assert!(matches!(run.state.step, Step::Home(_)));
     assert_eq!(run.keys - server.chars().count(), 6);
 }
+
+/// From the Scopes step with the default preset: Enter, the app, Enter to open the browser, the
+/// pasted code, Enter, the token; returns the effects of the verify answer for `id`.
+fn sign_in_from_scopes(run: &mut Counted, id: &str) -> Vec<Effect> {
+    assert!(matches!(run.state.step, Step::Scopes(_)));
+    let stamp = stamp_of(&run.press(Key::Enter));
+    run.feed(Msg::AppReady {
+        stamp,
+        result: Ok(PreparedApp {
+            app: app(),
+            reused: true,
+            substituted: Vec::new(),
+            single_redirect: None,
+        }),
+    });
+    assert!(matches!(
+        run.press(Key::Enter).as_slice(),
+        [Effect::OpenBrowser { .. }]
+    ));
+    run.feed(Msg::Paste(Secret::new("code")));
+    let stamp = stamp_of(&run.press(Key::Enter));
+    let grant = TokenGrant {
+        access_token: Secret::new("t"),
+        scopes: vec!["profile".into()],
+        created_at: None,
+        expires_in: None,
+        dropped: Vec::new(),
+    };
+    let effects = run.feed(Msg::Exchanged {
+        stamp,
+        result: Ok(grant),
+    });
+    let stamp = stamp_of(&effects);
+    run.feed(Msg::Verified {
+        stamp,
+        result: Ok(account(id, "alice")),
+    })
+}
+
+/// Answers the save in `effects` with a vault holding alice (id 1).
+fn answer_save(run: &mut Counted, effects: &[Effect]) {
+    let stamp = stamp_of(effects);
+    run.feed(Msg::Saved {
+        stamp,
+        result: Ok(view_with(vec![row("alice@social.example", "1", None)])),
+    });
+    assert!(screen(&run.state).contains("✓"), "{}", screen(&run.state));
+}
+
+/// Keys pressed besides typed text (server, passphrase) and the pasted code.
+fn typed_into(run: &mut Counted, text: &str) {
+    for c in text.chars() {
+        run.feed(Msg::Key(Key::Char(c)));
+    }
+    run.keys -= text.chars().count();
+}
+
+/// The first account, no vault yet: default preset, loopback. 6 keys to saved, 7 to Home.
+#[test]
+fn the_first_account_takes_six_keys_to_save() {
+    let (state, _) = start(VaultStatus::Missing, Start::Home, None);
+    let mut run = Counted { state, keys: 0 };
+    typed_into(&mut run, "social.example");
+    let stamp = stamp_of(&run.press(Key::Enter));
+    run.feed(Msg::Discovered {
+        stamp,
+        result: Ok(caps(true)),
+    });
+    let effects = sign_in_from_scopes(&mut run, "1");
+    assert!(effects.is_empty(), "{effects:?}");
+    typed_into(&mut run, "long enough passphrase");
+    run.press(Key::Enter);
+    typed_into(&mut run, "long enough passphrase");
+    let effects = run.press(Key::Enter);
+    answer_save(&mut run, &effects);
+    assert_eq!(run.keys, 6, "saved after 6 keys");
+    run.press(Key::Esc);
+    assert!(matches!(run.state.step, Step::Home(_)));
+    assert_eq!(run.keys, 7);
+}
+
+/// A second account started from the Saved screen: 4 keys to saved.
+#[test]
+fn a_second_account_from_the_saved_screen_takes_four_keys() {
+    let (state, stamp) = at_first_save(true);
+    let mut run = Counted { state, keys: 0 };
+    run.feed(Msg::Saved {
+        stamp,
+        result: Ok(view_with(vec![row("alice@social.example", "7", None)])),
+    });
+    let stamp = stamp_of(&run.press(Key::Enter));
+    run.feed(Msg::Discovered {
+        stamp,
+        result: Ok(caps(true)),
+    });
+    let effects = sign_in_from_scopes(&mut run, "1");
+    answer_save(&mut run, &effects);
+    assert_eq!(run.keys, 4, "saved after 4 keys");
+}
+
+/// Re-authorize a revoked account from Home: at most 8 keys to saved.
+#[test]
+fn reauthorizing_from_home_takes_at_most_eight_keys() {
+    let view = view_with(vec![row(
+        "alice@social.example",
+        "1",
+        Some(CheckStatus::Revoked),
+    )]);
+    let (state, _) = start(VaultStatus::Unlocked(view), Start::Home, None);
+    let mut run = Counted { state, keys: 0 };
+    run.press(Key::Enter);
+    for _ in 0..3 {
+        run.press(Key::Right);
+    }
+    let stamp = stamp_of(&run.press(Key::Enter));
+    run.feed(Msg::Discovered {
+        stamp,
+        result: Ok(caps(true)),
+    });
+    let effects = sign_in_from_scopes(&mut run, "1");
+    // The stored token is revoked first, then saved.
+    let [Effect::Revoke { stamp, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let effects = run.feed(Msg::Revoked {
+        stamp: *stamp,
+        result: Ok(true),
+    });
+    answer_save(&mut run, &effects);
+    // 8 on the day it was measured; focusing Re-authorize in the details of a revoked token
+    // makes it fewer.
+    assert!(run.keys <= 8, "saved after {} keys", run.keys);
+}
