@@ -27,8 +27,6 @@ use choice::{Clash, Duplicate, Then, WrongAccount};
 pub enum Saved {
     Added,
     Replaced,
-    /// The user left the save (Esc): the token exists only in memory until the wizard ends.
-    Unsaved,
     /// The stored token was kept; the new one is revoked.
     KeptOld,
     /// The new token was discarded (and is revoked).
@@ -150,7 +148,47 @@ impl VerifyScreen {
     }
 
     pub fn text_focused(&self) -> bool {
-        matches!(self.phase, Phase::NewPassphrase { .. })
+        matches!(&self.phase, Phase::NewPassphrase(form) if form.text_focused())
+    }
+
+    /// True while the focused text field is empty (then `?` opens the help).
+    pub fn field_empty(&self) -> bool {
+        matches!(&self.phase, Phase::NewPassphrase(form) if form.field_empty())
+    }
+
+    /// True while the new token exists only here: leaving now would lose it.
+    pub fn holds_unsaved_token(&self) -> bool {
+        !matches!(
+            self.phase,
+            Phase::Leaving { .. } | Phase::RemovingOld { .. } | Phase::Done { .. }
+        )
+    }
+
+    /// True when `key` would leave the save with the new token unsaved (Esc out of a question
+    /// or a failed save, or "Discard token"): the wizard asks "Discard this token?" first.
+    pub fn key_discards(&self, key: Key) -> bool {
+        match &self.phase {
+            Phase::Duplicate(_)
+            | Phase::WrongAccount(_)
+            | Phase::Clash { .. }
+            | Phase::SaveFailed { .. } => key == Key::Esc,
+            Phase::NewPassphrase(form) => key == Key::Enter && form.discard_focused(),
+            _ => false,
+        }
+    }
+
+    /// The user confirmed "Discard this token?": the new token is revoked, and the screen says
+    /// so (for a known account: the old one was kept).
+    pub fn discard_unsaved(self, session: &mut Session) -> Outcome<Self> {
+        if !self.holds_unsaved_token() {
+            return Outcome::stay(self);
+        }
+        let saved = if matches!(self.phase, Phase::Duplicate(_)) {
+            Saved::KeptOld
+        } else {
+            Saved::Discarded
+        };
+        self.discard(saved, session)
     }
 
     pub fn busy(&self) -> bool {
@@ -194,7 +232,7 @@ impl VerifyScreen {
         self.revoking_new = Some(stamp);
         self.phase = Phase::Done {
             saved,
-            then: Then::AddAnother,
+            then: Then::Done,
         };
         let unkept = self.unkept_new();
         Outcome::Stay(self, vec![Effect::Revoke { stamp, unkept }])
@@ -302,20 +340,15 @@ impl VerifyScreen {
             },
         );
         match (phase, msg) {
-            // Leaving a save that did not happen keeps the token on screen to copy.
+            // Esc out of a save that did not happen is asked about first ("Discard this
+            // token?", in `flow`), which calls `discard_unsaved`: here it changes nothing.
             (
-                Phase::SaveFailed { .. }
-                | Phase::NewPassphrase(_)
+                phase @ (Phase::SaveFailed { .. }
                 | Phase::Duplicate(_)
                 | Phase::WrongAccount(_)
-                | Phase::Clash { .. },
+                | Phase::Clash { .. }),
                 Msg::Key(Key::Esc),
-            ) => {
-                self.phase = Phase::Done {
-                    saved: Saved::Unsaved,
-                    then: Then::CopyToken,
-                };
-            }
+            ) => self.phase = phase,
             (Phase::Verifying { .. }, Msg::Key(Key::Esc)) => {
                 self.phase = Phase::VerifyFailed {
                     error: "Stopped. Press Enter to check the token again.".into(),
@@ -425,15 +458,15 @@ impl VerifyScreen {
                 }
                 self.phase = Phase::Done {
                     saved: Saved::Replaced,
-                    then: Then::AddAnother,
+                    then: Then::Done,
                 };
             }
             (Phase::SaveFailed { target, .. }, Msg::Key(Key::Enter)) => {
                 return self.save_now(target, session);
             }
             (Phase::Done { saved, then }, Msg::Key(key)) => match (then, key) {
-                (Then::AddAnother, Key::Enter) => {
-                    return Outcome::exit(Exit::AddOn(self.server.text));
+                (Then::AddAnother, Key::Enter) | (_, Key::Char('a')) => {
+                    return Outcome::exit(Exit::AddOn(self.server.text, self.requested));
                 }
                 (Then::CopyToken, Key::Enter) if self.token_kept => {
                     let effect = session.copy(Copied::Token, self.grant.access_token.duplicate());

@@ -63,8 +63,8 @@ fn first_save_asks_for_a_passphrase_twice_then_creates_the_vault() {
     let s = screen(&state);
     assert!(s.contains("Saved in the vault"), "{s}");
     snap("verify_saved", &state);
-    // "Add another account" goes back to step 1 with the server filled in and discovering.
-    let effects = key(&mut state, Key::Enter);
+    // `a` ("Add another account") goes back to step 1 with the server filled in and discovering.
+    let effects = key(&mut state, Key::Char('a'));
     assert!(matches!(effects.as_slice(), [Effect::Discover { .. }]));
     assert!(screen(&state).contains("Server: ▏social.example"));
 }
@@ -408,7 +408,8 @@ fn copied_token(state: &mut State) -> u64 {
             result: Ok(view),
         },
     );
-    key(state, Key::Right);
+    // Done has the focus; "Copy token" is left of it.
+    key(state, Key::Left);
     let effects = key(state, Key::Enter);
     let [
         Effect::Copy {

@@ -24,7 +24,7 @@ impl Screen for VerifyScreen {
     }
 
     fn keys(&self, _: &Session) -> Vec<(&'static str, &'static str)> {
-        match self.phase {
+        match &self.phase {
             Phase::Verifying { .. }
             | Phase::Saving { .. }
             | Phase::RevokingOld { .. }
@@ -42,18 +42,21 @@ impl Screen for VerifyScreen {
                     ("q", "quit"),
                 ]
             }
-            Phase::NewPassphrase(_) => vec![
-                ("Enter", "next"),
-                ("Tab", "switch field"),
-                ("Ctrl-C", "quit"),
-            ],
+            Phase::NewPassphrase(form) => form.keys(),
             Phase::Clash { .. } => vec![
                 ("Enter", "choose"),
                 ("↑↓", "move"),
                 ("?", "help"),
                 ("q", "quit"),
             ],
-            Phase::Duplicate(_) | Phase::WrongAccount(_) | Phase::Done { .. } => {
+            Phase::Done { .. } => vec![
+                ("Enter", "choose"),
+                ("←→", "move"),
+                ("a", "add another"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
+            Phase::Duplicate(_) | Phase::WrongAccount(_) => {
                 vec![
                     ("Enter", "choose"),
                     ("←→", "move"),
@@ -231,9 +234,6 @@ impl Screen for VerifyScreen {
                         "The old token was kept; the new one was not saved.".to_owned()
                     }
                     Saved::Discarded => "The new token was discarded.".to_owned(),
-                    Saved::Unsaved => "Not saved: the new token lives only until mastokey \
-                                        ends. Copy it now if you need it."
-                        .to_owned(),
                 };
                 lines.push(Line::styled(text, theme.ok()));
                 if self.revoking_new.is_some() {
