@@ -282,9 +282,9 @@ const PASSPHRASE_HELP: &str = "This passphrase encrypts the new vault, where eve
     token is revoked on the server.";
 
 const SAVED_HELP: &str = "The token is saved in the encrypted vault.\n\n\
-    Done (Enter, or Esc): the list of your accounts.\n\
-    Add another account (a): the same server again, with the scopes just chosen. Sign out in \
-    the browser first, or the server signs you in as the same account.\n\
+    Done (or Esc): the list of your accounts.\n\
+    Add another account (a): the same server again, with the scopes just chosen; the server \
+    is asked for a fresh sign-in, so another account can sign in.\n\
     Copy token: to the clipboard, cleared again after 45 seconds.\n\n\
     In the shell: `mastokey token NAME` prints a token, and `mastokey exec NAME -- CMD` runs a \
     command with it.";
