@@ -18,6 +18,7 @@ use super::state::{NoticeKind, ServerPick, Session, VaultStatus};
 use super::view::{Choice, sentence};
 
 mod choice;
+mod leave;
 mod render;
 mod settle;
 
@@ -156,41 +157,6 @@ impl VerifyScreen {
         matches!(&self.phase, Phase::NewPassphrase(form) if form.field_empty())
     }
 
-    /// True while the new token exists only here: leaving now would lose it.
-    pub fn holds_unsaved_token(&self) -> bool {
-        !matches!(
-            self.phase,
-            Phase::Leaving { .. } | Phase::RemovingOld { .. } | Phase::Done { .. }
-        )
-    }
-
-    /// True when `key` would leave the save with the new token unsaved (Esc out of a question
-    /// or a failed save, or "Discard token"): the wizard asks "Discard this token?" first.
-    pub fn key_discards(&self, key: Key) -> bool {
-        match &self.phase {
-            Phase::Duplicate(_)
-            | Phase::WrongAccount(_)
-            | Phase::Clash { .. }
-            | Phase::SaveFailed { .. } => key == Key::Esc,
-            Phase::NewPassphrase(form) => key == Key::Enter && form.discard_focused(),
-            _ => false,
-        }
-    }
-
-    /// The user confirmed "Discard this token?": the new token is revoked, and the screen says
-    /// so (for a known account: the old one was kept).
-    pub fn discard_unsaved(self, session: &mut Session) -> Outcome<Self> {
-        if !self.holds_unsaved_token() {
-            return Outcome::stay(self);
-        }
-        let saved = if matches!(self.phase, Phase::Duplicate(_)) {
-            Saved::KeptOld
-        } else {
-            Saved::Discarded
-        };
-        self.discard(saved, session)
-    }
-
     pub fn busy(&self) -> bool {
         matches!(
             self.phase,
@@ -223,19 +189,6 @@ impl VerifyScreen {
             },
             token: self.grant.access_token.duplicate(),
         }
-    }
-
-    /// The new token is not kept: revoke it, never offer it for copying, and say what happened.
-    fn discard(mut self, saved: Saved, session: &mut Session) -> Outcome<Self> {
-        let stamp = session.stamp();
-        self.token_kept = false;
-        self.revoking_new = Some(stamp);
-        self.phase = Phase::Done {
-            saved,
-            then: Then::Done,
-        };
-        let unkept = self.unkept_new();
-        Outcome::Stay(self, vec![Effect::Revoke { stamp, unkept }])
     }
 
     /// Saves into the unlocked vault, or asks for the first passphrase. A replaced stored
@@ -344,6 +297,7 @@ impl VerifyScreen {
             // token?", in `flow`), which calls `discard_unsaved`: here it changes nothing.
             (
                 phase @ (Phase::SaveFailed { .. }
+                | Phase::VerifyFailed { .. }
                 | Phase::Duplicate(_)
                 | Phase::WrongAccount(_)
                 | Phase::Clash { .. }),
@@ -378,13 +332,6 @@ impl VerifyScreen {
                 self.account = None;
                 let effects = self.check(session);
                 return Outcome::Stay(self, effects);
-            }
-            (Phase::VerifyFailed { .. }, Msg::Key(Key::Esc)) => {
-                // The token is left behind: revoke it before going back.
-                let stamp = session.stamp();
-                self.phase = Phase::Leaving { stamp };
-                let unkept = self.unkept_new();
-                return Outcome::Stay(self, vec![Effect::Revoke { stamp, unkept }]);
             }
             (Phase::Leaving { .. }, Msg::Key(Key::Esc)) => {
                 session.notify(

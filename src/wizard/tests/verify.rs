@@ -228,7 +228,11 @@ fn leaving_a_token_that_could_not_be_checked_revokes_it() {
             result: Err(ApiError::AccountPending),
         },
     );
-    let effects = key(&mut state, Key::Esc);
+    // Esc asks first; the token goes only once the user says so.
+    assert!(key(&mut state, Key::Esc).is_empty());
+    assert!(screen(&state).contains("Discard this token?"));
+    key(&mut state, Key::Right);
+    let effects = key(&mut state, Key::Enter);
     let [
         Effect::Revoke {
             unkept: Unkept::New { token, .. },
