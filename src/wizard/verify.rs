@@ -411,6 +411,12 @@ impl VerifyScreen {
             (Phase::SaveFailed { target, .. }, Msg::Key(Key::Enter)) => {
                 return self.save_now(target, session);
             }
+            // The vault refuses the token, but it is still good: copying keeps it usable.
+            (phase @ Phase::SaveFailed { .. }, Msg::Key(Key::Char('c'))) => {
+                let effect = session.copy(Copied::Token, self.grant.access_token.duplicate());
+                self.phase = phase;
+                return Outcome::Stay(self, vec![effect]);
+            }
             (Phase::Done { saved, then }, Msg::Key(key)) => match (then, key) {
                 (Then::AddAnother, Key::Enter) | (_, Key::Char('a')) => {
                     return Outcome::exit(Exit::AddOn(self.server.text, self.requested));

@@ -293,3 +293,31 @@ fn add_another_account_keeps_the_scopes_just_chosen() {
         "{s}"
     );
 }
+
+#[test]
+fn a_failed_save_keeps_the_token_to_copy_and_asks_before_discarding() {
+    let (mut state, stamp) = at_first_save(true);
+    send(
+        &mut state,
+        Msg::Saved {
+            stamp,
+            result: Err(VaultError::LockTimeout {
+                path: "/x/vault.lock".into(),
+            }),
+        },
+    );
+    assert!(screen(&state).contains("could not be saved"));
+    assert!(
+        footer(&state).contains("c copy token"),
+        "{}",
+        footer(&state)
+    );
+    let effects = key(&mut state, Key::Char('c'));
+    let [Effect::Copy { text, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(text.expose(), "tok-123");
+    assert!(screen(&state).contains("could not be saved"));
+    assert!(key(&mut state, Key::Esc).is_empty());
+    assert!(asks(&state));
+}

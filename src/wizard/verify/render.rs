@@ -35,13 +35,19 @@ impl Screen for VerifyScreen {
                 ("Esc", "back to scopes"),
                 ("q", "quit"),
             ],
-            Phase::VerifyFailed { .. } | Phase::SaveFailed { .. } => {
+            Phase::VerifyFailed { .. } => {
                 vec![
                     ("Enter", "try again"),
                     ("Esc", "back to scopes"),
                     ("q", "quit"),
                 ]
             }
+            Phase::SaveFailed { .. } => vec![
+                ("Enter", "try again"),
+                ("c", "copy token"),
+                ("Esc", "discard"),
+                ("q", "quit"),
+            ],
             Phase::NewPassphrase(form) => form.keys(),
             Phase::Clash { .. } => vec![
                 ("Enter", "choose"),
