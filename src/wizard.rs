@@ -4,6 +4,7 @@
 //! ratatui and crossterm.
 
 mod authorize;
+mod discard;
 mod executor;
 mod farewell;
 mod flow;

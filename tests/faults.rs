@@ -221,6 +221,9 @@ fn account_state_fails(user: &str, state: UserState, expected: &str) {
         screen.contains("The token could not be checked"),
         "{screen}"
     );
+    // The token exists but is unsaved: Ctrl-C asks first, and a second one quits.
+    pty.send(CTRL_C);
+    pty.wait_for("Discard this token?");
     quit_unchanged(&t, pty, &before);
 }
 

@@ -11,7 +11,7 @@ use crate::support::e2e::{
     seed_vault, wait_port_closed,
 };
 use crate::support::fake_server::Mode;
-use crate::support::pty::{CTRL_C, DOWN, ENTER, TAB};
+use crate::support::pty::{CTRL_C, DOWN, ENTER, ESC, TAB};
 
 #[test]
 fn first_account_posting_bot_then_reopen_with_the_passphrase() {
@@ -36,8 +36,8 @@ fn first_account_posting_bot_then_reopen_with_the_passphrase() {
         screen.contains("profile write:media write:statuses"),
         "{screen}"
     );
-    pty.send("\x1b[C\x1b[C"); // → Done
-    pty.send(ENTER);
+    pty.send(ENTER); // Done has the focus
+
     pty.wait_for("Accounts");
     pty.send("q");
     assert_eq!(pty.wait_exit(), 0);
@@ -103,7 +103,7 @@ fn two_accounts_in_one_session_force_a_fresh_login() {
     approve_and_paste(&t, &mut pty, "alice", 1);
     choose_first_passphrase(&mut pty);
     pty.wait_for("Saved in the vault");
-    pty.send(ENTER); // "Add another account" has the focus
+    pty.send("a"); // "Add another account"
     pty.wait_for("2/5 Scopes");
     pty.send(ENTER);
     let screen = pty.wait_for("then sign in as the new account");
@@ -179,6 +179,37 @@ fn ctrl_c_at_the_code_step_leaves_the_vault_byte_identical() {
         "{screen}"
     );
     assert_eq!(before, t.vault_bytes());
+}
+
+#[test]
+fn esc_and_q_on_the_passphrase_screen_keep_the_token_until_it_is_saved() {
+    let t = E2e::new(Mode::Mastodon47);
+    let mut pty = t.spawn(&["add", &t.server.base_url()], &[]);
+    pty.wait_for("2/5 Scopes");
+    pty.send(ENTER);
+    approve_and_paste(&t, &mut pty, "alice", 1);
+    pty.wait_for("Choose a passphrase");
+    pty.send(ESC);
+    let screen = pty.wait_for("Esc to the first field");
+    assert!(screen.contains("Choose a passphrase"), "{screen}");
+    pty.send("q");
+    let screen = pty.wait_for("Discard this token?");
+    assert!(screen.contains("[ Keep the token ]"), "{screen}");
+    pty.send(ENTER); // "Keep the token" has the focus
+    pty.send(ESC); // back into the first field
+    pty.wait_for("Esc to the buttons");
+    choose_first_passphrase(&mut pty);
+    pty.wait_for("Saved in the vault");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+    let vault = t.unlock();
+    assert_eq!(
+        vault
+            .data()
+            .accounts_with_handle("alice@social.example")
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -311,7 +342,7 @@ fn another_device_with_m_then_a_pasted_callback_address_works_too() {
     pty.wait_for("Saved in the vault");
     // Add another: this time the browser lands on an unreachable 127.0.0.1 page, and the user
     // pastes the whole address it shows.
-    pty.send(ENTER);
+    pty.send("a");
     pty.wait_for("2/5 Scopes");
     pty.send(ENTER);
     pty.wait_for("continues by itself");

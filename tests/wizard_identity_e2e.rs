@@ -116,7 +116,7 @@ fn keeping_the_old_token_never_revokes_it_when_the_server_gave_the_same_one_agai
     approve_and_paste(&t, &mut pty, "alice", 1);
     choose_first_passphrase(&mut pty);
     pty.wait_for("Saved in the vault");
-    pty.send(ENTER); // "Add another account"
+    pty.send("a"); // "Add another account"
     pty.wait_for("2/5 Scopes");
     pty.send(ENTER);
     // The server ignores force_login and signs alice in again: same user, app and scopes,

@@ -181,6 +181,11 @@ impl AuthorizeScreen {
         self.focus == Focus::Code && !self.qr
     }
 
+    /// True while the code field is empty (then `?` opens the help).
+    pub fn code_empty(&self) -> bool {
+        self.code.is_empty()
+    }
+
     pub fn busy(&self) -> bool {
         self.busy.is_some() || self.reregistering.is_some()
     }

@@ -8,9 +8,11 @@
 
 use std::collections::BTreeSet;
 
+use crate::mastodon::scopes::negotiate;
 use crate::secret::Secret;
 
 use super::authorize::AuthorizeScreen;
+use super::discard::{Confirm, Decided, Leave};
 use super::home::HomeScreen;
 use super::msg::{Copied, Effect, Key, Msg};
 use super::outcome::{Exit, Outcome};
@@ -21,7 +23,7 @@ use super::state::{Session, Start, VaultStatus};
 use super::theme::Theme;
 use super::unlock::UnlockScreen;
 use super::verify::VerifyScreen;
-use super::view::{self, Screen};
+use super::view::{self, MIN_HEIGHT, MIN_WIDTH, Screen};
 
 pub enum Step {
     Unlock(UnlockScreen),
@@ -82,17 +84,32 @@ fn server_step((screen, effects): (ServerScreen, Vec<Effect>)) -> Next {
 pub(super) fn next(exit: Exit, session: &mut Session) -> Next {
     match exit {
         Exit::Unlocked(start) => route(start, session),
-        Exit::Home => home(),
-        Exit::AddAccount => empty_server(),
-        Exit::AddOn(server) => server_step(ServerScreen::submit_text(&server, session)),
+        Exit::Home => {
+            session.last_scopes = None;
+            home()
+        }
+        Exit::AddAccount => {
+            session.last_scopes = None;
+            empty_server()
+        }
+        Exit::AddOn(server, scopes) => {
+            // "Add another account" starts with the scopes just chosen.
+            session.last_scopes = Some(scopes);
+            server_step(ServerScreen::submit_text(&server, session))
+        }
         Exit::Reauthorize { server, target } => {
+            session.last_scopes = None;
             server_step(ServerScreen::reauthorize(&server, target, session))
         }
         Exit::Discovered(pick) => {
-            let previous = pick
-                .reauth
-                .as_ref()
-                .map(|r| r.scopes.iter().cloned().collect());
+            let previous = match (&pick.reauth, &session.last_scopes) {
+                (Some(r), _) => Some(r.scopes.iter().cloned().collect()),
+                // Fitted to this server: what it lacks is replaced or left out.
+                (None, Some(last)) => Some(negotiate(last, &pick.caps).scopes)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.into_iter().collect()),
+                (None, None) => None,
+            };
             (Step::Scopes(ScopesScreen::new(pick, previous)), Vec::new())
         }
         Exit::EditServer(text) => (Step::Server(ServerScreen::new(&text)), Vec::new()),
@@ -162,6 +179,29 @@ impl Step {
         }
     }
 
+    /// True while `?` opens the help: outside a text field, or in an empty one (a `?` typed
+    /// after other text stays text).
+    fn help_key_free(&self) -> bool {
+        let empty = match self {
+            Step::Unlock(s) => s.field_empty(),
+            Step::Server(s) => s.field_empty(),
+            Step::Authorize(s) => s.code_empty(),
+            Step::Verify(s) => s.field_empty(),
+            Step::Home(_) | Step::Scopes(_) | Step::Register(_) => false,
+        };
+        empty || !self.text_focused()
+    }
+
+    /// True while a new token exists only in this step: leaving asks first.
+    pub fn holds_unsaved_token(&self) -> bool {
+        matches!(self, Step::Verify(s) if s.holds_unsaved_token())
+    }
+
+    /// True when `key` would leave the step with the new token unsaved.
+    fn key_discards(&self, key: Key) -> bool {
+        matches!(self, Step::Verify(s) if s.key_discards(key))
+    }
+
     /// True while a spinner is on screen (the only time the runner ticks).
     pub fn busy(&self) -> bool {
         match self {
@@ -180,6 +220,8 @@ pub struct State {
     pub step: Step,
     pub session: Session,
     pub help: bool,
+    /// "Discard this token?" while it shows: it takes every key.
+    pub confirm: Option<Confirm>,
 }
 
 impl State {
@@ -201,6 +243,7 @@ impl State {
                 step,
                 session,
                 help: false,
+                confirm: None,
             },
             effects,
         )
@@ -214,6 +257,47 @@ impl State {
 
     pub fn render(&self, frame: &mut ratatui::Frame, theme: Theme) {
         view::render(self.step.screen(), &self.session, self.help, frame, theme);
+        let area = frame.area();
+        if let Some(confirm) = self.confirm
+            && area.width >= MIN_WIDTH
+            && area.height >= MIN_HEIGHT
+        {
+            confirm.render(frame, area, theme);
+        }
+    }
+
+    /// Leaves as asked, but asks "Discard this token?" first while a new token is unsaved.
+    fn leave(&mut self, leave: Leave) -> Vec<Effect> {
+        if self.step.holds_unsaved_token() {
+            self.help = false;
+            self.confirm = Some(Confirm::new(leave));
+            return Vec::new();
+        }
+        self.decided(Decided::Leave(leave))
+    }
+
+    /// Carries out the answer to "Discard this token?".
+    fn decided(&mut self, decided: Decided) -> Vec<Effect> {
+        self.confirm = None;
+        match decided {
+            Decided::Asking(confirm) => self.confirm = Some(confirm),
+            Decided::Keep => {}
+            Decided::Leave(Leave::Quit) | Decided::ForceQuit => self.session.quit = true,
+            Decided::Leave(Leave::Discard) => {
+                let step = std::mem::replace(&mut self.step, Step::Home(HomeScreen::default()));
+                let (next, effects) = match step {
+                    Step::Verify(s) => settle(
+                        s.discard_unsaved(&mut self.session),
+                        Step::Verify,
+                        &mut self.session,
+                    ),
+                    other => (other, Vec::new()),
+                };
+                self.step = next;
+                return effects;
+            }
+        }
+        Vec::new()
     }
 }
 
@@ -234,11 +318,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         other => other,
     };
-    match &msg {
-        Msg::Key(Key::Ctrl('c')) => {
-            state.session.quit = true;
-            return Vec::new();
+    // The discard question takes every key while it shows; slow work still comes back.
+    if let Some(confirm) = state.confirm {
+        match msg {
+            Msg::Key(k) => return state.decided(confirm.update(k)),
+            Msg::Paste(_) => return Vec::new(),
+            _ => {}
         }
+    }
+    match &msg {
+        Msg::Key(Key::Ctrl('c')) => return state.leave(Leave::Quit),
         Msg::Resize => return Vec::new(),
         Msg::Tick => {
             state.session.spinner = state.session.spinner.wrapping_add(1);
@@ -254,14 +343,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.help = false;
             return Vec::new();
         }
-        Msg::Key(Key::Char('?')) if !state.step.text_focused() => {
+        Msg::Key(Key::F(1)) => {
+            state.help = true;
+            return Vec::new();
+        }
+        Msg::Key(Key::Char('?')) if state.step.help_key_free() => {
             state.help = true;
             return Vec::new();
         }
         Msg::Key(Key::Char('q')) if !state.step.text_focused() => {
-            state.session.quit = true;
-            return Vec::new();
+            return state.leave(Leave::Quit);
         }
+        Msg::Key(k) if state.step.key_discards(*k) => return state.leave(Leave::Discard),
         Msg::Key(_) | Msg::Paste(_) => state.session.notice = None,
         Msg::Copied { what, result } => {
             let result = result.as_ref().map(|k| *k).map_err(ToString::to_string);
@@ -284,5 +377,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let step = std::mem::replace(&mut state.step, Step::Home(HomeScreen::default()));
     let (next, effects) = step.update(msg, &mut state.session);
     state.step = next;
+    // The token the question was about may have been saved meanwhile.
+    if !state.step.holds_unsaved_token() {
+        state.confirm = None;
+    }
     effects
 }

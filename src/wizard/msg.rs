@@ -38,6 +38,8 @@ pub enum Key {
     PageDown,
     Backspace,
     Delete,
+    /// A function key: F1 opens the help everywhere.
+    F(u8),
 }
 
 /// What was copied, so the screen can say it.

@@ -35,8 +35,9 @@ pub enum Exit {
     Home,
     /// Home: add an account, starting with an empty server field.
     AddAccount,
-    /// Add another account, with the server already typed (checked again at once).
-    AddOn(String),
+    /// Add another account, with the server already typed (checked again at once) and the
+    /// scopes just chosen.
+    AddOn(String, Vec<String>),
     /// Home: re-authorize a stored account on its server.
     Reauthorize { server: String, target: Reauth },
     /// Server: the server answered.

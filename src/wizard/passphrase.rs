@@ -1,5 +1,7 @@
 //! The new-vault passphrase form of the first save: typed twice, with a strength hint. The only
-//! hard rule is the minimum length.
+//! hard rule is the minimum length. Below the fields a row of buttons (Save, Discard token) is the
+//! one place outside a text field: Esc moves between the fields and that row and never leaves the
+//! form, so it cannot throw the authorized token away.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -10,13 +12,41 @@ use crate::secret::Secret;
 use super::msg::{Key, Msg};
 use super::text_field::TextField;
 use super::theme::Theme;
+use super::view::{Choice, choices};
 
 pub const MIN_PASSPHRASE_CHARS: usize = crate::vault::MIN_PASSPHRASE_LEN;
+
+/// Where the keyboard is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Focus {
+    First,
+    Second,
+    Buttons(Button),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Button {
+    /// First: it loses nothing.
+    Save,
+    /// Asks "Discard this token?" (the wizard's flow asks; the form never discards).
+    Discard,
+}
+
+impl Choice for Button {
+    const ALL: &'static [Self] = &[Self::Save, Self::Discard];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Save => "Save",
+            Self::Discard => "Discard token",
+        }
+    }
+}
 
 pub struct PassphraseForm {
     first: TextField,
     second: TextField,
-    on_second: bool,
+    focus: Focus,
     error: Option<String>,
 }
 
@@ -25,8 +55,53 @@ impl PassphraseForm {
         Self {
             first: TextField::masked(),
             second: TextField::masked(),
-            on_second: false,
+            focus: Focus::First,
             error: None,
+        }
+    }
+
+    /// True while the keyboard types into a field (then `q` is text).
+    pub fn text_focused(&self) -> bool {
+        !matches!(self.focus, Focus::Buttons(_))
+    }
+
+    /// True while the focused field is empty (then `?` opens the help).
+    pub fn field_empty(&self) -> bool {
+        match self.focus {
+            Focus::First => self.first.value().is_empty(),
+            Focus::Second => self.second.value().is_empty(),
+            Focus::Buttons(_) => false,
+        }
+    }
+
+    /// True while "Discard token" has the focus.
+    pub fn discard_focused(&self) -> bool {
+        self.focus == Focus::Buttons(Button::Discard)
+    }
+
+    /// What Esc does here, for the footer.
+    pub fn esc_does(&self) -> &'static str {
+        match self.focus {
+            Focus::First => "to the buttons",
+            Focus::Second | Focus::Buttons(_) => "to the first field",
+        }
+    }
+
+    /// The footer's keys.
+    pub fn keys(&self) -> Vec<(&'static str, &'static str)> {
+        match self.focus {
+            Focus::First | Focus::Second => vec![
+                ("Enter", "next"),
+                ("Tab", "next field"),
+                ("Esc", self.esc_does()),
+                ("Ctrl-C", "quit"),
+            ],
+            Focus::Buttons(_) => vec![
+                ("Enter", "choose"),
+                ("←→", "move"),
+                ("Esc", self.esc_does()),
+                ("q", "quit"),
+            ],
         }
     }
 
@@ -36,45 +111,69 @@ impl PassphraseForm {
 
     /// Handles one message; returns the passphrase once it was typed twice the same.
     pub fn update(&mut self, msg: Msg) -> Option<Secret> {
-        match msg {
-            Msg::Key(Key::Tab | Key::Down | Key::BackTab | Key::Up) => {
-                self.on_second = !self.on_second;
+        match (self.focus, msg) {
+            (_, Msg::Key(Key::Tab | Key::Down)) => {
+                self.focus = match self.focus {
+                    Focus::First => Focus::Second,
+                    Focus::Second => Focus::Buttons(Button::Save),
+                    Focus::Buttons(_) => Focus::First,
+                };
             }
-            Msg::Key(Key::Enter) if !self.on_second => {
+            (_, Msg::Key(Key::BackTab | Key::Up)) => {
+                self.focus = match self.focus {
+                    Focus::First => Focus::Buttons(Button::Save),
+                    Focus::Second => Focus::First,
+                    Focus::Buttons(_) => Focus::Second,
+                };
+            }
+            (Focus::First, Msg::Key(Key::Esc)) => self.focus = Focus::Buttons(Button::Save),
+            (_, Msg::Key(Key::Esc)) => self.focus = Focus::First,
+            (Focus::First, Msg::Key(Key::Enter)) => {
                 if self.too_short() {
                     self.error = Some(format!("Use at least {MIN_PASSPHRASE_CHARS} characters."));
                 } else {
-                    self.on_second = true;
+                    self.focus = Focus::Second;
                     self.error = None;
                 }
             }
-            Msg::Key(Key::Enter) => {
+            (Focus::Second | Focus::Buttons(Button::Save), Msg::Key(Key::Enter)) => {
                 if self.too_short() {
                     self.error = Some(format!("Use at least {MIN_PASSPHRASE_CHARS} characters."));
-                    self.on_second = false;
+                    self.focus = Focus::First;
                 } else if self.first.value() != self.second.value() {
                     self.error =
                         Some("The two passphrases differ. Type the second one again.".into());
                     self.second.clear();
+                    self.focus = Focus::Second;
                 } else {
                     return Some(Secret::new(self.first.value()));
                 }
             }
-            Msg::Key(key) if self.field().handle(key) => self.error = None,
-            Msg::Paste(text) => {
-                self.field()
-                    .insert_str(text.expose().trim_end_matches(['\r', '\n']));
+            (Focus::Buttons(button), Msg::Key(key)) => {
+                self.focus = Focus::Buttons(button.moved(key).unwrap_or(button));
+            }
+            (_, Msg::Key(key)) => {
+                if let Some(field) = self.field()
+                    && field.handle(key)
+                {
+                    self.error = None;
+                }
+            }
+            (_, Msg::Paste(text)) => {
+                if let Some(field) = self.field() {
+                    field.insert_str(text.expose().trim_end_matches(['\r', '\n']));
+                }
             }
             _ => {}
         }
         None
     }
 
-    fn field(&mut self) -> &mut TextField {
-        if self.on_second {
-            &mut self.second
-        } else {
-            &mut self.first
+    fn field(&mut self) -> Option<&mut TextField> {
+        match self.focus {
+            Focus::First => Some(&mut self.first),
+            Focus::Second => Some(&mut self.second),
+            Focus::Buttons(_) => None,
         }
     }
 
@@ -101,13 +200,38 @@ impl PassphraseForm {
     }
 
     pub fn render_fields(&self, frame: &mut Frame, area: Rect, theme: Theme) {
-        let [_, a, b, _, problem] = Layout::vertical([Constraint::Length(1); 5]).areas(area);
-        self.first
-            .render(frame, a, "Passphrase:        ", !self.on_second, theme);
-        self.second
-            .render(frame, b, "Type it again:     ", self.on_second, theme);
+        // Blank rows only where there is room: both fields and the buttons come first.
+        let [a, b, problem, row] = if area.height >= 6 {
+            let [_, a, b, _, problem, row] =
+                Layout::vertical([Constraint::Length(1); 6]).areas(area);
+            [a, b, problem, row]
+        } else {
+            Layout::vertical([Constraint::Length(1); 4]).areas(area)
+        };
+        self.first.render(
+            frame,
+            a,
+            "Passphrase:        ",
+            self.focus == Focus::First,
+            theme,
+        );
+        self.second.render(
+            frame,
+            b,
+            "Type it again:     ",
+            self.focus == Focus::Second,
+            theme,
+        );
         if let Some(error) = &self.error {
             frame.render_widget(Line::styled(error.clone(), theme.error()), problem);
         }
+        let line = match self.focus {
+            Focus::Buttons(button) => choices(button, Button::label, theme),
+            Focus::First | Focus::Second => {
+                let labels: Vec<&'static str> = Button::ALL.iter().map(|b| b.label()).collect();
+                super::view::buttons(&labels, None, theme)
+            }
+        };
+        frame.render_widget(line, row);
     }
 }

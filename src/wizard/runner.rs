@@ -171,6 +171,7 @@ fn translate_key(key: KeyEvent) -> Option<Key> {
         KeyCode::PageDown => Key::PageDown,
         KeyCode::Backspace => Key::Backspace,
         KeyCode::Delete => Key::Delete,
+        KeyCode::F(n) => Key::F(n),
         _ => return None,
     })
 }

@@ -52,6 +52,11 @@ impl ServerScreen {
         Self::new(text).submit(session)
     }
 
+    /// True while the server field is empty (then `?` opens the help).
+    pub fn field_empty(&self) -> bool {
+        self.field.is_empty()
+    }
+
     pub fn busy(&self) -> bool {
         self.busy.is_some()
     }

@@ -60,6 +60,8 @@ pub struct Session {
     /// Where the last token copy went: the notice after clearing says what really happened.
     pub token_copied_to: Option<ClipboardKind>,
     pub quit: bool,
+    /// The scopes of the account just added, for "Add another account" to start with.
+    pub last_scopes: Option<Vec<String>>,
     pub spinner: usize,
     /// Injected by the runner before each update; never read from the system clock here.
     pub now: Timestamp,
@@ -90,6 +92,7 @@ impl Session {
             clipboard_generation: 0,
             token_copied_to: None,
             quit: false,
+            last_scopes: None,
             spinner: 0,
             now: Timestamp::UNIX_EPOCH,
             zone: jiff::tz::TimeZone::UTC,

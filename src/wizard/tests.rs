@@ -289,6 +289,7 @@ fn at_first_save(modern: bool) -> (State, u64) {
 }
 
 mod authorize;
+mod discard;
 mod exact_port;
 mod farewell;
 mod general;

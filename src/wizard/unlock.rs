@@ -46,6 +46,11 @@ impl UnlockScreen {
         (screen, effects)
     }
 
+    /// True while the passphrase field is empty (then `?` opens the help).
+    pub fn field_empty(&self) -> bool {
+        self.field.is_empty()
+    }
+
     pub fn busy(&self) -> bool {
         self.busy.is_some()
     }
@@ -102,13 +107,18 @@ impl Screen for UnlockScreen {
     }
 
     fn keys(&self, _: &Session) -> Vec<(&'static str, &'static str)> {
-        vec![("Enter", "unlock"), ("Ctrl-C", "quit")]
+        vec![("Enter", "unlock"), ("F1", "help"), ("Ctrl-C", "quit")]
     }
 
     fn help(&self) -> &'static str {
-        "Your accounts are kept in an encrypted vault. Type its passphrase to open it.\n\n\
-         Scripts can unlock without this prompt through MASTOKEY_PASSPHRASE_COMMAND, \
-         MASTOKEY_PASSPHRASE_FILE or MASTOKEY_PASSPHRASE."
+        "Your accounts are kept in an encrypted vault on this computer. Type the passphrase \
+         chosen when the first account was saved, then press Enter. Nothing goes over the \
+         network to unlock.\n\n\
+         A forgotten passphrase cannot be recovered, not even by mastokey: the tokens inside are \
+         lost. Revoke them on each server's website (Authorized apps) and sign in again.\n\n\
+         Scripts unlock without this prompt through MASTOKEY_PASSPHRASE_COMMAND, \
+         MASTOKEY_PASSPHRASE_FILE or MASTOKEY_PASSPHRASE; `mastokey unlock` keeps the vault open \
+         for a session."
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {

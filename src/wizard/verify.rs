@@ -18,6 +18,7 @@ use super::state::{NoticeKind, ServerPick, Session, VaultStatus};
 use super::view::{Choice, sentence};
 
 mod choice;
+mod leave;
 mod render;
 mod settle;
 
@@ -27,8 +28,6 @@ use choice::{Clash, Duplicate, Then, WrongAccount};
 pub enum Saved {
     Added,
     Replaced,
-    /// The user left the save (Esc): the token exists only in memory until the wizard ends.
-    Unsaved,
     /// The stored token was kept; the new one is revoked.
     KeptOld,
     /// The new token was discarded (and is revoked).
@@ -150,7 +149,12 @@ impl VerifyScreen {
     }
 
     pub fn text_focused(&self) -> bool {
-        matches!(self.phase, Phase::NewPassphrase { .. })
+        matches!(&self.phase, Phase::NewPassphrase(form) if form.text_focused())
+    }
+
+    /// True while the focused text field is empty (then `?` opens the help).
+    pub fn field_empty(&self) -> bool {
+        matches!(&self.phase, Phase::NewPassphrase(form) if form.field_empty())
     }
 
     pub fn busy(&self) -> bool {
@@ -185,19 +189,6 @@ impl VerifyScreen {
             },
             token: self.grant.access_token.duplicate(),
         }
-    }
-
-    /// The new token is not kept: revoke it, never offer it for copying, and say what happened.
-    fn discard(mut self, saved: Saved, session: &mut Session) -> Outcome<Self> {
-        let stamp = session.stamp();
-        self.token_kept = false;
-        self.revoking_new = Some(stamp);
-        self.phase = Phase::Done {
-            saved,
-            then: Then::AddAnother,
-        };
-        let unkept = self.unkept_new();
-        Outcome::Stay(self, vec![Effect::Revoke { stamp, unkept }])
     }
 
     /// Saves into the unlocked vault, or asks for the first passphrase. A replaced stored
@@ -302,20 +293,16 @@ impl VerifyScreen {
             },
         );
         match (phase, msg) {
-            // Leaving a save that did not happen keeps the token on screen to copy.
+            // Esc out of a save that did not happen is asked about first ("Discard this
+            // token?", in `flow`), which calls `discard_unsaved`: here it changes nothing.
             (
-                Phase::SaveFailed { .. }
-                | Phase::NewPassphrase(_)
+                phase @ (Phase::SaveFailed { .. }
+                | Phase::VerifyFailed { .. }
                 | Phase::Duplicate(_)
                 | Phase::WrongAccount(_)
-                | Phase::Clash { .. },
+                | Phase::Clash { .. }),
                 Msg::Key(Key::Esc),
-            ) => {
-                self.phase = Phase::Done {
-                    saved: Saved::Unsaved,
-                    then: Then::CopyToken,
-                };
-            }
+            ) => self.phase = phase,
             (Phase::Verifying { .. }, Msg::Key(Key::Esc)) => {
                 self.phase = Phase::VerifyFailed {
                     error: "Stopped. Press Enter to check the token again.".into(),
@@ -345,13 +332,6 @@ impl VerifyScreen {
                 self.account = None;
                 let effects = self.check(session);
                 return Outcome::Stay(self, effects);
-            }
-            (Phase::VerifyFailed { .. }, Msg::Key(Key::Esc)) => {
-                // The token is left behind: revoke it before going back.
-                let stamp = session.stamp();
-                self.phase = Phase::Leaving { stamp };
-                let unkept = self.unkept_new();
-                return Outcome::Stay(self, vec![Effect::Revoke { stamp, unkept }]);
             }
             (Phase::Leaving { .. }, Msg::Key(Key::Esc)) => {
                 session.notify(
@@ -425,15 +405,21 @@ impl VerifyScreen {
                 }
                 self.phase = Phase::Done {
                     saved: Saved::Replaced,
-                    then: Then::AddAnother,
+                    then: Then::Done,
                 };
             }
             (Phase::SaveFailed { target, .. }, Msg::Key(Key::Enter)) => {
                 return self.save_now(target, session);
             }
+            // The vault refuses the token, but it is still good: copying keeps it usable.
+            (phase @ Phase::SaveFailed { .. }, Msg::Key(Key::Char('c'))) => {
+                let effect = session.copy(Copied::Token, self.grant.access_token.duplicate());
+                self.phase = phase;
+                return Outcome::Stay(self, vec![effect]);
+            }
             (Phase::Done { saved, then }, Msg::Key(key)) => match (then, key) {
-                (Then::AddAnother, Key::Enter) => {
-                    return Outcome::exit(Exit::AddOn(self.server.text));
+                (Then::AddAnother, Key::Enter) | (_, Key::Char('a')) => {
+                    return Outcome::exit(Exit::AddOn(self.server.text, self.requested));
                 }
                 (Then::CopyToken, Key::Enter) if self.token_kept => {
                     let effect = session.copy(Copied::Token, self.grant.access_token.duplicate());

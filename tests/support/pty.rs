@@ -23,6 +23,7 @@ pub const ENTER: &str = "\r";
 pub const TAB: &str = "\t";
 pub const CTRL_C: &str = "\x03";
 pub const DOWN: &str = "\x1b[B";
+pub const ESC: &str = "\x1b";
 
 impl Pty {
     /// Starts `bin` with exactly `env` (the rest of the environment is cleared) at `cols`×`rows`.

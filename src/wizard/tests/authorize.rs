@@ -132,28 +132,6 @@ fn a_forgotten_app_is_registered_again_once() {
 }
 
 #[test]
-fn leaving_an_unsaved_token_keeps_it_to_copy() {
-    let (mut state, stamp) = at_verify(true);
-    send(
-        &mut state,
-        Msg::Verified {
-            stamp,
-            result: Ok(account("7", "alice")),
-        },
-    );
-    assert!(screen(&state).contains("Choose a passphrase"));
-    key(&mut state, Key::Esc);
-    let s = screen(&state);
-    assert!(s.contains("Not saved"), "{s}");
-    // "Copy token" has the focus.
-    let effects = key(&mut state, Key::Enter);
-    let [Effect::Copy { text, .. }] = effects.as_slice() else {
-        panic!("{effects:?}")
-    };
-    assert_eq!(text.expose(), "tok-123");
-}
-
-#[test]
 fn a_failed_first_save_retries_into_the_vault_it_created() {
     let (mut state, stamp) = at_first_save(true);
     // The vault was created, then storing the account failed.

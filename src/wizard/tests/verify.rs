@@ -63,8 +63,8 @@ fn first_save_asks_for_a_passphrase_twice_then_creates_the_vault() {
     let s = screen(&state);
     assert!(s.contains("Saved in the vault"), "{s}");
     snap("verify_saved", &state);
-    // "Add another account" goes back to step 1 with the server filled in and discovering.
-    let effects = key(&mut state, Key::Enter);
+    // `a` ("Add another account") goes back to step 1 with the server filled in and discovering.
+    let effects = key(&mut state, Key::Char('a'));
     assert!(matches!(effects.as_slice(), [Effect::Discover { .. }]));
     assert!(screen(&state).contains("Server: ▏social.example"));
 }
@@ -228,7 +228,11 @@ fn leaving_a_token_that_could_not_be_checked_revokes_it() {
             result: Err(ApiError::AccountPending),
         },
     );
-    let effects = key(&mut state, Key::Esc);
+    // Esc asks first; the token goes only once the user says so.
+    assert!(key(&mut state, Key::Esc).is_empty());
+    assert!(screen(&state).contains("Discard this token?"));
+    key(&mut state, Key::Right);
+    let effects = key(&mut state, Key::Enter);
     let [
         Effect::Revoke {
             unkept: Unkept::New { token, .. },
@@ -408,7 +412,8 @@ fn copied_token(state: &mut State) -> u64 {
             result: Ok(view),
         },
     );
-    key(state, Key::Right);
+    // Done has the focus; "Copy token" is left of it.
+    key(state, Key::Left);
     let effects = key(state, Key::Enter);
     let [
         Effect::Copy {

@@ -24,7 +24,7 @@ impl Screen for VerifyScreen {
     }
 
     fn keys(&self, _: &Session) -> Vec<(&'static str, &'static str)> {
-        match self.phase {
+        match &self.phase {
             Phase::Verifying { .. }
             | Phase::Saving { .. }
             | Phase::RevokingOld { .. }
@@ -35,25 +35,34 @@ impl Screen for VerifyScreen {
                 ("Esc", "back to scopes"),
                 ("q", "quit"),
             ],
-            Phase::VerifyFailed { .. } | Phase::SaveFailed { .. } => {
+            Phase::VerifyFailed { .. } => {
                 vec![
                     ("Enter", "try again"),
                     ("Esc", "back to scopes"),
                     ("q", "quit"),
                 ]
             }
-            Phase::NewPassphrase(_) => vec![
-                ("Enter", "next"),
-                ("Tab", "switch field"),
-                ("Ctrl-C", "quit"),
+            Phase::SaveFailed { .. } => vec![
+                ("Enter", "try again"),
+                ("c", "copy token"),
+                ("Esc", "discard"),
+                ("q", "quit"),
             ],
+            Phase::NewPassphrase(form) => form.keys(),
             Phase::Clash { .. } => vec![
                 ("Enter", "choose"),
                 ("↑↓", "move"),
                 ("?", "help"),
                 ("q", "quit"),
             ],
-            Phase::Duplicate(_) | Phase::WrongAccount(_) | Phase::Done { .. } => {
+            Phase::Done { .. } => vec![
+                ("Enter", "choose"),
+                ("←→", "move"),
+                ("a", "add another"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
+            Phase::Duplicate(_) | Phase::WrongAccount(_) => {
                 vec![
                     ("Enter", "choose"),
                     ("←→", "move"),
@@ -65,12 +74,11 @@ impl Screen for VerifyScreen {
     }
 
     fn help(&self) -> &'static str {
-        "mastokey asks the server whose token this is, then keeps it in the encrypted vault.\n\n\
-         The first time, choose the vault passphrase: you will need it to open the vault again. \
-         It cannot be recovered if lost.\n\n\
-         Add another account: the same server, with a fresh sign-in.\n\
-         Copy token: to the clipboard, cleared again after 45 seconds.\n\n\
-         A token you do not keep (discarded, or replaced by a new one) is revoked on the server."
+        match &self.phase {
+            Phase::NewPassphrase(_) => PASSPHRASE_HELP,
+            Phase::Done { .. } => SAVED_HELP,
+            _ => VERIFY_HELP,
+        }
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
@@ -231,9 +239,6 @@ impl Screen for VerifyScreen {
                         "The old token was kept; the new one was not saved.".to_owned()
                     }
                     Saved::Discarded => "The new token was discarded.".to_owned(),
-                    Saved::Unsaved => "Not saved: the new token lives only until mastokey \
-                                        ends. Copy it now if you need it."
-                        .to_owned(),
                 };
                 lines.push(Line::styled(text, theme.ok()));
                 if self.revoking_new.is_some() {
@@ -265,6 +270,30 @@ impl Screen for VerifyScreen {
         }
     }
 }
+
+const VERIFY_HELP: &str = "mastokey asks the server whose token this is, then keeps it in the \
+    encrypted vault.\n\n\
+    An account already stored asks whether to keep its old token or replace it; the same handle \
+    stored from another address asks whether it is the same account. The first choice always \
+    changes nothing.\n\n\
+    A token you do not keep (discarded, or replaced by a new one) is revoked on the server. \
+    Leaving before the token is saved (Esc, q, Ctrl-C) asks first: \"Discard this token?\"";
+
+const PASSPHRASE_HELP: &str = "This passphrase encrypts the new vault, where every token is \
+    kept. You type it whenever mastokey opens the vault; it cannot be recovered if lost. A few \
+    unrelated words make a strong one.\n\n\
+    Enter moves to the second field, then saves. Tab moves through the fields and the buttons; \
+    Esc moves back to the first field and never throws the token away.\n\n\
+    Discard token, q or Ctrl-C ask first: \"Discard this token?\" starts on Keep. A discarded \
+    token is revoked on the server.";
+
+const SAVED_HELP: &str = "The token is saved in the encrypted vault.\n\n\
+    Done (or Esc): the list of your accounts.\n\
+    Add another account (a): the same server again, with the scopes just chosen; the server \
+    is asked for a fresh sign-in, so another account can sign in.\n\
+    Copy token: to the clipboard, cleared again after 45 seconds.\n\n\
+    In the shell: `mastokey token NAME` prints a token, and `mastokey exec NAME -- CMD` runs a \
+    command with it.";
 
 /// A base URL as people say it: host and port, without the scheme.
 fn host(base: &str) -> &str {

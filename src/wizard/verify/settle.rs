@@ -127,16 +127,17 @@ impl VerifyScreen {
                         };
                         return Outcome::Stay(self, vec![effect]);
                     }
+                    // Done first: the choice that starts nothing new.
                     Target::SameKey => {
                         self.phase = Phase::Done {
                             saved: Saved::Replaced,
-                            then: Then::AddAnother,
+                            then: Then::Done,
                         };
                     }
                     Target::New => {
                         self.phase = Phase::Done {
                             saved: Saved::Added,
-                            then: Then::AddAnother,
+                            then: Then::Done,
                         };
                     }
                 }
