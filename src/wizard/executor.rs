@@ -84,6 +84,11 @@ impl Executor {
         }
     }
 
+    /// The vault opened before the wizard started (through the unlock agent).
+    pub fn opened(&mut self, vault: Vault) {
+        *lock(&self.vault) = Some(vault);
+    }
+
     /// Starts `effect`; its result comes back on the channel given to `new`.
     pub fn execute(&mut self, effect: Effect) {
         let tx = self.tx.clone();
