@@ -140,24 +140,20 @@ pub fn lock(env: &Env) -> Result<(), Error> {
 /// finds the vault locked) when not, so scripts can write `mastokey status || mastokey unlock`.
 pub fn status(env: &Env) -> Result<ExitCode, Error> {
     let (_, socket) = socket(env)?;
-    match status_of(&socket) {
-        Some((true, left, pid)) => {
-            output::println(&format!(
-                "unlocked: {} left before the agent (pid {pid}) forgets the key{}",
-                minutes(left),
-                if agent::disabled(env) {
-                    " (not used: MASTOKEY_NO_AGENT is set)"
-                } else {
-                    ""
-                }
-            ))?;
-            Ok(ExitCode::SUCCESS)
+    let Some((true, left, pid)) = status_of(&socket) else {
+        output::println("locked")?;
+        return Ok(ExitCode::from(crate::error::EXIT_VAULT));
+    };
+    output::println(&format!(
+        "unlocked: {} left before the agent (pid {pid}) forgets the key{}",
+        minutes(left),
+        if agent::disabled(env) {
+            " (not used: MASTOKEY_NO_AGENT is set)"
+        } else {
+            ""
         }
-        _ => {
-            output::println("locked")?;
-            Ok(ExitCode::from(crate::error::EXIT_VAULT))
-        }
-    }
+    ))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The agent: reads the identity from stdin, listens, says ready on stdout, serves.

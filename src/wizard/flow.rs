@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 
 use crate::secret::Secret;
 
+use super::adopt::AdoptScreen;
 use super::authorize::AuthorizeScreen;
 use super::home::HomeScreen;
 use super::msg::{Copied, Effect, Key, Msg};
@@ -31,6 +32,8 @@ pub enum Step {
     Register(RegisterScreen),
     Authorize(AuthorizeScreen),
     Verify(VerifyScreen),
+    /// A token made elsewhere: paste, check, save.
+    Adopt(AdoptScreen),
 }
 
 /// The next screen and the work to start with it.
@@ -96,6 +99,8 @@ pub(super) fn next(exit: Exit, session: &mut Session) -> Next {
             (Step::Scopes(ScopesScreen::new(pick, previous)), Vec::new())
         }
         Exit::EditServer(text) => (Step::Server(ServerScreen::new(&text)), Vec::new()),
+        Exit::AdoptServer(text) => (Step::Server(ServerScreen::adopting(&text)), Vec::new()),
+        Exit::AdoptOn(pick) => (Step::Adopt(AdoptScreen::new(pick)), Vec::new()),
         Exit::ScopesChosen(pick, scopes) => {
             let (screen, effects) = RegisterScreen::start(pick, scopes, session);
             (Step::Register(screen), effects)
@@ -137,6 +142,7 @@ impl Step {
             Step::Register(s) => settle(s.update(msg, session), Step::Register, session),
             Step::Authorize(s) => settle(s.update(msg, session), Step::Authorize, session),
             Step::Verify(s) => settle(s.update(msg, session), Step::Verify, session),
+            Step::Adopt(s) => settle(s.update(msg, session), Step::Adopt, session),
         }
     }
 
@@ -149,6 +155,7 @@ impl Step {
             Step::Register(s) => s,
             Step::Authorize(s) => s,
             Step::Verify(s) => s,
+            Step::Adopt(s) => s,
         }
     }
 
@@ -158,6 +165,7 @@ impl Step {
             Step::Unlock(_) | Step::Server(_) => true,
             Step::Authorize(s) => s.code_focused(),
             Step::Verify(s) => s.text_focused(),
+            Step::Adopt(s) => s.text_focused(),
             Step::Home(_) | Step::Scopes(_) | Step::Register(_) => false,
         }
     }
@@ -172,6 +180,7 @@ impl Step {
             Step::Register(s) => s.busy(),
             Step::Authorize(s) => s.busy(),
             Step::Verify(s) => s.busy(),
+            Step::Adopt(s) => s.busy(),
         }
     }
 }
