@@ -140,10 +140,16 @@ pub fn save(
 ) -> Result<Adoption, VaultError> {
     let key = candidate.key();
     vault.update(|data| {
-        let existing = data.find_account(&key).map(|a| a.created_at);
+        let stored = data.find_account(&key);
+        let existing = stored.map(|a| a.created_at);
         if existing.is_some() && !replace {
             return Adoption::Kept(key);
         }
+        // The very token stored already (pasted again, or exported and imported back) keeps the
+        // app it was issued by, so it stays revocable.
+        let same_token_app = stored
+            .filter(|a| a.token.expose() == candidate.token.expose())
+            .map(|a| a.client_id.clone());
         let base = candidate.server.base.as_str().to_owned();
         let server = data.upsert_server(StoredServer {
             base_url: base.clone(),
@@ -164,7 +170,7 @@ pub fn save(
                 });
                 app.client_id.clone()
             }
-            None => String::new(),
+            None => same_token_app.unwrap_or_default(),
         };
         data.upsert_account(StoredAccount {
             id: candidate.account.id.clone(),

@@ -333,7 +333,7 @@ impl Screen for HomeScreen {
     fn help(&self) -> &'static str {
         "Your stored accounts and the result of their last check.\n\n\
          a  add an account (several in a row is fine)\n\
-         i  add a token you already have (made on the server's website or by another app)\n\
+         i  add a token you already have (made on the website or by an app)\n\
          v  check every token with its server, all at once\n\
          Enter  details: copy or reveal the token, check it, or remove it (optionally revoking it \
          on the server first)."
