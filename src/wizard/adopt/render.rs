@@ -48,13 +48,12 @@ impl Screen for AdoptScreen {
     }
 
     fn help(&self) -> &'static str {
-        "Paste a token you already have: one made on the server's website (Preferences → \
-         Development → New application → \"Your access token\") or taken from another app's \
-         settings. It is never shown.\n\n\
-         mastokey asks the server whose token it is and what it may do, then keeps it in the \
-         encrypted vault. A token the server refuses is not saved.\n\n\
-         mastokey has no app credentials for such a token, so it cannot revoke it: revoke it \
-         on the server's website, under Authorized apps."
+        "Paste a token you already have: made on the server's website (Preferences → \
+         Development) or taken from another app. It is never shown.\n\n\
+         mastokey asks the server whose it is and what it may do, then keeps it in the vault. \
+         A refused token is not saved.\n\n\
+         mastokey cannot revoke such a token: revoke it on the server's website, under \
+         Authorized apps."
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
@@ -66,7 +65,9 @@ impl Screen for AdoptScreen {
         ])];
         lines.push(Line::raw(""));
         if let Some(candidate) = &self.candidate {
-            describe(candidate, &mut lines, theme);
+            // The passphrase fields need the room on a small terminal: whose token it is suffices.
+            let full = !matches!(self.phase, Phase::NewPassphrase(_));
+            describe(candidate, full, &mut lines, theme);
         }
         match &self.phase {
             Phase::Entering { .. } | Phase::Checking { .. } => {
@@ -157,7 +158,7 @@ impl Screen for AdoptScreen {
 }
 
 /// Whose token it is, what it may do, and that mastokey cannot revoke it without its app.
-fn describe(candidate: &Candidate, lines: &mut Vec<Line<'static>>, theme: Theme) {
+fn describe(candidate: &Candidate, full: bool, lines: &mut Vec<Line<'static>>, theme: Theme) {
     let name = candidate.account.display_name.trim();
     let mut who = vec![
         Span::styled("✓ ", theme.ok()),
@@ -167,6 +168,10 @@ fn describe(candidate: &Candidate, lines: &mut Vec<Line<'static>>, theme: Theme)
         who.push(Span::raw(format!("  ({})", for_terminal(name))));
     }
     lines.push(Line::from(who));
+    if !full {
+        lines.push(Line::raw(""));
+        return;
+    }
     let app = candidate.app_name.as_deref().map_or_else(
         || "not named by the server".to_owned(),
         |n| for_terminal(n).into_owned(),
