@@ -24,7 +24,7 @@ struct Harness {
     rx: UnboundedReceiver<Msg>,
     browser: FakeBrowser,
     clipboard: FakeClipboard,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 fn harness() -> Harness {
@@ -43,7 +43,7 @@ fn harness() -> Harness {
         rx,
         browser,
         clipboard,
-        _dir: dir,
+        dir,
     }
 }
 
@@ -269,6 +269,6 @@ async fn adopting_creates_the_vault_on_the_first_save_then_keeps_a_stored_accoun
         panic!("not kept")
     };
     let vault =
-        crate::vault::Vault::unlock(h._dir.path(), &Secret::new("long enough passphrase")).unwrap();
+        crate::vault::Vault::unlock(h.dir.path(), &Secret::new("long enough passphrase")).unwrap();
     assert_eq!(vault.data().accounts[0].token.expose(), "tok-1");
 }
