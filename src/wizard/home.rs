@@ -20,7 +20,7 @@ use super::msg::{Effect, Key, Msg, Stamp};
 use super::outcome::{Exit, Outcome};
 use super::state::{NoticeKind, Reauth, Session, VaultStatus};
 use super::view::{Choice, Screen, ViewCtx, choices, sentence, spinner};
-use super::view_model::same_scopes;
+use super::view_model::{removal_note, same_scopes};
 
 /// The buttons of an account's details.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,11 +147,8 @@ impl HomeScreen {
                                 );
                             }
                             Removal::Removed { revoked } => {
-                                let revoke_note = if revoked {
-                                    " Its token was revoked on the server."
-                                } else {
-                                    ""
-                                };
+                                let asked = details.confirm == Some(Confirm::RevokeAndRemove);
+                                let revoke_note = removal_note(revoked, asked, &details.key);
                                 session.notify(
                                     NoticeKind::Success,
                                     format!("Removed {}.{revoke_note}", done.label),

@@ -93,6 +93,19 @@ impl AccountRow {
     }
 }
 
+/// What a removal adds to "Removed …": the token was revoked, or (an entry made elsewhere, which
+/// `accounts::remove` removes without revoking) where the user can revoke it.
+pub fn removal_note(revoked: bool, asked: bool, key: &AccountKey) -> String {
+    match (revoked, asked) {
+        (true, _) => " Its token was revoked on the server.".to_owned(),
+        (false, true) => format!(
+            " mastokey could not revoke its token (made elsewhere): revoke it at {}",
+            crate::accounts::authorized_apps_page(&key.server)
+        ),
+        (false, false) => String::new(),
+    }
+}
+
 /// Whether two scope lists hold the same scopes, in any order.
 pub fn same_scopes(a: &[String], b: &[String]) -> bool {
     a.len() == b.len() && a.iter().all(|s| b.contains(s))

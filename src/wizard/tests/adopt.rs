@@ -328,3 +328,50 @@ fn the_help_fits_and_the_details_of_an_adopted_entry_say_it_cannot_be_revoked_he
     // The buttons still show below the longer text.
     assert!(s.contains("Copy token"), "{s}");
 }
+
+#[test]
+fn revoke_and_remove_of_an_adopted_entry_names_the_page_where_it_can_be_revoked() {
+    use crate::accounts::Removal;
+    use crate::wizard::msg::Removed;
+    let mut adopted = row("alice@social.example", "7", Some(CheckStatus::Valid));
+    adopted.revocable = false;
+    let (mut state, _) = start(
+        VaultStatus::Unlocked(view_with(vec![adopted])),
+        Start::Home,
+        None,
+    );
+    key(&mut state, Key::Enter);
+    key(&mut state, Key::Left); // Remove…
+    key(&mut state, Key::Enter); // Revoke and remove, first
+    let effects = key(&mut state, Key::Enter);
+    let [
+        Effect::RemoveAccount {
+            stamp,
+            revoke: true,
+            ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    send(
+        &mut state,
+        Msg::Removed {
+            stamp: *stamp,
+            result: Ok(Removed {
+                view: view_with(Vec::new()),
+                label: "alice@social.example".into(),
+                removal: Removal::Removed { revoked: false },
+            }),
+        },
+    );
+    let notice = state.session.notice.as_ref().unwrap().text.clone();
+    assert!(
+        notice.starts_with("Removed alice@social.example."),
+        "{notice}"
+    );
+    assert!(
+        notice.contains("https://social.example/oauth/authorized_applications"),
+        "{notice}"
+    );
+}
