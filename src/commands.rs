@@ -66,7 +66,7 @@ pub fn run(command: Command, env: &Env) -> Result<ExitCode, Error> {
         #[cfg(unix)]
         Command::Lock => agent::lock(env).map(done),
         #[cfg(unix)]
-        Command::Status => agent::status(env).map(done),
+        Command::Status => agent::status(env),
         #[cfg(unix)]
         Command::AgentServe { socket, timeout } => agent::serve(&socket, timeout).map(done),
         Command::Passwd => passwd::run(env).map(done),

@@ -56,7 +56,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Error> 
 fn tui(start: Start, env: &commands::Env) -> Result<ExitCode, Error> {
     let dir = vault::config_dir(env)?;
     // A vault that cannot be opened whatever the passphrase is reported before the terminal opens.
-    let env_passphrase = if Vault::inspect(&dir)? {
+    let exists = Vault::inspect(&dir)?;
+    // An unlocked agent opens it with no passphrase and no key derivation (a local socket, about
+    // 2 ms, before the first frame): the Unlock screen is skipped.
+    let unlocked = if exists { held_vault(&dir, env) } else { None };
+    let env_passphrase = if exists && unlocked.is_none() {
         vault::passphrase_from_env(env)?
     } else {
         None
@@ -73,7 +77,19 @@ fn tui(start: Start, env: &commands::Env) -> Result<ExitCode, Error> {
         no_color: commands::no_color(env),
         ssh: is_ssh_session(env),
         env_passphrase,
+        unlocked,
         random: Box::new(wizard::OsRandom),
     };
     wizard::run(start, deps)
+}
+
+/// The vault opened through a running, unlocked agent (unless `MASTOKEY_NO_AGENT` is set).
+#[cfg(unix)]
+fn held_vault(dir: &std::path::Path, env: &commands::Env) -> Option<Vault> {
+    agent::client::open_vault(dir, env)
+}
+
+#[cfg(not(unix))]
+fn held_vault(_: &std::path::Path, _: &commands::Env) -> Option<Vault> {
+    None
 }

@@ -3,6 +3,7 @@
 //! the terminal; the executor (executor.rs) carries out effects. Only this module touches
 //! ratatui and crossterm.
 
+mod adopt;
 mod authorize;
 mod discard;
 mod executor;

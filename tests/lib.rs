@@ -12,5 +12,6 @@ mod fuzz_props;
 mod mastodon_flow;
 mod security;
 mod vault_tests;
+mod wizard_adopt_e2e;
 mod wizard_e2e;
 mod wizard_identity_e2e;

@@ -1,6 +1,6 @@
 //! Adopting a token made elsewhere (a server's Development page, another client's config): check
-//! it, describe it, store it like any other account. Shared by `mastokey import` and, later, the
-//! wizard's "I already have a token".
+//! it, describe it, store it like any other account. Shared by `mastokey import` and the
+//! wizard's "I already have a token" (`wizard/adopt.rs`).
 //!
 //! Such an entry usually comes without its app's client credentials: it is stored with an empty
 //! `client_id` (see `StoredAccount::has_app`), and a remove with revoking then removes it here
@@ -41,6 +41,23 @@ impl Candidate {
     /// `username@domain`.
     pub fn handle(&self) -> String {
         format!("{}@{}", self.account.username, self.server.domain)
+    }
+
+    /// A copy, secrets included (a `Secret` is never `Clone` by accident): the wizard shows the
+    /// candidate while a copy goes to the save.
+    #[must_use]
+    pub fn duplicate(&self) -> Self {
+        Self {
+            server: self.server.clone(),
+            account: self.account.clone(),
+            token: self.token.duplicate(),
+            app_name: self.app_name.clone(),
+            scopes: self.scopes.clone(),
+            app: self.app.as_ref().map(|app| AppCredentials {
+                client_id: app.client_id.clone(),
+                client_secret: app.client_secret.duplicate(),
+            }),
+        }
     }
 }
 
@@ -123,10 +140,16 @@ pub fn save(
 ) -> Result<Adoption, VaultError> {
     let key = candidate.key();
     vault.update(|data| {
-        let existing = data.find_account(&key).map(|a| a.created_at);
+        let stored = data.find_account(&key);
+        let existing = stored.map(|a| a.created_at);
         if existing.is_some() && !replace {
             return Adoption::Kept(key);
         }
+        // The very token stored already (pasted again, or exported and imported back) keeps the
+        // app it was issued by, so it stays revocable.
+        let same_token_app = stored
+            .filter(|a| a.token.expose() == candidate.token.expose())
+            .map(|a| a.client_id.clone());
         let base = candidate.server.base.as_str().to_owned();
         let server = data.upsert_server(StoredServer {
             base_url: base.clone(),
@@ -147,7 +170,7 @@ pub fn save(
                 });
                 app.client_id.clone()
             }
-            None => String::new(),
+            None => same_token_app.unwrap_or_default(),
         };
         data.upsert_account(StoredAccount {
             id: candidate.account.id.clone(),

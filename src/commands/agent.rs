@@ -4,7 +4,7 @@
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitCode, Stdio};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -136,20 +136,24 @@ pub fn lock(env: &Env) -> Result<(), Error> {
     }
 }
 
-pub fn status(env: &Env) -> Result<(), Error> {
+/// Prints the agent's state. Exit 0 when unlocked, 3 (a vault error, as for any command that
+/// finds the vault locked) when not, so scripts can write `mastokey status || mastokey unlock`.
+pub fn status(env: &Env) -> Result<ExitCode, Error> {
     let (_, socket) = socket(env)?;
-    match status_of(&socket) {
-        Some((true, left, pid)) => output::println(&format!(
-            "unlocked: {} left before the agent (pid {pid}) forgets the key{}",
-            minutes(left),
-            if agent::disabled(env) {
-                " (not used: MASTOKEY_NO_AGENT is set)"
-            } else {
-                ""
-            }
-        )),
-        _ => output::println("locked"),
-    }
+    let Some((true, left, pid)) = status_of(&socket) else {
+        output::println("locked")?;
+        return Ok(ExitCode::from(crate::error::EXIT_VAULT));
+    };
+    output::println(&format!(
+        "unlocked: {} left before the agent (pid {pid}) forgets the key{}",
+        minutes(left),
+        if agent::disabled(env) {
+            " (not used: MASTOKEY_NO_AGENT is set)"
+        } else {
+            ""
+        }
+    ))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The agent: reads the identity from stdin, listens, says ready on stdout, serves.

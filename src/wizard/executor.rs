@@ -13,7 +13,7 @@ use crate::accounts::{PendingApps, revoke_then_remove};
 use crate::mastodon::{ApiError, BaseUrl, CallbackListener, Client, VerifiedAccount};
 use crate::platform::{Browser, Clipboard};
 use crate::secret::Secret;
-use crate::vault::{Kdf, Vault, VaultData, VaultError};
+use crate::vault::{Vault, VaultData, VaultError};
 use jiff::Timestamp;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::watch;
@@ -84,6 +84,11 @@ impl Executor {
             copied: None,
             tx,
         }
+    }
+
+    /// The vault opened before the wizard started (through the unlock agent).
+    pub fn opened(&mut self, vault: Vault) {
+        *lock(&self.vault) = Some(vault);
     }
 
     /// Starts `effect`; its result comes back on the channel given to `new`.
@@ -205,6 +210,13 @@ impl Executor {
                 });
             }
             Effect::Revoke { stamp, unkept } => self.revoke(stamp, unkept),
+            Effect::CheckToken { stamp, caps, token } => self.check_token(stamp, *caps, token),
+            Effect::Adopt {
+                stamp,
+                candidate,
+                replace,
+                new_vault,
+            } => self.adopt(stamp, *candidate, replace, new_vault),
             Effect::RemoveAccount { stamp, key, revoke } => {
                 let (client, slot) = (self.client.clone(), Arc::clone(&self.vault));
                 tokio::spawn(async move {
@@ -237,15 +249,9 @@ impl Executor {
             self.tx.clone(),
         );
         tokio::task::spawn_blocking(move || {
-            let result = Vault::create(&dir, &passphrase, Kdf::default()).and_then(|mut vault| {
-                // From here on the vault exists: a failed save below is retried into it, never
-                // by creating it again.
-                let view = view_of(&vault);
-                send(&tx, Msg::VaultCreated { view });
-                let saved = save_with_pending(&mut vault, save, &pending, now());
-                let view = view_of(&vault);
-                *lock(&slot) = Some(vault);
-                saved.map(|()| view)
+            let result = create_then(&dir, &passphrase, &slot, &tx, |vault| {
+                save_with_pending(vault, save, &pending, now())?;
+                Ok(view_of(vault))
             });
             send(&tx, Msg::Saved { stamp, result });
         });
@@ -481,5 +487,8 @@ fn with_vault<T>(
     }
 }
 
+mod adopt;
+
+use adopt::create_then;
 #[cfg(test)]
 mod tests;

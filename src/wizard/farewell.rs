@@ -58,6 +58,7 @@ pub fn farewell(state: &State) -> Farewell {
             | Step::Register(_)
             | Step::Authorize(_)
             | Step::Verify(_)
+            | Step::Adopt(_)
     );
     if adding {
         return Farewell {

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use crate::mastodon::scopes::negotiate;
 use crate::secret::Secret;
 
+use super::adopt::AdoptScreen;
 use super::authorize::AuthorizeScreen;
 use super::discard::{Confirm, Decided, Leave};
 use super::home::HomeScreen;
@@ -33,6 +34,8 @@ pub enum Step {
     Register(RegisterScreen),
     Authorize(AuthorizeScreen),
     Verify(VerifyScreen),
+    /// A token made elsewhere: paste, check, save.
+    Adopt(AdoptScreen),
 }
 
 /// The next screen and the work to start with it.
@@ -113,6 +116,8 @@ pub(super) fn next(exit: Exit, session: &mut Session) -> Next {
             (Step::Scopes(ScopesScreen::new(pick, previous)), Vec::new())
         }
         Exit::EditServer(text) => (Step::Server(ServerScreen::new(&text)), Vec::new()),
+        Exit::AdoptServer(text) => (Step::Server(ServerScreen::adopting(&text)), Vec::new()),
+        Exit::AdoptOn(pick) => (Step::Adopt(AdoptScreen::new(pick)), Vec::new()),
         Exit::ScopesChosen(pick, scopes) => {
             let (screen, effects) = RegisterScreen::start(pick, scopes, session);
             (Step::Register(screen), effects)
@@ -154,6 +159,7 @@ impl Step {
             Step::Register(s) => settle(s.update(msg, session), Step::Register, session),
             Step::Authorize(s) => settle(s.update(msg, session), Step::Authorize, session),
             Step::Verify(s) => settle(s.update(msg, session), Step::Verify, session),
+            Step::Adopt(s) => settle(s.update(msg, session), Step::Adopt, session),
         }
     }
 
@@ -166,6 +172,7 @@ impl Step {
             Step::Register(s) => s,
             Step::Authorize(s) => s,
             Step::Verify(s) => s,
+            Step::Adopt(s) => s,
         }
     }
 
@@ -175,6 +182,7 @@ impl Step {
             Step::Unlock(_) | Step::Server(_) => true,
             Step::Authorize(s) => s.code_focused(),
             Step::Verify(s) => s.text_focused(),
+            Step::Adopt(s) => s.text_focused(),
             Step::Home(_) | Step::Scopes(_) | Step::Register(_) => false,
         }
     }
@@ -212,6 +220,7 @@ impl Step {
             Step::Register(s) => s.busy(),
             Step::Authorize(s) => s.busy(),
             Step::Verify(s) => s.busy(),
+            Step::Adopt(s) => s.busy(),
         }
     }
 }

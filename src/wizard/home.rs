@@ -20,6 +20,7 @@ use super::msg::{Effect, Key, Msg, Stamp};
 use super::outcome::{Exit, Outcome};
 use super::state::{NoticeKind, Reauth, Session, VaultStatus};
 use super::view::{Choice, Screen, ViewCtx, choices, sentence, spinner};
+use super::view_model::{removal_note, same_scopes};
 
 /// The buttons of an account's details.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,11 +147,8 @@ impl HomeScreen {
                                 );
                             }
                             Removal::Removed { revoked } => {
-                                let revoke_note = if revoked {
-                                    " Its token was revoked on the server."
-                                } else {
-                                    ""
-                                };
+                                let asked = details.confirm == Some(Confirm::RevokeAndRemove);
+                                let revoke_note = removal_note(revoked, asked, &details.key);
                                 session.notify(
                                     NoticeKind::Success,
                                     format!("Removed {}.{revoke_note}", done.label),
@@ -233,6 +231,7 @@ impl HomeScreen {
                 self.cursor = (self.cursor + 1).min(keys.len().saturating_sub(1));
             }
             Msg::Key(Key::Char('a')) => return Outcome::exit(Exit::AddAccount),
+            Msg::Key(Key::Char('i')) => return Outcome::exit(Exit::AdoptServer(String::new())),
             Msg::Key(Key::Char('v')) if self.checking.is_none() => {
                 effects = self.verify(keys, session);
             }
@@ -318,6 +317,7 @@ impl Screen for HomeScreen {
             ],
             None => vec![
                 ("a", "add account"),
+                ("i", "import"),
                 ("v", "verify all"),
                 ("Enter", "details"),
                 ("↑↓", "move"),
@@ -330,6 +330,7 @@ impl Screen for HomeScreen {
     fn help(&self) -> &'static str {
         "Your stored accounts and the result of their last check.\n\n\
          a  add an account (several in a row is fine)\n\
+         i  add a token you already have (made on the website or by an app)\n\
          v  check every token with its server, all at once\n\
          Enter  details: copy or reveal the token, check it, or remove it (optionally revoking it \
          on the server first)."
@@ -400,17 +401,13 @@ impl Screen for HomeScreen {
     }
 }
 
-fn same_scopes(a: &[String], b: &[String]) -> bool {
-    a.len() == b.len() && a.iter().all(|s| b.contains(s))
-}
-
 fn render_details(frame: &mut Frame, area: Rect, details: &Details, ctx: &ViewCtx) {
     let theme = ctx.theme;
     let Some(row) = ctx.session.view().and_then(|v| v.account(&details.key)) else {
         return;
     };
     let width = area.width.saturating_sub(4).min(76);
-    let [band] = Layout::vertical([Constraint::Length(12)])
+    let [band] = Layout::vertical([Constraint::Length(12 + u16::from(!row.revocable))])
         .flex(Flex::Center)
         .areas(area);
     let [popup] = Layout::horizontal([Constraint::Length(width)])
@@ -451,6 +448,10 @@ fn render_details(frame: &mut Frame, area: Rect, details: &Details, ctx: &ViewCt
         ])),
         _ => lines.push(Line::styled("Not checked yet", theme.dim())),
     }
+    lines.extend(
+        row.revoke_note()
+            .map(|note| Line::styled(note, theme.warn())),
+    );
     match &details.revealed {
         Some(token) => lines.push(Line::styled(
             format!("Token {}", token.expose()),

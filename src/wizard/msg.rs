@@ -4,6 +4,7 @@
 
 use tokio::sync::watch;
 
+use crate::accounts::adopt::{Adoption, Candidate, Checked};
 use crate::accounts::{NotRevoked, Removal, Unkept};
 use crate::mastodon::{
     ApiError, AppCredentials, BaseUrl, CallbackError, Capabilities, RegisteredApp, ServerInput,
@@ -134,6 +135,16 @@ pub enum Msg {
     Revoked {
         stamp: Stamp,
         result: Result<bool, NotRevoked>,
+    },
+    /// A token made elsewhere was checked (`accounts::adopt::check_token`).
+    TokenChecked {
+        stamp: Stamp,
+        result: Result<Checked, ApiError>,
+    },
+    /// A token made elsewhere was stored (or kept out), with the vault as it is now.
+    Adopted {
+        stamp: Stamp,
+        result: Result<(Adoption, VaultView), VaultError>,
     },
 }
 
@@ -278,5 +289,19 @@ pub enum Effect {
     Revoke {
         stamp: Stamp,
         unkept: Unkept,
+    },
+    /// Check a token made elsewhere on this server; replies `TokenChecked`.
+    CheckToken {
+        stamp: Stamp,
+        caps: Box<Capabilities>,
+        token: Secret,
+    },
+    /// Store a checked token made elsewhere, creating the vault first when a passphrase is
+    /// given (the first save); replies `Adopted` (and `VaultCreated` once the vault exists).
+    Adopt {
+        stamp: Stamp,
+        candidate: Box<Candidate>,
+        replace: bool,
+        new_vault: Option<Secret>,
     },
 }

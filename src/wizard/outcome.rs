@@ -42,6 +42,12 @@ pub enum Exit {
     Reauthorize { server: String, target: Reauth },
     /// Server: the server answered.
     Discovered(ServerPick),
+    /// Home `i`, or Esc on the token screen: the server step for a token the user already has,
+    /// with this text in its field.
+    AdoptServer(String),
+    /// The server for a token the user already has answered (or "Add another token" there):
+    /// paste the token.
+    AdoptOn(ServerPick),
     /// Scopes, Esc: back to the server step with its text.
     EditServer(String),
     /// Scopes: the scopes are chosen; get an app for them.

@@ -24,6 +24,7 @@ use super::msg::{Key, Msg};
 use super::random::Random;
 use super::state::{Session, Start, VaultStatus};
 use super::theme::Theme;
+use super::view_model::VaultView;
 
 const SPINNER_INTERVAL: Duration = Duration::from_millis(100);
 
@@ -34,6 +35,8 @@ pub struct Deps {
     pub no_color: bool,
     pub ssh: bool,
     pub env_passphrase: Option<Secret>,
+    /// The vault, already opened through the unlock agent: no Unlock screen.
+    pub unlocked: Option<Vault>,
     /// Where sign-in links get their `state` and PKCE verifier.
     pub random: Box<dyn Random>,
 }
@@ -88,19 +91,23 @@ async fn event_loop(
         no_color,
         ssh,
         env_passphrase,
+        unlocked,
         random,
     } = deps;
     let theme = Theme::new(no_color);
-    let status = if Vault::exists(&services.dir) {
-        VaultStatus::Locked
-    } else {
-        VaultStatus::Missing
+    let status = match &unlocked {
+        Some(vault) => VaultStatus::Unlocked(VaultView::from_data(vault.data())),
+        None if Vault::exists(&services.dir) => VaultStatus::Locked,
+        None => VaultStatus::Missing,
     };
     let mut session = Session::new(status, ssh, services.dir.clone(), random);
     session.zone = jiff::tz::TimeZone::system();
     let clock = services.clock;
     let (tx, mut rx) = unbounded_channel();
     let mut executor = Executor::new(services, tx);
+    if let Some(vault) = unlocked {
+        executor.opened(vault);
+    }
     let (mut state, first_effects) = State::new(start, session, env_passphrase);
     state.session.now = clock();
 

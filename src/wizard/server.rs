@@ -1,5 +1,7 @@
 //! Step 1, Server: a text field that takes a name, URL or handle; `Enter` runs discovery and, on
 //! success, moves on by itself. Servers already in the vault are offered below the field.
+//! `Ctrl-T` (or Home's `i`) switches to "I already have a token": the server is discovered the
+//! same way, then the token screen (`adopt.rs`) follows instead of the scopes.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -21,6 +23,8 @@ pub struct ServerScreen {
     /// Servers the vault already knows, offered with Up/Down.
     picked: Option<usize>,
     reauth: Option<Reauth>,
+    /// For a token the user already has: after discovery, paste it instead of signing in.
+    adopt: bool,
 }
 
 /// The servers of the vault's accounts, offered with ↑↓.
@@ -36,7 +40,15 @@ impl ServerScreen {
             busy: None,
             picked: None,
             reauth: None,
+            adopt: false,
         }
+    }
+
+    /// The server step for a token the user already has.
+    pub fn adopting(text: &str) -> Self {
+        let mut screen = Self::new(text);
+        screen.adopt = true;
+        screen
     }
 
     /// Re-authorize a stored account: its server is discovered again, then its scopes are
@@ -86,6 +98,7 @@ impl ServerScreen {
                 return Outcome::exit(Exit::Home);
             }
             Msg::Key(_) | Msg::Paste(_) if self.busy.is_some() => {}
+            Msg::Key(Key::Ctrl('t')) if self.reauth.is_none() => self.adopt = !self.adopt,
             Msg::Key(Key::Enter) => {
                 let (screen, effects) = self.submit(session);
                 return Outcome::Stay(screen, effects);
@@ -111,11 +124,16 @@ impl ServerScreen {
                 self.busy = None;
                 match result {
                     Ok(caps) => {
-                        return Outcome::exit(Exit::Discovered(ServerPick {
+                        let pick = ServerPick {
                             text: self.field.value().to_owned(),
                             caps,
                             reauth: self.reauth,
-                        }));
+                        };
+                        return Outcome::exit(if self.adopt {
+                            Exit::AdoptOn(pick)
+                        } else {
+                            Exit::Discovered(pick)
+                        });
                     }
                     Err(error) => {
                         self.error = Some(sentence(error.wording_at(&session.zoned_now())));
@@ -139,11 +157,16 @@ impl ServerScreen {
 
 impl Screen for ServerScreen {
     fn title(&self) -> &'static str {
-        "Add account"
+        if self.adopt {
+            "Add a token you have"
+        } else {
+            "Add account"
+        }
     }
 
     fn progress(&self) -> Option<(u8, &'static str)> {
-        Some((1, "Server"))
+        // The token path has two screens, not the sign-in's five steps.
+        (!self.adopt).then_some((1, "Server"))
     }
 
     fn keys(&self, session: &Session) -> Vec<(&'static str, &'static str)> {
@@ -154,6 +177,13 @@ impl Screen for ServerScreen {
         if session.view().is_some_and(|v| !v.accounts.is_empty()) || self.busy.is_some() {
             keys.push(("Esc", "back"));
         }
+        if self.reauth.is_none() {
+            keys.push(if self.adopt {
+                ("Ctrl-T", "sign in instead")
+            } else {
+                ("Ctrl-T", "I have a token")
+            });
+        }
         keys.push(("Ctrl-C", "quit"));
         keys
     }
@@ -162,7 +192,9 @@ impl Screen for ServerScreen {
         "Type the server of the account you want a token for.\n\n\
          Any of these work: mastodon.social, https://mastodon.social/, @alice@mastodon.social, \
          alice@mastodon.social.\n\n\
-         mastokey then asks the server what it supports (scopes, PKCE) before going on."
+         mastokey then asks the server what it supports (scopes, PKCE) before going on.\n\n\
+         Ctrl-T: you already have a token (from the server's Development settings or another \
+         app); paste it on the next screen instead of signing in."
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
@@ -179,7 +211,14 @@ impl Screen for ServerScreen {
         .areas(area);
         frame.render_widget(
             Paragraph::new(vec![
-                Line::styled("Which Mastodon server is the account on?", theme.bold()),
+                Line::styled(
+                    if self.adopt {
+                        "Which Mastodon server is the token for?"
+                    } else {
+                        "Which Mastodon server is the account on?"
+                    },
+                    theme.bold(),
+                ),
                 Line::styled(
                     "A name, a URL or a handle: mastodon.social, @alice@mastodon.social",
                     theme.dim(),

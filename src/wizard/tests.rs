@@ -82,6 +82,7 @@ fn row(handle: &str, id: &str, status: Option<CheckStatus>) -> AccountRow {
         id: id.into(),
         display_name: "Alice".into(),
         scopes: vec!["profile".into()],
+        revocable: true,
         requested: None,
         created_at: now(),
         expires_at: None,
@@ -288,6 +289,7 @@ fn at_first_save(modern: bool) -> (State, u64) {
     (state, stamp)
 }
 
+mod adopt;
 mod authorize;
 mod discard;
 mod exact_port;

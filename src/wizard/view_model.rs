@@ -23,6 +23,9 @@ pub struct AccountRow {
     pub display_name: String,
     /// What the server granted.
     pub scopes: Vec<String>,
+    /// False for a token made elsewhere and adopted without its app's credentials: mastokey
+    /// cannot revoke it (the server's Authorized-apps page can).
+    pub revocable: bool,
     /// What mastokey asked for: the scopes of the app that issued the token, when it is stored.
     pub requested: Option<Vec<String>>,
     pub created_at: Timestamp,
@@ -70,6 +73,17 @@ impl AccountRow {
         })
     }
 
+    /// For a token made elsewhere (no app credentials): mastokey cannot revoke it, and where
+    /// the user can.
+    pub fn revoke_note(&self) -> Option<String> {
+        (!self.revocable).then(|| {
+            format!(
+                "Made elsewhere: mastokey cannot revoke it; do so at {}",
+                crate::accounts::authorized_apps_page(&self.server)
+            )
+        })
+    }
+
     /// What a new sign-in for this account should ask for: what was asked for last, not what
     /// the server chose to grant (some grant more, or other scopes, than asked).
     pub fn scopes_to_ask(&self) -> Vec<String> {
@@ -77,6 +91,24 @@ impl AccountRow {
             .clone()
             .unwrap_or_else(|| self.scopes.clone())
     }
+}
+
+/// What a removal adds to "Removed …": the token was revoked, or (an entry made elsewhere, which
+/// `accounts::remove` removes without revoking) where the user can revoke it.
+pub fn removal_note(revoked: bool, asked: bool, key: &AccountKey) -> String {
+    match (revoked, asked) {
+        (true, _) => " Its token was revoked on the server.".to_owned(),
+        (false, true) => format!(
+            " mastokey could not revoke its token (made elsewhere): revoke it at {}",
+            crate::accounts::authorized_apps_page(&key.server)
+        ),
+        (false, false) => String::new(),
+    }
+}
+
+/// Whether two scope lists hold the same scopes, in any order.
+pub fn same_scopes(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().all(|s| b.contains(s))
 }
 
 impl VaultView {
@@ -93,6 +125,7 @@ impl VaultView {
                 id: a.id.clone(),
                 display_name: a.display_name.clone(),
                 scopes: a.scopes.clone(),
+                revocable: a.has_app(),
                 requested: data
                     .servers
                     .iter()

@@ -50,8 +50,15 @@ impl<'a> Session<'a> {
             .find(|p| p.extension().is_some_and(|e| e == "sock"))
     }
 
+    /// `status`'s answer; its exit code says the same (0 unlocked, 3 locked).
     fn status(&self) -> String {
-        self.run(&["status"]).code(0).stdout.clone()
+        let out = self.run(&["status"]);
+        let expected = if out.stdout.starts_with("unlocked") {
+            0
+        } else {
+            3
+        };
+        out.code(expected).stdout.clone()
     }
 
     fn pid(&self) -> String {
@@ -190,4 +197,53 @@ fn an_agent_killed_while_commands_write_leaves_the_vault_intact() {
     // A stale socket does not stop the next unlock.
     s.unlock("60");
     s.run(&["token", "bob"]).code(0);
+}
+
+#[test]
+fn status_exits_3_when_locked_and_0_when_unlocked() {
+    let w = World::new();
+    let s = Session::new(&w);
+    let out = s.run(&["status"]);
+    assert_eq!(out.code(3).stdout, "locked\n");
+    s.unlock("60");
+    assert!(s.run(&["status"]).code(0).stdout.starts_with("unlocked"));
+    s.run(&["lock"]).code(0);
+    s.run(&["status"]).code(3);
+}
+
+/// Without `XDG_RUNTIME_DIR` the socket goes in a 0700 directory of ours under the temp dir.
+#[test]
+fn without_a_runtime_dir_the_socket_is_private_under_the_temp_dir() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let w = World::new();
+    let tmp = w.cli.dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let with_tmp = |mut command: Command| {
+        command.env_remove("XDG_RUNTIME_DIR").env("TMPDIR", &tmp);
+        command
+    };
+    let out = run(&mut with_tmp(w.cli.command(&["unlock", "--timeout", "60"])));
+    out.code(0);
+    let uid = std::fs::metadata(w.cli.dir.path()).unwrap().uid();
+    let dir = tmp.join(format!("mastokey-{uid}"));
+    let meta = std::fs::symlink_metadata(&dir).unwrap();
+    assert!(meta.is_dir());
+    assert_eq!(meta.permissions().mode() & 0o777, 0o700);
+    let socket = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "sock"))
+        .expect("the agent's socket");
+    let mode = std::fs::metadata(&socket).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let token = run(&mut with_tmp(w.cli.locked(&["token", "alice"])));
+    assert_eq!(token.code(0).stdout, format!("{}\n", w.alice.token));
+    run(&mut with_tmp(w.cli.locked(&["lock"]))).code(0);
+    // The agent removes its socket as it exits, just after answering.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while socket.exists() {
+        assert!(Instant::now() < deadline, "the socket outlived the agent");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

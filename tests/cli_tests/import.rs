@@ -133,6 +133,23 @@ fn a_stored_account_is_kept_unless_replace_is_given() {
 }
 
 #[test]
+fn the_stored_token_imported_again_keeps_its_app_and_stays_revocable() {
+    let cli = Cli::new();
+    let mut vault = cli.create_vault();
+    let server = FakeServer::start(Mode::Mastodon47);
+    let first = add(&mut vault, &server, "alice");
+    drop(vault);
+    import(&cli, &["--replace", &server.base_url()], &first.token).code(0);
+    let stored = cli.unlock();
+    let alice = &stored.data().accounts[0];
+    assert_eq!(alice.token.expose(), first.token);
+    assert!(
+        alice.has_app(),
+        "the same token still has the app that issued it"
+    );
+}
+
+#[test]
 fn from_toot_saves_the_valid_accounts_with_their_app_and_leaves_the_file_alone() {
     let cli = Cli::new();
     cli.create_vault();

@@ -24,7 +24,7 @@ struct Harness {
     rx: UnboundedReceiver<Msg>,
     browser: FakeBrowser,
     clipboard: FakeClipboard,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 fn harness() -> Harness {
@@ -43,7 +43,7 @@ fn harness() -> Harness {
         rx,
         browser,
         clipboard,
-        _dir: dir,
+        dir,
     }
 }
 
@@ -199,4 +199,76 @@ async fn without_an_open_vault_nothing_is_removed_or_saved() {
             result: Err(VaultError::Missing)
         }
     ));
+}
+
+/// A token made elsewhere, as `accounts::adopt::check_token` would describe it.
+fn adopted_candidate(token: &str) -> crate::accounts::adopt::Candidate {
+    use crate::mastodon::{BaseUrl, Capabilities, Software, VerifiedAccount};
+    let caps = Capabilities {
+        base: BaseUrl::parse("https://social.example/").unwrap(),
+        domain: "social.example".into(),
+        title: None,
+        software: Software {
+            name: "Mastodon".into(),
+            version: Some("4.7.0".into()),
+        },
+        metadata: true,
+        profile_scope: true,
+        pkce_s256: true,
+        scopes_supported: None,
+        loopback_http: false,
+    };
+    crate::accounts::adopt::Candidate {
+        server: crate::accounts::ServerRecord::from_capabilities(&caps),
+        account: VerifiedAccount {
+            id: "7".into(),
+            username: "alice".into(),
+            acct: "alice".into(),
+            display_name: "Alice".into(),
+            url: None,
+        },
+        token: Secret::new(token),
+        app_name: Some("Elk".into()),
+        scopes: vec!["read".into()],
+        app: None,
+    }
+}
+
+#[tokio::test]
+async fn adopting_creates_the_vault_on_the_first_save_then_keeps_a_stored_account() {
+    use crate::accounts::adopt::Adoption;
+    let mut h = harness();
+    h.executor.execute(Effect::Adopt {
+        stamp: 3,
+        candidate: Box::new(adopted_candidate("tok-1")),
+        replace: false,
+        new_vault: Some(Secret::new("long enough passphrase")),
+    });
+    assert!(matches!(next(&mut h.rx).await, Msg::VaultCreated { .. }));
+    let Msg::Adopted {
+        stamp: 3,
+        result: Ok((Adoption::Added(key), view)),
+    } = next(&mut h.rx).await
+    else {
+        panic!("not adopted")
+    };
+    assert_eq!(view.account(&key).unwrap().handle, "alice@social.example");
+    assert!(!view.account(&key).unwrap().revocable);
+    // The vault stays open: the next save needs no passphrase, and a stored account is kept.
+    h.executor.execute(Effect::Adopt {
+        stamp: 4,
+        candidate: Box::new(adopted_candidate("tok-2")),
+        replace: false,
+        new_vault: None,
+    });
+    let Msg::Adopted {
+        stamp: 4,
+        result: Ok((Adoption::Kept(_), _)),
+    } = next(&mut h.rx).await
+    else {
+        panic!("not kept")
+    };
+    let vault =
+        crate::vault::Vault::unlock(h.dir.path(), &Secret::new("long enough passphrase")).unwrap();
+    assert_eq!(vault.data().accounts[0].token.expose(), "tok-1");
 }

@@ -42,6 +42,7 @@ fn one_state_per_screen() -> Vec<State> {
         register,
         at_authorize(true),
         at_verify(false).0,
+        super::adopt::at_adopt(VaultStatus::Missing),
     ]
 }
 
@@ -58,6 +59,7 @@ fn every_screen_renders_at_any_size_without_panicking() {
             Step::Register(_) => "register",
             Step::Authorize(_) => "authorize",
             Step::Verify(_) => "verify",
+            Step::Adopt(_) => "adopt",
         })
         .collect();
     assert_eq!(
@@ -69,7 +71,8 @@ fn every_screen_renders_at_any_size_without_panicking() {
             "scopes",
             "register",
             "authorize",
-            "verify"
+            "verify",
+            "adopt"
         ]
     );
     for state in &states {
