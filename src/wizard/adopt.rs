@@ -121,7 +121,20 @@ impl AdoptScreen {
     }
 
     pub fn text_focused(&self) -> bool {
-        matches!(self.phase, Phase::Entering { .. } | Phase::NewPassphrase(_))
+        match &self.phase {
+            Phase::Entering { .. } => true,
+            Phase::NewPassphrase(form) => form.text_focused(),
+            _ => false,
+        }
+    }
+
+    /// True while the focused field is empty (then `?` opens the help).
+    pub fn field_empty(&self) -> bool {
+        match &self.phase {
+            Phase::Entering { .. } => self.field.value().is_empty(),
+            Phase::NewPassphrase(form) => form.field_empty(),
+            _ => false,
+        }
     }
 
     pub fn busy(&self) -> bool {

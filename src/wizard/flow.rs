@@ -195,6 +195,7 @@ impl Step {
             Step::Server(s) => s.field_empty(),
             Step::Authorize(s) => s.code_empty(),
             Step::Verify(s) => s.field_empty(),
+            Step::Adopt(s) => s.field_empty(),
             Step::Home(_) | Step::Scopes(_) | Step::Register(_) => false,
         };
         empty || !self.text_focused()
