@@ -191,6 +191,11 @@ fn home_verifies_every_account_and_records_the_results() {
     assert!(screen.contains("never"), "{screen}");
     pty.send("v");
     let screen = pty.wait_for("Checked: 1 of 2 tokens valid");
+    // The summary names the account that failed.
+    assert!(
+        screen.contains("Checked: 1 of 2 tokens valid; bob@social.example revoked."),
+        "{screen}"
+    );
     assert!(screen.contains("valid · just now"), "{screen}");
     assert!(screen.contains("revoked · just now"), "{screen}");
     pty.send("q");

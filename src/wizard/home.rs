@@ -300,10 +300,12 @@ fn summary(checked: &[&AccountRow]) -> String {
             None => groups.push((status, vec![&row.label])),
         }
     }
-    let mut text = format!("Checked: {valid} of {} tokens valid", checked.len());
-    for (status, names) in groups {
-        text.push_str(&format!("; {} {}", names.join(", "), status_label(status)));
-    }
-    text.push('.');
-    text
+    let failed: String = groups
+        .iter()
+        .map(|(status, names)| ["; ", &names.join(", "), " ", status_label(*status)].concat())
+        .collect();
+    format!(
+        "Checked: {valid} of {} tokens valid{failed}.",
+        checked.len()
+    )
 }

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::mastodon::parse_server_input;
 
@@ -12,7 +12,7 @@ use super::msg::{Effect, Key, Msg, Stamp};
 use super::outcome::{Exit, Outcome};
 use super::state::{Reauth, ServerPick, Session};
 use super::text_field::TextField;
-use super::view::{Screen, ViewCtx, sentence, status_line};
+use super::view::{Screen, ViewCtx, fit_line, sentence, status_line, wrapped_height};
 
 pub struct ServerScreen {
     field: TextField,
@@ -162,8 +162,16 @@ impl Screen for ServerScreen {
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         let theme = ctx.theme;
+        let intro_lines = vec![
+            Line::styled("Which Mastodon server is the account on?", theme.bold()),
+            Line::styled(
+                "A name, a URL or a handle: mastodon.social, @alice@mastodon.social",
+                theme.dim(),
+            ),
+        ];
+        // Measured, so the examples wrap whole rather than being cut at the edge.
         let [intro, _, field, _, status, _, known_area] = Layout::vertical([
-            Constraint::Length(2),
+            Constraint::Length(wrapped_height(&intro_lines, area.width)),
             Constraint::Length(1),
             Constraint::Length(1),
             Constraint::Length(1),
@@ -172,16 +180,7 @@ impl Screen for ServerScreen {
             Constraint::Min(0),
         ])
         .areas(area);
-        frame.render_widget(
-            Paragraph::new(vec![
-                Line::styled("Which Mastodon server is the account on?", theme.bold()),
-                Line::styled(
-                    "A name, a URL or a handle: mastodon.social, @alice@mastodon.social",
-                    theme.dim(),
-                ),
-            ]),
-            intro,
-        );
+        frame.render_widget(Paragraph::new(intro_lines).wrap(Wrap { trim: true }), intro);
         self.field
             .render(frame, field, "Server: ", self.busy.is_none(), theme);
         let working = self
@@ -197,10 +196,8 @@ impl Screen for ServerScreen {
                 } else {
                     theme.dim()
                 };
-                lines.push(Line::from(vec![
-                    Span::raw("  "),
-                    Span::styled(server.clone(), style),
-                ]));
+                let line = Line::from(vec![Span::raw("  "), Span::styled(server.clone(), style)]);
+                lines.push(fit_line(line, usize::from(area.width)));
             }
             frame.render_widget(Paragraph::new(lines), known_area);
         }

@@ -12,7 +12,7 @@ use super::theme::Theme;
 
 mod fit;
 
-pub use fit::{button_rows, buttons, ellipsize, fit_line, width};
+pub use fit::{button_rows, buttons, fit_line, width};
 
 /// Below this the layout would break; a message is shown instead.
 pub const MIN_WIDTH: u16 = 60;
@@ -139,7 +139,7 @@ const STEP_NAMES: [&str; STEPS as usize] =
 fn progress_text(n: u8, name: &str, room: usize) -> String {
     let done = STEP_NAMES.iter().take(usize::from(n.saturating_sub(1)));
     let counter = format!("{n}/{STEPS} {name} ");
-    let full: String = done.clone().map(|s| format!("{s} ✓  ")).collect::<String>() + &counter;
+    let full: String = done.clone().flat_map(|s| [s, " ✓  "]).collect::<String>() + &counter;
     if width(&full) <= room {
         return full;
     }
@@ -157,7 +157,10 @@ fn progress_text(n: u8, name: &str, room: usize) -> String {
 }
 
 fn render_too_small(frame: &mut Frame, area: Rect, theme: Theme) {
-    let size = format!("{}×{} now, {MIN_WIDTH}×{MIN_HEIGHT} needed.", area.width, area.height);
+    let size = format!(
+        "{}×{} now, {MIN_WIDTH}×{MIN_HEIGHT} needed.",
+        area.width, area.height
+    );
     let full = vec![
         Line::styled("Terminal too small", theme.bold()),
         Line::raw(size.clone()),

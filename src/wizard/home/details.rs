@@ -241,8 +241,8 @@ pub(super) fn render(frame: &mut Frame, area: Rect, details: &Details, ctx: &Vie
         .title(" Account ");
     let inside = block.inner(popup);
     frame.render_widget(block, popup);
-    let [top, bottom] = Layout::vertical([Constraint::Min(0), Constraint::Length(actions_height)])
-        .areas(inside);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(actions_height)]).areas(inside);
     frame.render_widget(Paragraph::new(info).wrap(Wrap { trim: true }), top);
     frame.render_widget(Paragraph::new(actions).wrap(Wrap { trim: true }), bottom);
 }

@@ -336,7 +336,10 @@ fn a_revoked_token_opens_on_re_authorize_and_says_so() {
     snap("home_details_revoked", &state);
     // The focus is on Re-authorize: Enter starts it.
     let effects = key(&mut state, Key::Enter);
-    assert!(matches!(effects.as_slice(), [Effect::Discover { .. }]), "{effects:?}");
+    assert!(
+        matches!(effects.as_slice(), [Effect::Discover { .. }]),
+        "{effects:?}"
+    );
 }
 
 #[test]
@@ -378,14 +381,23 @@ fn details_has_its_own_help_that_fits() {
     key(&mut state, Key::Enter);
     key(&mut state, Key::Char('?'));
     let s = screen(&state);
-    assert!(s.contains("Re-authorize: sign in again as this account"), "{s}");
+    assert!(
+        s.contains("Re-authorize: sign in again as this account"),
+        "{s}"
+    );
     assert!(s.contains("Press any key to close this help."), "{s}");
 }
 
 /// Rows with a long handle, a long server name and several scopes.
 fn wide_rows() -> VaultView {
-    let mut long = row("alice.longname@localhost.example", "1", Some(CheckStatus::Valid));
-    long.scopes = ["read", "write", "follow", "push"].map(String::from).to_vec();
+    let mut long = row(
+        "alice.longname@localhost.example",
+        "1",
+        Some(CheckStatus::Valid),
+    );
+    long.scopes = ["read", "write", "follow", "push"]
+        .map(String::from)
+        .to_vec();
     let mut other = row("bob@social.example", "2", None);
     other.server = "https://mastodon.very-long-server-name.example".into();
     view_with(vec![long, other])
@@ -415,7 +427,11 @@ fn home_columns_fit_their_content_and_cut_the_name_last() {
 
 #[test]
 fn details_buttons_wrap_whole_at_sixty_columns() {
-    let view = view_with(vec![row("alice@social.example", "1", Some(CheckStatus::Valid))]);
+    let view = view_with(vec![row(
+        "alice@social.example",
+        "1",
+        Some(CheckStatus::Valid),
+    )]);
     let (mut state, _) = start(VaultStatus::Unlocked(view), Start::Home, None);
     key(&mut state, Key::Enter);
     let s = render_at(&state, 60, 16);

@@ -163,7 +163,10 @@ mod tests {
 
     #[test]
     fn a_cut_always_ends_with_an_ellipsis() {
-        assert_eq!(ellipsize("alice@social.example", 30), "alice@social.example");
+        assert_eq!(
+            ellipsize("alice@social.example", 30),
+            "alice@social.example"
+        );
         assert_eq!(ellipsize("alice@social.example", 10), "alice@soc…");
         assert_eq!(ellipsize("upload images or other", 17), "upload images or…");
         assert_eq!(ellipsize("abc", 0), "");
