@@ -189,18 +189,26 @@ fn render_too_small(frame: &mut Frame, area: Rect, theme: Theme) {
 
 fn render_help(frame: &mut Frame, area: Rect, screen: &dyn Screen, theme: Theme) {
     let width = area.width.saturating_sub(8).min(72);
+    let inner = width.saturating_sub(2);
+    let room = area.height.saturating_sub(4);
     let mut lines: Vec<Line> = screen.help().lines().map(Line::raw).collect();
     lines.push(Line::raw(""));
-    lines.push(Line::styled(
+    let everywhere = Line::styled(
         "Everywhere: Enter confirm · Esc back · Tab/arrows move · Space toggle · q quit (outside text fields) · Ctrl-C quit, vault untouched",
         theme.dim(),
-    ));
-    lines.push(Line::styled(
-        "Press any key to close this help.",
-        theme.dim(),
-    ));
+    );
+    let close = Line::styled("Press any key to close this help.", theme.dim());
+    // The keys that hold everywhere are the first to go when the screen's own help needs the
+    // room; the way out always stays.
+    let mut with_everywhere = lines.clone();
+    with_everywhere.extend([everywhere, close.clone()]);
+    if wrapped_height(&with_everywhere, inner) <= room {
+        lines = with_everywhere;
+    } else {
+        lines.push(close);
+    }
     // As tall as the text needs (measured at the box's inner width), within the screen.
-    let height = wrapped_height(&lines, width.saturating_sub(2))
+    let height = wrapped_height(&lines, inner)
         .saturating_add(2)
         .min(area.height.saturating_sub(2));
     let [row] = Layout::vertical([Constraint::Length(height)])

@@ -197,3 +197,44 @@ fn the_authorize_footer_says_what_enter_does() {
     assert!(!footer.contains("Enter press"), "{footer}");
     assert!(footer.contains("Enter choose"), "{footer}");
 }
+
+#[test]
+fn every_help_box_fits_whole_at_80x24() {
+    for (name, mut state) in states() {
+        let help = state.step.screen().help();
+        state.help = true;
+        let s = render_at(&state, 80, 24);
+        // Read the box's text as one paragraph: its rows are the inside of the border.
+        let rows: Vec<Vec<char>> = s.lines().map(|l| l.chars().collect()).collect();
+        let (top, left) = rows
+            .iter()
+            .enumerate()
+            .find_map(|(y, r)| {
+                let x = r
+                    .windows(6)
+                    .position(|w| w == ['╭', ' ', 'H', 'e', 'l', 'p'])?;
+                Some((y, x))
+            })
+            .unwrap_or_else(|| panic!("{name}: no help box:\n{s}"));
+        let text: String = rows[top + 1..]
+            .iter()
+            .take_while(|r| r.get(left) == Some(&'│'))
+            .map(|r| {
+                let inside: String = r.iter().skip(left + 1).take(70).collect();
+                inside.trim().to_owned()
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        let last_words: Vec<&str> = help.split_whitespace().rev().take(3).collect();
+        let last: String = last_words.into_iter().rev().collect::<Vec<_>>().join(" ");
+        assert!(text.contains(&last), "{name}: the help's end is cut:\n{s}");
+        assert!(
+            text.contains("Ctrl-C quit, vault untouched"),
+            "{name}:\n{s}"
+        );
+        assert!(
+            text.contains("Press any key to close this help."),
+            "{name}:\n{s}"
+        );
+    }
+}
