@@ -12,7 +12,7 @@ use super::msg::{Effect, Key, Msg, Stamp};
 use super::outcome::{Exit, Outcome};
 use super::state::{Reauth, ServerPick, Session};
 use super::text_field::TextField;
-use super::view::{Screen, ViewCtx, fit_line, sentence, status_line, wrapped_height};
+use super::view::{Screen, ViewCtx, fit_line, sentence, status_text, wrapped_height};
 
 pub struct ServerScreen {
     field: TextField,
@@ -169,13 +169,18 @@ impl Screen for ServerScreen {
                 theme.dim(),
             ),
         ];
-        // Measured, so the examples wrap whole rather than being cut at the edge.
+        let working = self
+            .busy
+            .map(|_| format!("Asking {} what it supports…", self.field.value()));
+        let status_lines = [status_text(ctx, working, self.error.as_ref())];
+        // Measured, so the examples and a long error wrap whole rather than being cut; three rows
+        // at least, so the servers below do not jump when a short error comes and goes.
         let [intro, _, field, _, status, _, known_area] = Layout::vertical([
             Constraint::Length(wrapped_height(&intro_lines, area.width)),
             Constraint::Length(1),
             Constraint::Length(1),
             Constraint::Length(1),
-            Constraint::Length(3),
+            Constraint::Length(wrapped_height(&status_lines, area.width).max(3)),
             Constraint::Length(1),
             Constraint::Min(0),
         ])
@@ -183,10 +188,10 @@ impl Screen for ServerScreen {
         frame.render_widget(Paragraph::new(intro_lines).wrap(Wrap { trim: true }), intro);
         self.field
             .render(frame, field, "Server: ", self.busy.is_none(), theme);
-        let working = self
-            .busy
-            .map(|_| format!("Asking {} what it supports…", self.field.value()));
-        frame.render_widget(status_line(ctx, working, self.error.as_ref()), status);
+        frame.render_widget(
+            Paragraph::new(status_lines.to_vec()).wrap(Wrap { trim: true }),
+            status,
+        );
         let known_servers = known(ctx.session);
         if !known_servers.is_empty() {
             let mut lines = vec![Line::styled("Servers in your vault:", theme.dim())];

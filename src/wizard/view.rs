@@ -239,20 +239,28 @@ pub fn wrapped_height(lines: &[Line], width: u16) -> u16 {
 }
 
 /// The line under a step's field: a spinner with what is happening, else the error, else nothing.
-pub fn status_line(
+pub fn status_text(
     ctx: &ViewCtx,
     working: Option<String>,
     error: Option<&String>,
-) -> Paragraph<'static> {
-    let line = match (working, error) {
+) -> Line<'static> {
+    match (working, error) {
         (Some(doing), _) => Line::styled(
             format!("{} {doing}", spinner(ctx.session)),
             ctx.theme.accent(),
         ),
         (None, Some(error)) => Line::styled(error.clone(), ctx.theme.error()),
         (None, None) => Line::raw(""),
-    };
-    Paragraph::new(line).wrap(Wrap { trim: true })
+    }
+}
+
+/// [`status_text`] as a paragraph that wraps.
+pub fn status_line(
+    ctx: &ViewCtx,
+    working: Option<String>,
+    error: Option<&String>,
+) -> Paragraph<'static> {
+    Paragraph::new(status_text(ctx, working, error)).wrap(Wrap { trim: true })
 }
 
 /// A row of buttons as an enum: the buttons in order, each with its label. Arrow keys and Tab
