@@ -47,15 +47,13 @@ impl Choice for Action {
 
 /// Whether the last check says a new sign-in would fix the token (it was refused, expired, or
 /// lacks a scope the check needs); a disabled account or a network problem is not fixed that way.
-fn needs_reauth(status: Option<CheckStatus>) -> bool {
+fn needs_reauth(status: CheckStatus) -> bool {
     matches!(
         status,
-        Some(
-            CheckStatus::Revoked
-                | CheckStatus::Invalid
-                | CheckStatus::Expired
-                | CheckStatus::InsufficientScope
-        )
+        CheckStatus::Revoked
+            | CheckStatus::Invalid
+            | CheckStatus::Expired
+            | CheckStatus::InsufficientScope
     )
 }
 
@@ -94,7 +92,7 @@ impl Details {
     pub fn open(row: &AccountRow) -> Self {
         Self {
             key: row.key.clone(),
-            action: if needs_reauth(row.last_status) {
+            action: if row.last_status.is_some_and(needs_reauth) {
                 Action::Reauthorize
             } else {
                 Action::CopyToken
@@ -164,8 +162,7 @@ fn info_lines(row: &AccountRow, details: &Details, ctx: &ViewCtx) -> Vec<Line<'s
         lines.push(Line::styled(format!("Token {text}"), style));
     }
     match (row.last_status, &row.last_detail) {
-        (status, Some(detail)) if needs_reauth(status) => {
-            let status = status.unwrap_or(CheckStatus::Invalid);
+        (Some(status), Some(detail)) if needs_reauth(status) => {
             lines.push(Line::from(vec![
                 Span::raw("Last check "),
                 Span::styled(status_label(status), theme.tone(status_tone(status))),
