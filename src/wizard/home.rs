@@ -300,12 +300,69 @@ fn summary(checked: &[&AccountRow]) -> String {
             None => groups.push((status, vec![&row.label])),
         }
     }
+    // The notice has three rows: a long group names its first few and counts the rest (the
+    // list shows every row's status).
     let failed: String = groups
         .iter()
-        .map(|(status, names)| ["; ", &names.join(", "), " ", status_label(*status)].concat())
+        .map(|(status, names)| {
+            let shown = match names.len() {
+                0..=3 => names.join(", "),
+                n => format!("{} and {} more", names[..3].join(", "), n - 3),
+            };
+            ["; ", &shown, " ", status_label(*status)].concat()
+        })
         .collect();
     format!(
         "Checked: {valid} of {} tokens valid{failed}.",
         checked.len()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::model::AccountKey;
+
+    fn row(label: &str, status: CheckStatus) -> AccountRow {
+        AccountRow {
+            key: AccountKey::new("https://s.example", label),
+            label: label.into(),
+            handle: label.into(),
+            server: "https://s.example".into(),
+            id: label.into(),
+            display_name: String::new(),
+            scopes: Vec::new(),
+            requested: None,
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+            expires_at: None,
+            last_checked_at: None,
+            last_status: Some(status),
+            last_detail: None,
+        }
+    }
+
+    #[test]
+    fn the_summary_names_a_few_failures_per_status_and_counts_the_rest() {
+        use CheckStatus::{Revoked, Timeout, Valid};
+        let rows = [
+            row("a", Valid),
+            row("b", Revoked),
+            row("c", Timeout),
+            row("d", Revoked),
+        ];
+        let refs: Vec<&AccountRow> = rows.iter().collect();
+        assert_eq!(
+            summary(&refs),
+            "Checked: 1 of 4 tokens valid; b, d revoked; c timeout."
+        );
+        let rows: Vec<AccountRow> = ["b", "c", "d", "e", "f"]
+            .iter()
+            .map(|l| row(l, Revoked))
+            .collect();
+        let refs: Vec<&AccountRow> = rows.iter().collect();
+        assert_eq!(
+            summary(&refs),
+            "Checked: 0 of 5 tokens valid; b, c, d and 2 more revoked."
+        );
+    }
 }
