@@ -11,11 +11,9 @@ pub fn width(text: &str) -> usize {
     Span::raw(text).width()
 }
 
-/// `text` cut to `max` columns; a cut ends with `…`.
-pub fn ellipsize(text: &str, max: usize) -> String {
-    if width(text) <= max {
-        return text.to_owned();
-    }
+/// `text` cut to at most `max` columns, ending with `…` whether or not it would have fit: more
+/// follows it.
+fn cut(text: &str, max: usize) -> String {
     if max == 0 {
         return String::new();
     }
@@ -53,8 +51,9 @@ pub fn fit_line(line: Line<'static>, max: usize) -> Line<'static> {
             spans.push(span);
             continue;
         }
-        // This span holds the cut (the `…` takes the last column).
-        spans.push(Span::styled(ellipsize(&span.content, left), span.style));
+        // This span holds the cut (the `…` takes the last column): more follows even when the
+        // span itself would just fit.
+        spans.push(Span::styled(cut(&span.content, left), span.style));
         break;
     }
     let mut out = Line::from(spans).style(style);
@@ -163,15 +162,16 @@ mod tests {
 
     #[test]
     fn a_cut_always_ends_with_an_ellipsis() {
-        assert_eq!(
-            ellipsize("alice@social.example", 30),
-            "alice@social.example"
-        );
-        assert_eq!(ellipsize("alice@social.example", 10), "alice@soc…");
-        assert_eq!(ellipsize("upload images or other", 17), "upload images or…");
-        assert_eq!(ellipsize("abc", 0), "");
+        let fit = |s: &str, n| text(&fit_line(Line::raw(s.to_owned()), n));
+        assert_eq!(fit("alice@social.example", 30), "alice@social.example");
+        assert_eq!(fit("alice@social.example", 10), "alice@soc…");
+        assert_eq!(fit("upload images or other", 17), "upload images or…");
+        assert_eq!(fit("abc", 0), "");
         let line = Line::from(vec![Span::raw("revoked"), Span::raw(" · 2 hours ago")]);
         assert_eq!(text(&fit_line(line, 12)), "revoked · 2…");
+        // A span that exactly fills the width, with more after it, still shows the cut.
+        let line = Line::from(vec![Span::raw("abcde"), Span::raw("fgh")]);
+        assert_eq!(text(&fit_line(line, 5)), "abcd…");
     }
 
     #[test]
