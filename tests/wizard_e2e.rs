@@ -222,8 +222,20 @@ fn home_verifies_every_account_and_records_the_results() {
     assert!(screen.contains("never"), "{screen}");
     pty.send("v");
     let screen = pty.wait_for("Checked: 1 of 2 tokens valid");
+    // The summary names the account that failed.
+    assert!(
+        screen.contains("Checked: 1 of 2 tokens valid; bob@social.example revoked."),
+        "{screen}"
+    );
     assert!(screen.contains("valid · just now"), "{screen}");
     assert!(screen.contains("revoked · just now"), "{screen}");
+    // Bob's details open on the button that fixes his token, and say so.
+    pty.send("j\r");
+    let screen = pty.wait_for("Press Re-authorize");
+    assert!(!screen.contains("Create a new token"), "{screen}");
+    pty.send("\x1b");
+    // Closed (Home's own footer again) before `q`, so the two keys are not read as Alt-q.
+    pty.wait_for("a add account");
     pty.send("q");
     assert_eq!(pty.wait_exit(), 0);
     let vault = t.unlock();

@@ -4,82 +4,22 @@
 use std::collections::BTreeSet;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::layout::Rect;
 
 use crate::accounts::check::status_label;
-use crate::accounts::time::ago;
-use crate::accounts::tone::status_tone;
 use crate::accounts::{NotRevoked, Removal};
-use crate::base_url;
-use crate::secret::Secret;
 use crate::vault::model::{AccountKey, CheckStatus};
 
 use super::msg::{Effect, Key, Msg, Stamp};
 use super::outcome::{Exit, Outcome};
 use super::state::{NoticeKind, Reauth, Session, VaultStatus};
-use super::view::{Choice, Screen, ViewCtx, choices, sentence, spinner};
-use super::view_model::{removal_note, same_scopes};
+use super::view::{Choice, Screen, ViewCtx, sentence};
+use super::view_model::{AccountRow, removal_note};
 
-/// The buttons of an account's details.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Action {
-    CopyToken,
-    Reveal,
-    Verify,
-    Reauthorize,
-    Remove,
-}
+mod details;
+mod table;
 
-impl Choice for Action {
-    const ALL: &'static [Self] = &[
-        Self::CopyToken,
-        Self::Reveal,
-        Self::Verify,
-        Self::Reauthorize,
-        Self::Remove,
-    ];
-
-    fn label(self) -> &'static str {
-        match self {
-            Self::CopyToken => "Copy token",
-            Self::Reveal => "Reveal",
-            Self::Verify => "Verify",
-            Self::Reauthorize => "Re-authorize",
-            Self::Remove => "Remove…",
-        }
-    }
-}
-
-/// The buttons of the remove confirmation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Confirm {
-    RevokeAndRemove,
-    RemoveHereOnly,
-    Cancel,
-}
-
-impl Choice for Confirm {
-    const ALL: &'static [Self] = &[Self::RevokeAndRemove, Self::RemoveHereOnly, Self::Cancel];
-
-    fn label(self) -> &'static str {
-        match self {
-            Self::RevokeAndRemove => "Revoke and remove",
-            Self::RemoveHereOnly => "Remove here only",
-            Self::Cancel => "Cancel",
-        }
-    }
-}
-
-struct Details {
-    key: AccountKey,
-    action: Action,
-    revealed: Option<Secret>,
-    /// The remove confirmation, with its focused button.
-    confirm: Option<Confirm>,
-    removing: Option<Stamp>,
-}
+use details::{Action, Confirm, Details};
 
 #[derive(Default)]
 pub struct HomeScreen {
@@ -209,7 +149,7 @@ impl HomeScreen {
                                 return Outcome::exit(Exit::Reauthorize { server, target });
                             }
                         }
-                        Action::Remove => details.confirm = Some(Confirm::RevokeAndRemove),
+                        Action::Remove => details.ask_to_remove(),
                     },
                     (None, key) => {
                         if let Some(action) = details.action.moved(key) {
@@ -236,14 +176,11 @@ impl HomeScreen {
                 effects = self.verify(keys, session);
             }
             Msg::Key(Key::Enter) => {
-                if let Some(key) = keys.get(self.cursor) {
-                    self.details = Some(Details {
-                        key: key.clone(),
-                        action: Action::CopyToken,
-                        revealed: None,
-                        confirm: None,
-                        removing: None,
-                    });
+                let row = keys
+                    .get(self.cursor)
+                    .and_then(|key| session.view().and_then(|v| v.account(key)));
+                if let Some(row) = row {
+                    self.details = Some(Details::open(row));
                 }
             }
             other => return self.common(other, session),
@@ -275,16 +212,12 @@ impl HomeScreen {
                 self.pending.clear();
                 match result {
                     Ok(view) => {
-                        let valid = view
+                        let checked: Vec<&AccountRow> = view
                             .accounts
                             .iter()
                             .filter(|a| self.run.contains(&a.key))
-                            .filter(|a| a.last_status == Some(CheckStatus::Valid))
-                            .count();
-                        session.notify(
-                            NoticeKind::Info,
-                            format!("Checked: {valid} of {} tokens valid.", self.run.len()),
-                        );
+                            .collect();
+                        session.notify(NoticeKind::Info, summary(&checked));
                         session.vault = VaultStatus::Unlocked(view);
                     }
                     Err(error) => session.notify(
@@ -304,8 +237,16 @@ impl Screen for HomeScreen {
         "Accounts"
     }
 
-    fn keys(&self, _: &Session) -> Vec<(&'static str, &'static str)> {
+    fn keys(&self, session: &Session) -> Vec<(&'static str, &'static str)> {
+        let empty = session.view().is_none_or(|v| v.accounts.is_empty());
         match &self.details {
+            // Nothing to verify or open yet.
+            None if empty => vec![
+                ("a", "add account"),
+                ("i", "import"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
             Some(d) if d.confirm.is_some() => {
                 vec![("Enter", "choose"), ("←→", "move"), ("Esc", "cancel")]
             }
@@ -328,6 +269,9 @@ impl Screen for HomeScreen {
     }
 
     fn help(&self) -> &'static str {
+        if self.details.is_some() {
+            return details::HELP;
+        }
         "Your stored accounts and the result of their last check.\n\n\
          a  add an account (several in a row is fine)\n\
          i  add a token you already have (made on the website or by an app)\n\
@@ -337,161 +281,94 @@ impl Screen for HomeScreen {
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
-        let theme = ctx.theme;
-        let Some(view) = ctx.session.view() else {
-            return;
-        };
-        if view.accounts.is_empty() {
-            frame.render_widget(
-                Paragraph::new(vec![
-                    Line::styled("No accounts yet.", theme.bold()),
-                    Line::raw("Press a to add one."),
-                ]),
-                area,
-            );
-            return;
-        }
-        let header = Row::new(["Account", "Server", "Scopes", "Last check"]).style(theme.bold());
-        let rows: Vec<Row> = view
-            .accounts
-            .iter()
-            .map(|a| {
-                let near = a.expiry_short(ctx.session.now);
-                let check = if self.pending.contains(&a.key) {
-                    Line::styled(
-                        format!("{} checking…", spinner(ctx.session)),
-                        theme.accent(),
-                    )
-                } else {
-                    match (a.last_status, a.last_checked_at) {
-                        // A near expiry says more than when the last check was.
-                        (Some(status), _) if near.is_some() => Line::from(vec![
-                            Span::styled(status_label(status), theme.tone(status_tone(status))),
-                            Span::styled(format!(" · {}", near.unwrap_or_default()), theme.warn()),
-                        ]),
-                        (Some(status), Some(at)) => Line::from(vec![
-                            Span::styled(status_label(status), theme.tone(status_tone(status))),
-                            Span::styled(format!(" · {}", ago(at, ctx.session.now)), theme.dim()),
-                        ]),
-                        _ => Line::styled(near.unwrap_or_else(|| "never".into()), theme.dim()),
-                    }
-                };
-                Row::new(vec![
-                    Cell::from(format!("@{}", a.label)),
-                    Cell::from(base_url::short_name(&a.server)),
-                    Cell::from(a.scopes.join(" ")),
-                    Cell::from(check),
-                ])
-            })
-            .collect();
-        let widths = [
-            Constraint::Fill(3),
-            Constraint::Fill(2),
-            Constraint::Fill(2),
-            Constraint::Length(24),
-        ];
-        let table = Table::new(rows, widths)
-            .header(header)
-            .row_highlight_style(theme.selected());
-        let mut state = TableState::default().with_selected(Some(self.cursor));
-        frame.render_stateful_widget(table, area, &mut state);
+        table::render(self, frame, area, ctx);
         if let Some(details) = &self.details {
-            render_details(frame, area, details, ctx);
+            details::render(frame, area, details, ctx);
         }
     }
 }
 
-fn render_details(frame: &mut Frame, area: Rect, details: &Details, ctx: &ViewCtx) {
-    let theme = ctx.theme;
-    let Some(row) = ctx.session.view().and_then(|v| v.account(&details.key)) else {
-        return;
-    };
-    let width = area.width.saturating_sub(4).min(76);
-    let [band] = Layout::vertical([Constraint::Length(12 + u16::from(!row.revocable))])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(width)])
-        .flex(Flex::Center)
-        .areas(band);
-    let mut lines = vec![
-        Line::styled(
-            if row.display_name.trim().is_empty() {
-                format!("@{}", row.label)
-            } else {
-                format!("@{}  ({})", row.label, row.display_name)
-            },
-            theme.bold(),
-        ),
-        Line::raw(format!("Server {}   id {}", row.server, row.id)),
-        Line::raw(match &row.requested {
-            Some(asked) if !same_scopes(asked, &row.scopes) => format!(
-                "Scopes {}  (asked for {})",
-                row.scopes.join(" "),
-                asked.join(" ")
-            ),
-            _ => format!("Scopes {}", row.scopes.join(" ")),
-        }),
-        Line::raw(format!(
-            "Added {}",
-            row.created_at.strftime("%Y-%m-%d %H:%M UTC")
-        )),
-    ];
-    if let Some((text, near)) = row.expiry(ctx.session.now) {
-        let style = if near { theme.warn() } else { theme.dim() };
-        lines.push(Line::styled(format!("Token {text}"), style));
+/// The line after a verify run: how many were valid, and which were not ("Checked: 3 of 4
+/// tokens valid; bob@other.example revoked."), grouped by status in the order shown.
+fn summary(checked: &[&AccountRow]) -> String {
+    let valid = checked
+        .iter()
+        .filter(|a| a.last_status == Some(CheckStatus::Valid))
+        .count();
+    let mut groups: Vec<(CheckStatus, Vec<&str>)> = Vec::new();
+    for row in checked {
+        let Some(status) = row.last_status.filter(|s| *s != CheckStatus::Valid) else {
+            continue;
+        };
+        match groups.iter_mut().find(|(s, _)| *s == status) {
+            Some((_, names)) => names.push(&row.label),
+            None => groups.push((status, vec![&row.label])),
+        }
     }
-    match (row.last_status, &row.last_detail) {
-        (Some(status), Some(detail)) => lines.push(Line::from(vec![
-            Span::raw("Last check "),
-            Span::styled(status_label(status), theme.tone(status_tone(status))),
-            Span::styled(format!(" {detail}"), theme.dim()),
-        ])),
-        _ => lines.push(Line::styled("Not checked yet", theme.dim())),
+    // The notice has three rows: a long group names its first few and counts the rest (the
+    // list shows every row's status).
+    let failed: String = groups
+        .iter()
+        .map(|(status, names)| {
+            let shown = match names.len() {
+                0..=3 => names.join(", "),
+                n => format!("{} and {} more", names[..3].join(", "), n - 3),
+            };
+            ["; ", &shown, " ", status_label(*status)].concat()
+        })
+        .collect();
+    format!(
+        "Checked: {valid} of {} tokens valid{failed}.",
+        checked.len()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::model::AccountKey;
+
+    fn row(label: &str, status: CheckStatus) -> AccountRow {
+        AccountRow {
+            key: AccountKey::new("https://s.example", label),
+            label: label.into(),
+            handle: label.into(),
+            server: "https://s.example".into(),
+            id: label.into(),
+            display_name: String::new(),
+            scopes: Vec::new(),
+            requested: None,
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+            expires_at: None,
+            last_checked_at: None,
+            last_status: Some(status),
+            last_detail: None,
+            revocable: true,
+        }
     }
-    lines.extend(
-        row.revoke_note()
-            .map(|note| Line::styled(note, theme.warn())),
-    );
-    match &details.revealed {
-        Some(token) => lines.push(Line::styled(
-            format!("Token {}", token.expose()),
-            theme.warn(),
-        )),
-        None => lines.push(Line::styled(
-            "Token ••••••••  (Reveal to show it)",
-            theme.dim(),
-        )),
+
+    #[test]
+    fn the_summary_names_a_few_failures_per_status_and_counts_the_rest() {
+        use CheckStatus::{Revoked, Timeout, Valid};
+        let rows = [
+            row("a", Valid),
+            row("b", Revoked),
+            row("c", Timeout),
+            row("d", Revoked),
+        ];
+        let refs: Vec<&AccountRow> = rows.iter().collect();
+        assert_eq!(
+            summary(&refs),
+            "Checked: 1 of 4 tokens valid; b, d revoked; c timeout."
+        );
+        let rows: Vec<AccountRow> = ["b", "c", "d", "e", "f"]
+            .iter()
+            .map(|l| row(l, Revoked))
+            .collect();
+        let refs: Vec<&AccountRow> = rows.iter().collect();
+        assert_eq!(
+            summary(&refs),
+            "Checked: 0 of 5 tokens valid; b, c, d and 2 more revoked."
+        );
     }
-    lines.push(Line::raw(""));
-    if details.removing.is_some() {
-        lines.push(Line::styled(
-            format!("{} Removing…", spinner(ctx.session)),
-            theme.accent(),
-        ));
-    } else if let Some(c) = details.confirm {
-        lines.push(Line::styled(
-            "Remove this account from the vault?",
-            theme.warn(),
-        ));
-        lines.push(choices(c, Confirm::label, theme));
-    } else {
-        let revealed = details.revealed.is_some();
-        lines.push(choices(
-            details.action,
-            |a| match a {
-                Action::Reveal if revealed => "Hide",
-                other => other.label(),
-            },
-            theme,
-        ));
-    }
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-            Block::bordered()
-                .border_type(BorderType::Rounded)
-                .title(" Account "),
-        ),
-        popup,
-    );
 }

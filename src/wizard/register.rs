@@ -4,12 +4,12 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::msg::{Effect, Key, Listen, Msg, Stamp};
 use super::outcome::{Exit, Outcome};
 use super::state::{ServerPick, Session};
-use super::view::{Screen, ViewCtx, sentence, status_line};
+use super::view::{Screen, ViewCtx, sentence, status_line, wrapped_height};
 
 pub struct RegisterScreen {
     server: ServerPick,
@@ -109,23 +109,21 @@ impl Screen for RegisterScreen {
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         let theme = ctx.theme;
+        let domain = &self.server.caps.domain;
+        let what = vec![Line::styled(
+            format!(
+                "Registering mastokey with {domain} for: {}",
+                self.scopes.join(" ")
+            ),
+            theme.bold(),
+        )];
         let [line, _, status] = Layout::vertical([
-            Constraint::Length(1),
+            Constraint::Length(wrapped_height(&what, area.width)),
             Constraint::Length(1),
             Constraint::Min(1),
         ])
         .areas(area);
-        let domain = &self.server.caps.domain;
-        frame.render_widget(
-            Paragraph::new(Line::styled(
-                format!(
-                    "Registering mastokey with {domain} for: {}",
-                    self.scopes.join(" ")
-                ),
-                theme.bold(),
-            )),
-            line,
-        );
+        frame.render_widget(Paragraph::new(what).wrap(Wrap { trim: true }), line);
         let working = self
             .busy
             .map(|_| format!("Talking to {}…", self.server.caps.base.url()));

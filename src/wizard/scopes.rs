@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{List, ListItem, ListState, Paragraph};
+use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
 
 use crate::mastodon::Capabilities;
 use crate::mastodon::scopes::{Availability, ServerScopes, catalogue, negotiate, replacement_note};
@@ -16,7 +16,11 @@ use crate::mastodon::scopes::{Availability, ServerScopes, catalogue, negotiate, 
 use super::msg::{Key, Msg};
 use super::outcome::{Exit, Outcome};
 use super::state::{ServerPick, Session};
-use super::view::{Screen, ViewCtx};
+use super::theme::Theme;
+use super::view::{Screen, ViewCtx, fit_line, wrapped_height};
+
+/// Columns for a preset's or scope's name, so the descriptions line up.
+const NAME_WIDTH: usize = 24;
 
 enum Row {
     Preset {
@@ -175,6 +179,116 @@ impl ScopesScreen {
         }
     }
 
+    /// What discovery found, the selection, and whether scopes mean anything here.
+    fn summary_lines(&self, theme: Theme) -> Vec<Line<'static>> {
+        let caps = &self.server.caps;
+        let yes_no = |b: bool| {
+            if b {
+                Span::styled("yes", theme.ok())
+            } else {
+                Span::styled("no", theme.warn())
+            }
+        };
+        let title = caps.title.clone().unwrap_or_else(|| caps.domain.clone());
+        let mut first = vec![
+            Span::styled(title, theme.bold()),
+            Span::raw(format!(" · {} · {}", caps.software, caps.base.url())),
+        ];
+        if caps.loopback_http {
+            first.push(Span::styled(" · plain http (loopback only)", theme.warn()));
+        }
+        vec![
+            Line::from(first),
+            Line::from(vec![
+                Span::raw("profile scope: "),
+                yes_no(caps.profile_scope),
+                Span::raw("   PKCE: "),
+                yes_no(caps.pkce_s256),
+                Span::raw(format!("   accounts are @user@{}", caps.domain)),
+            ]),
+            Line::styled(
+                format!(
+                    "Selected: {}",
+                    self.checked.iter().cloned().collect::<Vec<_>>().join(" ")
+                ),
+                theme.accent(),
+            ),
+            if self.scopes.enforces_scopes {
+                Line::raw("")
+            } else {
+                Line::styled(
+                    "Scopes are not enforced by this server: any token may do everything.",
+                    theme.warn(),
+                )
+            },
+        ]
+    }
+
+    /// One row of the list, uncut.
+    fn row_line(&self, index: usize, theme: Theme) -> Option<Line<'static>> {
+        let marked = self.marked_preset();
+        Some(match self.rows.get(index)? {
+            Row::Preset {
+                name,
+                description,
+                scopes,
+            } => {
+                let mark = if marked == Some(index) {
+                    "(•)"
+                } else {
+                    "( )"
+                };
+                Line::from(vec![
+                    Span::raw(format!("{mark} ")),
+                    Span::styled(format!("{name:<NAME_WIDTH$}"), theme.bold()),
+                    Span::styled(format!("[{}] ", scopes.join(" ")), theme.accent()),
+                    Span::styled(description.clone(), theme.dim()),
+                ])
+            }
+            Row::Group(title) => Line::styled(title.clone(), theme.accent()),
+            Row::Scope { name, description } => {
+                let ticked = if self.checked.contains(name) {
+                    "[x]"
+                } else {
+                    "[ ]"
+                };
+                let (mark, text) = match offer(name, &self.scopes, &self.server.caps) {
+                    Offer::Not { row, .. } => ("[-]", row),
+                    Offer::NotAdvertised => (ticked, format!("(not advertised) {description}")),
+                    Offer::Listed => (ticked, description.clone()),
+                };
+                Line::from(vec![
+                    Span::raw(format!("  {mark} ")),
+                    Span::raw(format!("{name:<width$}", width = NAME_WIDTH - 2)),
+                    Span::styled(text, theme.dim()),
+                ])
+            }
+        })
+    }
+
+    /// The focused row in full: a preset's scopes and description, a scope's description, or
+    /// why it cannot be asked for.
+    fn focused_detail(&self, theme: Theme) -> Line<'static> {
+        let text = match self.rows.get(self.cursor) {
+            Some(Row::Preset {
+                name,
+                description,
+                scopes,
+            }) => format!("{name} [{}]: {description}", scopes.join(" ")),
+            Some(Row::Scope { name, description }) => {
+                match offer(name, &self.scopes, &self.server.caps) {
+                    Offer::Not { reason, .. } => format!("{name} is unavailable: {reason}."),
+                    Offer::NotAdvertised => format!(
+                        "{name}: {description} (not advertised by this server: it may still work)"
+                    ),
+                    Offer::Listed => format!("{name}: {description}"),
+                }
+            }
+            Some(Row::Group(_)) | None => String::new(),
+        };
+        Line::styled(text, theme.dim())
+    }
+
     pub fn update(mut self, msg: &Msg) -> Outcome<Self> {
         if let Msg::Key(_) = msg {
             self.error = None;
@@ -238,100 +352,30 @@ impl Screen for ScopesScreen {
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         let theme = ctx.theme;
-        let caps = &self.server.caps;
-        let [summary, list, status] = Layout::vertical([
+        let max = usize::from(area.width);
+        // The focused row's whole text, or the error, under the list: rows are cut to the width
+        // (with `…`), so what a row leaves out is always readable here.
+        let detail = match &self.error {
+            Some(error) => Line::styled(error.clone(), theme.error()),
+            None => self.focused_detail(theme),
+        };
+        let detail_height = wrapped_height(std::slice::from_ref(&detail), area.width).min(3);
+        let [summary, list, _, status] = Layout::vertical([
             Constraint::Length(4),
             Constraint::Min(3),
             Constraint::Length(1),
+            Constraint::Length(detail_height),
         ])
         .areas(area);
-        let yes_no = |b: bool| {
-            if b {
-                Span::styled("yes", theme.ok())
-            } else {
-                Span::styled("no", theme.warn())
-            }
-        };
-        let title = caps.title.clone().unwrap_or_else(|| caps.domain.clone());
-        let mut first = vec![
-            Span::styled(title, theme.bold()),
-            Span::raw(format!(" · {} · {}", caps.software, caps.base.url())),
-        ];
-        if caps.loopback_http {
-            first.push(Span::styled(" · plain http (loopback only)", theme.warn()));
-        }
-        frame.render_widget(
-            Paragraph::new(vec![
-                Line::from(first),
-                Line::from(vec![
-                    Span::raw("profile scope: "),
-                    yes_no(caps.profile_scope),
-                    Span::raw("   PKCE: "),
-                    yes_no(caps.pkce_s256),
-                    Span::raw(format!("   accounts are @user@{}", caps.domain)),
-                ]),
-                Line::styled(
-                    format!(
-                        "Selected: {}",
-                        self.checked.iter().cloned().collect::<Vec<_>>().join(" ")
-                    ),
-                    theme.accent(),
-                ),
-                if self.scopes.enforces_scopes {
-                    Line::raw("")
-                } else {
-                    Line::styled(
-                        "Scopes are not enforced by this server: any token may do everything.",
-                        theme.warn(),
-                    )
-                },
-            ]),
-            summary,
-        );
-        let name_width = 24;
-        let marked = self.marked_preset();
-        let items: Vec<ListItem> = self
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(index, row)| match row {
-                Row::Preset {
-                    name,
-                    description,
-                    scopes,
-                } => {
-                    let mark = if marked == Some(index) {
-                        "(•)"
-                    } else {
-                        "( )"
-                    };
-                    ListItem::new(Line::from(vec![
-                        Span::raw(format!("{mark} ")),
-                        Span::styled(format!("{name:<name_width$}"), theme.bold()),
-                        Span::styled(format!("[{}] ", scopes.join(" ")), theme.accent()),
-                        Span::styled(description.clone(), theme.dim()),
-                    ]))
-                }
-                Row::Group(title) => ListItem::new(Line::styled(title.clone(), theme.accent())),
-                Row::Scope { name, description } => {
-                    let ticked = if self.checked.contains(name) {
-                        "[x]"
-                    } else {
-                        "[ ]"
-                    };
-                    let (mark, text) = match offer(name, &self.scopes, caps) {
-                        Offer::Not { row, .. } => ("[-]", row),
-                        Offer::NotAdvertised => (ticked, format!("(not advertised) {description}")),
-                        Offer::Listed => (ticked, description.clone()),
-                    };
-                    let style = theme.dim();
-                    ListItem::new(Line::from(vec![
-                        Span::raw(format!("  {mark} ")),
-                        Span::raw(format!("{name:<width$}", width = name_width - 2)),
-                        Span::styled(text, style),
-                    ]))
-                }
-            })
+        let summary_lines = self
+            .summary_lines(theme)
+            .into_iter()
+            .map(|line| fit_line(line, max))
+            .collect::<Vec<_>>();
+        frame.render_widget(Paragraph::new(summary_lines), summary);
+        let items: Vec<ListItem> = (0..self.rows.len())
+            .filter_map(|index| self.row_line(index, theme))
+            .map(|line| ListItem::new(fit_line(line, max)))
             .collect();
         let mut state = ListState::default().with_selected(Some(self.cursor));
         frame.render_stateful_widget(
@@ -339,11 +383,6 @@ impl Screen for ScopesScreen {
             list,
             &mut state,
         );
-        if let Some(error) = &self.error {
-            frame.render_widget(
-                Paragraph::new(Line::styled(error.clone(), theme.error())),
-                status,
-            );
-        }
+        frame.render_widget(Paragraph::new(detail).wrap(Wrap { trim: true }), status);
     }
 }

@@ -6,7 +6,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::mastodon::parse_server_input;
 
@@ -14,7 +14,7 @@ use super::msg::{Effect, Key, Msg, Stamp};
 use super::outcome::{Exit, Outcome};
 use super::state::{Reauth, ServerPick, Session};
 use super::text_field::TextField;
-use super::view::{Screen, ViewCtx, sentence, status_line};
+use super::view::{Screen, ViewCtx, fit_line, sentence, status_text, wrapped_height};
 
 pub struct ServerScreen {
     field: TextField,
@@ -199,39 +199,43 @@ impl Screen for ServerScreen {
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         let theme = ctx.theme;
+        let intro_lines = vec![
+            Line::styled(
+                if self.adopt {
+                    "Which Mastodon server is the token for?"
+                } else {
+                    "Which Mastodon server is the account on?"
+                },
+                theme.bold(),
+            ),
+            Line::styled(
+                "A name, a URL or a handle: mastodon.social, @alice@mastodon.social",
+                theme.dim(),
+            ),
+        ];
+        let working = self
+            .busy
+            .map(|_| format!("Asking {} what it supports…", self.field.value()));
+        let status_lines = [status_text(ctx, working, self.error.as_ref())];
+        // Measured, so the examples and a long error wrap whole rather than being cut; three rows
+        // at least, so the servers below do not jump when a short error comes and goes.
         let [intro, _, field, _, status, _, known_area] = Layout::vertical([
-            Constraint::Length(2),
+            Constraint::Length(wrapped_height(&intro_lines, area.width)),
             Constraint::Length(1),
             Constraint::Length(1),
             Constraint::Length(1),
-            Constraint::Length(3),
+            Constraint::Length(wrapped_height(&status_lines, area.width).max(3)),
             Constraint::Length(1),
             Constraint::Min(0),
         ])
         .areas(area);
-        frame.render_widget(
-            Paragraph::new(vec![
-                Line::styled(
-                    if self.adopt {
-                        "Which Mastodon server is the token for?"
-                    } else {
-                        "Which Mastodon server is the account on?"
-                    },
-                    theme.bold(),
-                ),
-                Line::styled(
-                    "A name, a URL or a handle: mastodon.social, @alice@mastodon.social",
-                    theme.dim(),
-                ),
-            ]),
-            intro,
-        );
+        frame.render_widget(Paragraph::new(intro_lines).wrap(Wrap { trim: true }), intro);
         self.field
             .render(frame, field, "Server: ", self.busy.is_none(), theme);
-        let working = self
-            .busy
-            .map(|_| format!("Asking {} what it supports…", self.field.value()));
-        frame.render_widget(status_line(ctx, working, self.error.as_ref()), status);
+        frame.render_widget(
+            Paragraph::new(status_lines.to_vec()).wrap(Wrap { trim: true }),
+            status,
+        );
         let known_servers = known(ctx.session);
         if !known_servers.is_empty() {
             let mut lines = vec![Line::styled("Servers in your vault:", theme.dim())];
@@ -241,10 +245,8 @@ impl Screen for ServerScreen {
                 } else {
                     theme.dim()
                 };
-                lines.push(Line::from(vec![
-                    Span::raw("  "),
-                    Span::styled(server.clone(), style),
-                ]));
+                let line = Line::from(vec![Span::raw("  "), Span::styled(server.clone(), style)]);
+                lines.push(fit_line(line, usize::from(area.width)));
             }
             frame.render_widget(Paragraph::new(lines), known_area);
         }

@@ -194,6 +194,7 @@ fn exchanged(state: &mut State, stamp: u64, token: &str) -> u64 {
 /// is: its `state` and PKCE challenge come from the seeded generator.
 fn snap(name: &str, state: &State) {
     for (suffix, width, height) in [("", 80, 24), ("_small", 60, 16)] {
+        layout::assert_readable(state, width, height);
         snap_text(&format!("{name}{suffix}"), &render_at(state, width, height));
     }
 }
@@ -296,6 +297,7 @@ mod exact_port;
 mod farewell;
 mod general;
 mod home;
+mod layout;
 mod loopback;
 mod no_answer;
 mod reauth;

@@ -10,6 +10,10 @@ use super::msg::Key;
 use super::state::{NoticeKind, Session};
 use super::theme::Theme;
 
+mod fit;
+
+pub use fit::{button_rows, buttons, fit_line, width};
+
 /// Below this the layout would break; a message is shown instead.
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 16;
@@ -76,7 +80,8 @@ pub fn render(screen: &dyn Screen, session: &Session, help: bool, frame: &mut Fr
         };
         Line::styled(n.text.clone(), style)
     });
-    let notice_height = notice_line.as_ref().map_or(1, |l| {
+    // No notice, no row: the body gets it (at the minimum size every row counts).
+    let notice_height = notice_line.as_ref().map_or(0, |l| {
         wrapped_height(std::slice::from_ref(l), area.width.saturating_sub(2)).min(3)
     });
     let [header, body, notice, footer] = Layout::vertical([
@@ -95,9 +100,11 @@ pub fn render(screen: &dyn Screen, session: &Session, help: bool, frame: &mut Fr
     if session.ssh {
         left.push(Span::styled("  (over SSH)", theme.dim()));
     }
-    frame.render_widget(Paragraph::new(Line::from(left)), header);
+    let left = Line::from(left);
+    let room = usize::from(header.width).saturating_sub(left.width() + 2);
+    frame.render_widget(Paragraph::new(left), header);
     if let Some((n, name)) = screen.progress() {
-        let text = format!("{n}/{STEPS} {name} ");
+        let text = progress_text(n, name, room);
         frame.render_widget(
             Paragraph::new(Line::styled(text, theme.bold())).alignment(Alignment::Right),
             header,
@@ -112,30 +119,63 @@ pub fn render(screen: &dyn Screen, session: &Session, help: bool, frame: &mut Fr
         frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), inner);
     }
 
-    let mut spans = Vec::new();
-    for (key, what) in screen.keys(session) {
-        spans.push(Span::styled(format!(" {key}"), theme.bold()));
-        spans.push(Span::styled(format!(" {what} "), theme.dim()));
-    }
-    frame.render_widget(Paragraph::new(Line::from(spans)), footer);
+    frame.render_widget(
+        Paragraph::new(fit::footer(&screen.keys(session), footer.width, theme)),
+        footer,
+    );
 
     if help {
         render_help(frame, area, screen, theme);
     }
 }
 
+/// The steps of adding an account, as the header names them.
+const STEP_NAMES: [&str; STEPS as usize] =
+    ["Server", "Scopes", "Register", "Authorize", "Verify & save"];
+
+/// The header's step: every earlier step ticked as done (a step that passed by itself, like
+/// registering when the vault's app is reused, counts as done rather than leaving a gap in the
+/// count), shortened to what fits in `room` columns.
+fn progress_text(n: u8, name: &str, room: usize) -> String {
+    let done = STEP_NAMES.iter().take(usize::from(n.saturating_sub(1)));
+    let counter = format!("{n}/{STEPS} {name} ");
+    let full: String = done.clone().flat_map(|s| [s, " ✓  "]).collect::<String>() + &counter;
+    if width(&full) <= room {
+        return full;
+    }
+    let ticks: String = done.map(|_| '✓').collect();
+    let compact = if ticks.is_empty() {
+        counter.clone()
+    } else {
+        format!("{ticks} {counter}")
+    };
+    if width(&compact) <= room {
+        compact
+    } else {
+        counter
+    }
+}
+
 fn render_too_small(frame: &mut Frame, area: Rect, theme: Theme) {
-    let text = vec![
+    let size = format!(
+        "{}×{} now, {MIN_WIDTH}×{MIN_HEIGHT} needed.",
+        area.width, area.height
+    );
+    let full = vec![
         Line::styled("Terminal too small", theme.bold()),
-        Line::raw(format!(
-            "{}×{} now, {MIN_WIDTH}×{MIN_HEIGHT} needed.",
-            area.width, area.height
-        )),
+        Line::raw(size.clone()),
         Line::raw("Enlarge the window, or press Ctrl-C to quit."),
     ];
-    let height = u16::try_from(text.len())
-        .unwrap_or(u16::MAX)
-        .min(area.height);
+    // Measured: when the full text would be cut, a shorter one says the same.
+    let text = if wrapped_height(&full, area.width) <= area.height {
+        full
+    } else {
+        vec![
+            Line::styled(format!("Too small: {size}"), theme.bold()),
+            Line::raw("Enlarge it, or Ctrl-C to quit."),
+        ]
+    };
+    let height = wrapped_height(&text, area.width).min(area.height);
     let [mid] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
         .areas(area);
@@ -149,26 +189,37 @@ fn render_too_small(frame: &mut Frame, area: Rect, theme: Theme) {
 
 fn render_help(frame: &mut Frame, area: Rect, screen: &dyn Screen, theme: Theme) {
     let width = area.width.saturating_sub(8).min(72);
-    let height = area.height.saturating_sub(4).min(18);
+    let inner = width.saturating_sub(2);
+    let room = area.height.saturating_sub(4);
+    let mut lines: Vec<Line> = screen.help().lines().map(Line::raw).collect();
+    lines.push(Line::raw(""));
+    let everywhere = Line::styled(
+        "Everywhere: Enter confirm · Esc back · Tab/arrows move · Space toggle · q quit (outside text fields) · Ctrl-C quit, vault untouched",
+        theme.dim(),
+    );
+    let close = Line::styled("Press any key to close this help.", theme.dim());
+    // The keys that hold everywhere are the first to go when the screen's own help needs the
+    // room; the way out always stays.
+    let mut with_everywhere = lines.clone();
+    with_everywhere.extend([everywhere, close.clone()]);
+    if wrapped_height(&with_everywhere, inner) <= room {
+        lines = with_everywhere;
+    } else {
+        lines.push(close);
+    }
+    // As tall as the text needs (measured at the box's inner width), within the screen.
+    let height = wrapped_height(&lines, inner)
+        .saturating_add(2)
+        .min(area.height.saturating_sub(2));
     let [row] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
         .areas(area);
     let [popup] = Layout::horizontal([Constraint::Length(width)])
         .flex(Flex::Center)
         .areas(row);
-    let mut lines: Vec<Line> = screen.help().lines().map(Line::raw).collect();
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        "Everywhere: Enter confirm · Esc back · Tab/arrows move · Space toggle · q quit (outside text fields) · Ctrl-C quit, vault untouched",
-        theme.dim(),
-    ));
-    lines.push(Line::styled(
-        "Press any key to close this help.",
-        theme.dim(),
-    ));
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+        Paragraph::new(lines).wrap(Wrap { trim: true }).block(
             Block::bordered()
                 .border_type(BorderType::Rounded)
                 .title(" Help "),
@@ -188,35 +239,28 @@ pub fn wrapped_height(lines: &[Line], width: u16) -> u16 {
 }
 
 /// The line under a step's field: a spinner with what is happening, else the error, else nothing.
-pub fn status_line(
+pub fn status_text(
     ctx: &ViewCtx,
     working: Option<String>,
     error: Option<&String>,
-) -> Paragraph<'static> {
-    let line = match (working, error) {
+) -> Line<'static> {
+    match (working, error) {
         (Some(doing), _) => Line::styled(
             format!("{} {doing}", spinner(ctx.session)),
             ctx.theme.accent(),
         ),
         (None, Some(error)) => Line::styled(error.clone(), ctx.theme.error()),
         (None, None) => Line::raw(""),
-    };
-    Paragraph::new(line).wrap(Wrap { trim: true })
+    }
 }
 
-/// A row of buttons; the focused one is highlighted.
-pub fn buttons<'a>(labels: &[&'a str], focused: Option<usize>, theme: Theme) -> Line<'a> {
-    let mut spans = Vec::new();
-    for (i, label) in labels.iter().enumerate() {
-        let style = if focused == Some(i) {
-            theme.selected()
-        } else {
-            theme.bold()
-        };
-        spans.push(Span::styled(format!("[ {label} ]"), style));
-        spans.push(Span::raw("  "));
-    }
-    Line::from(spans)
+/// [`status_text`] as a paragraph that wraps.
+pub fn status_line(
+    ctx: &ViewCtx,
+    working: Option<String>,
+    error: Option<&String>,
+) -> Paragraph<'static> {
+    Paragraph::new(status_text(ctx, working, error)).wrap(Wrap { trim: true })
 }
 
 /// A row of buttons as an enum: the buttons in order, each with its label. Arrow keys and Tab
@@ -248,4 +292,16 @@ pub fn choices<C: Choice>(
     let labels: Vec<&'static str> = C::ALL.iter().map(|c| label(*c)).collect();
     let index = C::ALL.iter().position(|c| *c == focused);
     buttons(&labels, index, theme)
+}
+
+/// As [`choices`], in rows of whole buttons at most `max` columns wide.
+pub fn choice_rows<C: Choice>(
+    focused: C,
+    label: impl Fn(C) -> &'static str,
+    max: u16,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let labels: Vec<&'static str> = C::ALL.iter().map(|c| label(*c)).collect();
+    let index = C::ALL.iter().position(|c| *c == focused);
+    button_rows(&labels, index, max, theme)
 }

@@ -29,7 +29,7 @@ impl Screen for AuthorizeScreen {
             keys
         } else {
             vec![
-                ("Enter", "press"),
+                ("Enter", "choose"),
                 ("o", "open"),
                 ("c", "copy"),
                 ("r", "QR"),

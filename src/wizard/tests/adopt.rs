@@ -342,7 +342,9 @@ fn revoke_and_remove_of_an_adopted_entry_names_the_page_where_it_can_be_revoked(
     );
     key(&mut state, Key::Enter);
     key(&mut state, Key::Left); // Remove…
-    key(&mut state, Key::Enter); // Revoke and remove, first
+    key(&mut state, Key::Enter); // the confirmation starts on Cancel
+    key(&mut state, Key::Left);
+    key(&mut state, Key::Left); // Revoke and remove
     let effects = key(&mut state, Key::Enter);
     let [
         Effect::RemoveAccount {

@@ -119,6 +119,9 @@ fn home_details_reveal_copy_and_remove_with_revoke() {
     }
     key(&mut state, Key::Enter);
     assert!(screen(&state).contains("Revoke and remove"));
+    // The confirmation opens on Cancel; two steps left reach "Revoke and remove".
+    key(&mut state, Key::Left);
+    key(&mut state, Key::Left);
     let effects = key(&mut state, Key::Enter);
     let [
         Effect::RemoveAccount {
@@ -257,4 +260,181 @@ fn an_expiring_token_is_flagged_in_home_and_dated_in_details() {
     let s = screen(&state);
     assert!(s.contains("Token expires in 3 days (2026-12-01)"), "{s}");
     snap("home_details_expiring", &state);
+}
+
+// ---- Home: the first-timer's path (issue 13) ----
+
+/// The footer row of a rendered screen.
+fn footer_of(shown: &str) -> &str {
+    shown.lines().last().unwrap_or_default()
+}
+
+#[test]
+fn an_empty_home_says_what_to_do_and_offers_only_adding() {
+    for vault in [
+        VaultStatus::Unlocked(view_with(Vec::new())),
+        // Before the first save there is no vault at all: the same words, not a blank screen.
+        VaultStatus::Missing,
+    ] {
+        let mut state = start(vault, Start::Add(None), None).0;
+        state.step = Step::Home(super::super::home::HomeScreen::default());
+        let s = screen(&state);
+        assert!(s.contains("No accounts yet."), "{s}");
+        assert!(s.contains("Press a to add one"), "{s}");
+        let footer = footer_of(&s);
+        assert!(footer.contains("a add account"), "{s}");
+        assert!(!footer.contains("verify"), "{s}");
+        assert!(!footer.contains("details"), "{s}");
+        // Nothing to verify or open: v and Enter do nothing, a adds.
+        assert!(key(&mut state, Key::Char('v')).is_empty());
+        assert!(key(&mut state, Key::Enter).is_empty());
+        assert!(matches!(state.step, Step::Home(_)));
+        key(&mut state, Key::Char('a'));
+        assert!(matches!(state.step, Step::Server(_)));
+    }
+}
+
+#[test]
+fn the_remove_confirmation_starts_on_cancel() {
+    let view = view_with(vec![row(
+        "alice@social.example",
+        "1",
+        Some(CheckStatus::Valid),
+    )]);
+    let (mut state, _) = start(VaultStatus::Unlocked(view), Start::Home, None);
+    key(&mut state, Key::Enter);
+    for _ in 0..4 {
+        key(&mut state, Key::Right); // to "Remove…"
+    }
+    key(&mut state, Key::Enter);
+    assert!(screen(&state).contains("Remove this account from the vault?"));
+    // Enter right away is Cancel: nothing is removed and the question closes.
+    assert!(key(&mut state, Key::Enter).is_empty());
+    let s = screen(&state);
+    assert!(!s.contains("Remove this account"), "{s}");
+    assert!(s.contains("[ Copy token ]"), "{s}");
+}
+
+#[test]
+fn a_revoked_token_opens_on_re_authorize_and_says_so() {
+    let mut dead = row("alice@social.example", "1", Some(CheckStatus::Revoked));
+    dead.last_detail = Some(
+        "the token was revoked, for example under Authorized apps on the server's website. \
+         Create a new token for this account."
+            .into(),
+    );
+    let (mut state, _) = start(
+        VaultStatus::Unlocked(view_with(vec![dead])),
+        Start::Home,
+        None,
+    );
+    key(&mut state, Key::Enter);
+    let s = screen(&state);
+    assert!(s.contains("Press Re-authorize"), "{s}");
+    assert!(!s.contains("Create a new token"), "{s}");
+    assert!(s.contains("revoked: the token was revoked"), "{s}");
+    snap("home_details_revoked", &state);
+    // The focus is on Re-authorize: Enter starts it.
+    let effects = key(&mut state, Key::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Discover { .. }]),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn the_verify_summary_names_the_accounts_that_failed() {
+    let view = view_with(vec![
+        row("alice@social.example", "1", None),
+        row("bob@social.example", "2", None),
+        row("carol@social.example", "3", None),
+    ]);
+    let (mut state, _) = start(VaultStatus::Unlocked(view), Start::Home, None);
+    let stamp = stamp_of(&key(&mut state, Key::Char('v')));
+    let mut after = view_with(vec![
+        row("alice@social.example", "1", Some(CheckStatus::Valid)),
+        row("bob@social.example", "2", Some(CheckStatus::Revoked)),
+        row("carol@social.example", "3", Some(CheckStatus::Timeout)),
+    ]);
+    after.accounts[1].last_detail = Some("x".into());
+    send(
+        &mut state,
+        Msg::ChecksRecorded {
+            stamp,
+            result: Ok(after),
+        },
+    );
+    // The notice wraps: read it as one line.
+    let s = screen(&state).replace("\n ", " ");
+    assert!(
+        s.contains(
+            "Checked: 1 of 3 tokens valid; bob@social.example revoked; carol@social.example timeout."
+        ),
+        "{s}"
+    );
+}
+
+#[test]
+fn details_has_its_own_help_that_fits() {
+    let view = view_with(vec![row("alice@social.example", "1", None)]);
+    let (mut state, _) = start(VaultStatus::Unlocked(view), Start::Home, None);
+    key(&mut state, Key::Enter);
+    key(&mut state, Key::Char('?'));
+    let s = screen(&state);
+    assert!(
+        s.contains("Re-authorize: sign in again as this account"),
+        "{s}"
+    );
+    assert!(s.contains("Press any key to close this help."), "{s}");
+}
+
+/// Rows with a long handle, a long server name and several scopes.
+fn wide_rows() -> VaultView {
+    let mut long = row(
+        "alice.longname@localhost.example",
+        "1",
+        Some(CheckStatus::Valid),
+    );
+    long.scopes = ["read", "write", "follow", "push"]
+        .map(String::from)
+        .to_vec();
+    let mut other = row("bob@social.example", "2", None);
+    other.server = "https://mastodon.very-long-server-name.example".into();
+    view_with(vec![long, other])
+}
+
+#[test]
+fn home_columns_fit_their_content_and_cut_the_name_last() {
+    let (state, _) = start(VaultStatus::Unlocked(wide_rows()), Start::Home, None);
+    // 80 columns: the handle is whole; Scopes gives way (with an ellipsis).
+    let s = render_at(&state, 80, 24);
+    assert!(s.contains("@alice.longname@localhost.example "), "{s}");
+    assert!(s.contains('…'), "{s}");
+    // 60 columns: the others are down to their least before the handle is cut, and every cut
+    // is marked.
+    let s = render_at(&state, 60, 16);
+    let first = s.lines().nth(2).unwrap();
+    assert!(first.starts_with(" @alice.longname@localhost"), "{s}");
+    assert!(first.contains("social.…"), "{s}");
+    assert!(first.contains("read w…"), "{s}");
+    // 200 columns: the columns sit side by side, not spread across the width.
+    let s = render_at(&state, 200, 50);
+    let header = s.lines().nth(1).unwrap();
+    let last = header.find("Last check").unwrap();
+    assert!(last < 120, "{header}");
+    snap("home_wide_content", &state);
+}
+
+#[test]
+fn details_buttons_wrap_whole_at_sixty_columns() {
+    let view = view_with(vec![row(
+        "alice@social.example",
+        "1",
+        Some(CheckStatus::Valid),
+    )]);
+    let (mut state, _) = start(VaultStatus::Unlocked(view), Start::Home, None);
+    key(&mut state, Key::Enter);
+    let s = render_at(&state, 60, 16);
+    assert!(s.contains("[ Re-authorize ]"), "{s}");
+    assert!(s.contains("[ Remove… ]"), "{s}");
 }

@@ -13,9 +13,7 @@ fn reauthorize_as(as_id: &str, as_name: &str) -> State {
     )]);
     let (mut state, _) = start(VaultStatus::Unlocked(view), Start::Home, None);
     key(&mut state, Key::Enter);
-    for _ in 0..3 {
-        key(&mut state, Key::Right);
-    }
+    // A revoked token's details open on Re-authorize.
     let effects = key(&mut state, Key::Enter);
     let stamp = stamp_of(&effects);
     discovered(&mut state, stamp, true);

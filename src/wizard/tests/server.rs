@@ -70,3 +70,23 @@ fn known_servers_are_offered() {
     assert!(s.contains("Server: ▏social.example"), "{s}");
     snap("server_known_servers", &state);
 }
+
+#[test]
+fn a_long_discovery_error_is_shown_whole_at_the_minimum_size() {
+    let (mut state, _) = start(VaultStatus::Missing, Start::Home, None);
+    typed(&mut state, "a-rather-long-server-name.social.example");
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    send(
+        &mut state,
+        Msg::Discovered {
+            stamp,
+            result: Err(ApiError::Tls {
+                host: "a-rather-long-server-name.social.example".into(),
+            }),
+        },
+    );
+    let s = render_at(&state, 60, 16).replace("\n ", " ");
+    assert!(s.contains("the server's https is broken."), "{s}");
+    // The examples under the question wrap whole instead of being cut at the edge.
+    assert!(s.contains("@alice@mastodon.social"), "{s}");
+}
