@@ -106,10 +106,15 @@ impl ServerScreen {
                 self.busy = None;
                 match result {
                     Ok(caps) => {
+                        // The typed handle's user: the sign-in is for that account.
+                        let user = parse_server_input(self.field.value())
+                            .ok()
+                            .and_then(|input| input.user);
                         return Outcome::exit(Exit::Discovered(ServerPick {
                             text: self.field.value().to_owned(),
                             caps,
                             reauth: self.reauth,
+                            user,
                         }));
                     }
                     Err(error) => {

@@ -201,3 +201,22 @@ fn registering_again_keeps_the_running_listeners_port() {
     };
     assert_eq!(*listen, crate::wizard::msg::Listen::Port(41234));
 }
+
+#[test]
+fn the_qr_view_says_why_an_app_without_the_code_page_has_no_qr_code() {
+    let app = exact_app(&[EXACT], &["read:accounts"]);
+    let (mut state, _) = authorize_with(PreparedApp {
+        single_redirect: Some(EXACT.into()),
+        ..prepared(app)
+    });
+    key(&mut state, Key::Char('r'));
+    let big = render_at(&state, 100, 45);
+    assert!(big.contains("No QR code for this sign-in"), "{big}");
+    assert!(big.contains("then m to sign in with a code"), "{big}");
+    assert!(!big.contains('█'), "no useless code: {big}");
+    snap_text("authorize_qr_no_code_page", &screen(&state));
+    // Nothing else happens on this view; Esc goes back to the link.
+    assert!(key(&mut state, Key::Char('n')).is_empty());
+    key(&mut state, Key::Esc);
+    assert!(screen(&state).contains("4/5 Authorize"));
+}
