@@ -24,8 +24,7 @@ mod render;
 
 pub use link::credentials;
 use link::{
-    CODE_FLOW_OFFER, DEVICE_NOTE, NO_ANSWER_HINT, NO_LISTENER_NOTE, ONE_REDIRECT_NOTE, SSH_NOTE,
-    loopback_of,
+    CODE_FLOW_OFFER, NO_ANSWER_HINT, NO_LISTENER_NOTE, ONE_REDIRECT_NOTE, SSH_NOTE, loopback_of,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,44 +239,6 @@ impl AuthorizeScreen {
             force_login: self.force_login,
         };
         self.request = build_request(&self.server.caps.base, &params, &self.secrets);
-    }
-
-    /// Back to the out-of-band code; dropping the listener's handle closes its port.
-    fn paste_instead(&mut self, note: &'static str) {
-        self.redirect = Redirect::Oob;
-        self.note = Some(note);
-    }
-
-    /// "Sign in on another device": the out-of-band redirect, whose code is typed here.
-    fn use_other_device(&mut self, session: &mut Session) {
-        // Whatever was said about the loopback sign-in no longer holds.
-        self.error = None;
-        self.opened_at = None;
-        session.notice = None;
-        self.paste_instead(DEVICE_NOTE);
-        self.rebuild(OOB_REDIRECT);
-        self.opened = false;
-        // The code is typed next: the field takes the keys, so its letters are never commands.
-        self.focus = Focus::Code;
-    }
-
-    /// `r`: the QR code for a phone, which can only finish with the code the server shows, so
-    /// the link becomes the out-of-band one and the field takes the typed code. An app without
-    /// the out-of-band redirect has no such link: the view says so instead.
-    fn show_qr(&mut self, session: &mut Session) {
-        self.qr = true;
-        // The notice line would cover the view; what it said is about the screen left.
-        session.notice = None;
-        if !self.allows_code_flow() {
-            return;
-        }
-        if matches!(self.redirect, Redirect::Loopback { .. }) {
-            self.use_other_device(session);
-        } else if !self.shows_code() {
-            self.rebuild(OOB_REDIRECT);
-            self.opened = false;
-        }
-        self.focus = Focus::Code;
     }
 
     fn exchange(&mut self, code: Secret, session: &mut Session) -> Vec<Effect> {
