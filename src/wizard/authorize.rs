@@ -190,6 +190,11 @@ impl AuthorizeScreen {
         self.focus == Focus::Code
     }
 
+    /// The sign-in link while it is on screen (not behind the QR view).
+    pub fn shown_link(&self) -> Option<String> {
+        (!self.qr).then(|| self.request.url.to_string())
+    }
+
     pub fn busy(&self) -> bool {
         self.busy.is_some() || self.reregistering.is_some()
     }
