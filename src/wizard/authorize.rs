@@ -318,8 +318,10 @@ impl AuthorizeScreen {
             Err(ApiError::InvalidClient) if !self.reregistered => {
                 effects = self.register_again(session);
             }
-            // The code stays in the field: a typo can be fixed in place.
+            // The code stays in the field: a typo can be fixed in place. A refused client needs a
+            // new app (n), which the buttons' focus takes.
             Err(ApiError::InvalidClient) => {
+                self.focus = Focus::Open;
                 self.error = Some(
                     "The server still refuses mastokey's app. Press n to register a new \
                      one and sign in again, or try again later."

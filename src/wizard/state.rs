@@ -215,6 +215,19 @@ impl ServerPick {
             .or(self.user.as_deref())
     }
 
+    /// What "Add another account" starts from: the text typed, but for a typed handle the
+    /// server's own address, since the next account is not that user.
+    pub fn add_another_text(&self) -> String {
+        if self.user.is_none() {
+            return self.text.clone();
+        }
+        let base = self.caps.base.as_str();
+        base.strip_prefix("https://")
+            .unwrap_or(base)
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
     /// Whether `account` is not the one this sign-in is for: another id than the re-authorized
     /// account's, or another username than the typed handle's (usernames compare without case,
     /// as servers treat them).

@@ -435,7 +435,7 @@ impl VerifyScreen {
             }
             (Phase::Done { saved, then }, Msg::Key(key)) => match (then, key) {
                 (Then::AddAnother, Key::Enter) => {
-                    return Outcome::exit(Exit::AddOn(self.server.text));
+                    return Outcome::exit(Exit::AddOn(self.server.add_another_text()));
                 }
                 (Then::CopyToken, Key::Enter) if self.token_kept => {
                     let effect = session.copy(Copied::Token, self.grant.access_token.duplicate());

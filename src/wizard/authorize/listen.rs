@@ -1,4 +1,5 @@
-//! The Authorize step's loopback listener coming up (or not): which link and note follow.
+//! The Authorize step's loopback listener coming up (or not): which link and note follow; and
+//! the switches away from it to the out-of-band code (`m`, and the QR view).
 
 use jiff::Timestamp;
 

@@ -12,7 +12,8 @@ use super::super::view::{Screen, ViewCtx, buttons, spinner, wrapped_height};
 use super::{AuthorizeScreen, Focus};
 
 /// The link cut into rows of the terminal's full width, from its first column: no indent and no
-/// word breaks, so the rows read back as the one link (ARCHITECTURE.md, The wizard).
+/// word breaks, so the rows read back as the one link (the runner then writes it once more as a
+/// run the terminal wraps itself: `wizard::hyperlink`).
 pub fn link_rows(url: &str, width: u16) -> Vec<String> {
     let chars: Vec<char> = url.chars().collect();
     chars

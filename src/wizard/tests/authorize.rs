@@ -135,8 +135,8 @@ fn a_forgotten_app_is_registered_again_once() {
     assert!(matches!(state.step, Step::Authorize(_)));
     let s = screen(&state);
     assert!(s.contains("Press n to register a new"), "{s}");
-    // `n` registers again on request (outside the code field).
-    key(&mut state, Key::Tab);
+    // `n` registers again on request: the buttons have the focus, so it is a command.
+    assert!(!state.step.text_focused());
     let effects = key(&mut state, Key::Char('n'));
     assert!(
         matches!(

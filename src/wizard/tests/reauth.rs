@@ -189,3 +189,20 @@ fn the_typed_handles_own_account_goes_on_to_the_save() {
     assert!(!s.contains("This is not"), "{s}");
     assert!(s.contains("Choose a passphrase"), "{s}");
 }
+
+#[test]
+fn add_another_after_a_typed_handle_is_not_for_that_user_again() {
+    use crate::wizard::state::ServerPick;
+    let mut pick = ServerPick {
+        text: "@alice@social.example".into(),
+        caps: caps(true),
+        reauth: None,
+        user: Some("alice".into()),
+    };
+    assert_eq!(pick.add_another_text(), "social.example");
+    let input = crate::mastodon::parse_server_input(&pick.add_another_text()).unwrap();
+    assert_eq!(input.user, None);
+    pick.user = None;
+    pick.text = "social.example:8443".into();
+    assert_eq!(pick.add_another_text(), "social.example:8443");
+}
