@@ -372,6 +372,9 @@ fn after_m_the_code_field_has_the_focus_and_every_letter_is_text() {
     assert!(s.contains("Code: rqnomc?"), "{s}");
     assert!(s.contains("Enter use code"), "{s}");
     assert!(!s.contains("The QR code"), "{s}");
+    // The note does not offer `r` as if it were a command here.
+    let words = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("(or Tab, then r for a QR code)"), "{s}");
     key(&mut state, Key::Backspace);
     let effects = key(&mut state, Key::Enter);
     let [
