@@ -352,13 +352,19 @@ impl AuthorizeScreen {
                     handle.expect(self.secrets.state.clone());
                 }
                 self.code.clear();
-                self.focus = Focus::Open;
                 self.opened = false;
-                self.error = Some(
-                    "A new app was registered with the server. Open the new link (o) and \
-                     approve again."
-                        .into(),
-                );
+                // On the code flow the code is typed next, so the field keeps the keys (`o`
+                // would be a letter there); otherwise the buttons take them.
+                let (focus, said) = if matches!(self.redirect, Redirect::Oob) {
+                    (
+                        Focus::Code,
+                        "open the new link and approve again, then type the code here",
+                    )
+                } else {
+                    (Focus::Open, "open the new link (o) and approve again")
+                };
+                self.focus = focus;
+                self.error = Some(format!("A new app was registered with the server: {said}."));
             }
             Err(error) => self.error = Some(sentence(error.wording_at(&session.zoned_now()))),
         }

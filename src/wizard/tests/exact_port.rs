@@ -173,6 +173,20 @@ fn m_on_an_app_with_only_the_loopback_uri_registers_one_for_the_code() {
         panic!("{effects:?}")
     };
     assert_eq!(*listen, crate::wizard::msg::Listen::CodeOnly);
+    // The app for the code arrives: still the code flow, so the field keeps the focus.
+    let stamp = stamp_of(&effects);
+    send(
+        &mut state,
+        Msg::AppReady {
+            stamp,
+            result: Ok(prepared(exact_app(&[redirect_oob()], &["read:accounts"]))),
+        },
+    );
+    assert!(state.step.text_focused());
+    assert!(screen(&state).contains("then type the code here"));
+    typed(&mut state, "on");
+    let s = screen(&state);
+    assert!(s.contains("Code: on"), "{s}");
 }
 
 #[test]
