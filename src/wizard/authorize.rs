@@ -430,7 +430,6 @@ impl AuthorizeScreen {
             Msg::Key(key) if self.focus == Focus::Code && self.code.handle(key) => {
                 self.error = None;
             }
-            Msg::Key(Key::Char(_)) if self.focus == Focus::Code => {}
             Msg::Key(Key::Left | Key::Right) => {
                 self.focus = if self.focus == Focus::Open {
                     Focus::Copy
