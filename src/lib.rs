@@ -75,6 +75,10 @@ fn tui(start: Start, env: &commands::Env) -> Result<ExitCode, Error> {
             clock: jiff::Timestamp::now,
         },
         no_color: commands::no_color(env),
+        hyperlinks: wizard::hyperlinks_supported(
+            env("TERM").and_then(|t| t.into_string().ok()).as_deref(),
+            commands::no_color(env),
+        ),
         ssh: is_ssh_session(env),
         env_passphrase,
         unlocked,

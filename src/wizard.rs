@@ -10,6 +10,7 @@ mod executor;
 mod farewell;
 mod flow;
 mod home;
+mod hyperlink;
 mod msg;
 mod outcome;
 mod passphrase;
@@ -29,6 +30,7 @@ mod view;
 mod view_model;
 
 pub use executor::Services;
+pub use hyperlink::hyperlinks_supported;
 pub use random::OsRandom;
 pub use runner::{Deps, run};
 pub use state::Start;

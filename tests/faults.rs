@@ -40,7 +40,7 @@ fn discovery_fails(server: &str, expected: &str) {
     let screen = pty.wait_for(expected);
     assert!(screen.contains("1/5 Server"), "{screen}");
     assert!(
-        screen.contains(&format!("Server: ▏{server}")),
+        screen.contains(&format!("Server: {server}")),
         "the typed text is kept: {screen}"
     );
     quit_unchanged(&t, pty, &before);

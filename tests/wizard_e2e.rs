@@ -290,7 +290,10 @@ fn over_ssh_the_code_is_pasted_from_another_device() {
     pty.send(ENTER);
     let screen = pty.wait_for("Over SSH");
     assert!(screen.contains("(over SSH)"), "{screen}");
-    pty.send(ENTER);
+    // A browser here would open on the remote machine: "Copy link" has the focus.
+    assert!(screen.contains("Enter copy"), "{screen}");
+    pty.send("o"); // the browser stand-in plays the other device
+
     let url = t.wait_opened(1);
     assert!(
         url.contains("redirect_uri=urn%3Aietf%3Awg%3Aoauth%3A2.0%3Aoob"),
@@ -340,6 +343,8 @@ fn another_device_with_m_then_a_pasted_callback_address_works_too() {
     // `m`: sign in on another device; the link switches to the out-of-band redirect.
     pty.send("m");
     pty.wait_for("Sign in on another device");
+    // The code field has the focus: Tab to "Open in browser".
+    pty.send(TAB);
     pty.send(ENTER);
     let url = t.wait_opened(1);
     assert!(
@@ -375,5 +380,6 @@ fn another_device_with_m_then_a_pasted_callback_address_works_too() {
     assert_eq!(t.unlock().data().accounts.len(), 2);
 }
 
+mod authorize;
 mod pending_apps;
 mod real_servers;

@@ -1,5 +1,7 @@
-//! Step 4, Authorize: the sign-in link in full, "Open in browser" (focused first), "Copy link",
-//! and the masked code field below. A paste anywhere on this screen fills the field.
+//! Step 4, Authorize: the sign-in link in full, "Open in browser" (focused first; "Copy link"
+//! over SSH), "Copy link", and the code field below, shown as typed. A paste anywhere on this
+//! screen fills the field. While the field has the focus, every letter is text: the one-letter
+//! commands (o, c, r, m, n, q, ?) work only while a button has it.
 
 use crate::mastodon::callback::{loopback_port, loopback_uri};
 use crate::mastodon::oauth::{AuthorizeParams, AuthorizeRequest, parse_pasted_code};
@@ -22,8 +24,7 @@ mod render;
 
 pub use link::credentials;
 use link::{
-    CODE_FLOW_OFFER, DEVICE_NOTE, NO_ANSWER_HINT, NO_LISTENER_NOTE, ONE_REDIRECT_NOTE, SSH_NOTE,
-    loopback_of,
+    CODE_FLOW_OFFER, NO_ANSWER_HINT, NO_LISTENER_NOTE, ONE_REDIRECT_NOTE, SSH_NOTE, loopback_of,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +150,12 @@ impl AuthorizeScreen {
             force_login,
         };
         let request = build_request(&server.caps.base, &params, &secrets);
+        // Over SSH a browser would open on the remote machine: copying is what helps.
+        let focus = if session.ssh {
+            Focus::Copy
+        } else {
+            Focus::Open
+        };
         let screen = Self {
             server,
             scopes,
@@ -157,8 +164,10 @@ impl AuthorizeScreen {
             request,
             redirect,
             force_login,
-            focus: Focus::Open,
-            code: TextField::masked(),
+            focus,
+            // Shown as typed: a code is useless without the PKCE verifier, and masking only
+            // hides typos.
+            code: TextField::new(""),
             error: None,
             note,
             busy: None,
@@ -178,7 +187,12 @@ impl AuthorizeScreen {
     }
 
     pub fn code_focused(&self) -> bool {
-        self.focus == Focus::Code && !self.qr
+        self.focus == Focus::Code
+    }
+
+    /// The sign-in link while it is on screen (not behind the QR view).
+    pub fn shown_link(&self) -> Option<String> {
+        (!self.qr).then(|| self.request.url.to_string())
     }
 
     /// True while the code field is empty (then `?` opens the help).
@@ -190,9 +204,10 @@ impl AuthorizeScreen {
         self.busy.is_some() || self.reregistering.is_some()
     }
 
-    /// Whether `m` switches to the code flow (rather than typing into the code field).
-    pub(super) fn m_switches(&self) -> bool {
-        matches!(self.redirect, Redirect::Loopback { .. }) && self.code.is_empty()
+    /// Whether the link on screen makes the server show a code to type here (rather than send
+    /// it to the loopback listener).
+    fn shows_code(&self) -> bool {
+        self.request.redirect_uri == OOB_REDIRECT
     }
 
     fn listening(&self) -> bool {
@@ -206,7 +221,11 @@ impl AuthorizeScreen {
     }
 
     fn open(&mut self) -> Vec<Effect> {
-        self.focus = Focus::Code;
+        // The code will have to be typed or pasted: the field takes the keys. A loopback sign-in
+        // continues by itself, so the buttons (and `m`) keep the focus.
+        if self.shows_code() {
+            self.focus = Focus::Code;
+        }
         self.opened = true;
         // The exact loopback link is final before its listener runs: the browser is opened as
         // soon as the port listens, or its redirect could meet a closed port.
@@ -230,24 +249,6 @@ impl AuthorizeScreen {
             force_login: self.force_login,
         };
         self.request = build_request(&self.server.caps.base, &params, &self.secrets);
-    }
-
-    /// Back to the out-of-band code; dropping the listener's handle closes its port.
-    fn paste_instead(&mut self, note: &'static str) {
-        self.redirect = Redirect::Oob;
-        self.note = Some(note);
-    }
-
-    /// "Sign in on another device": the out-of-band redirect, whose code is typed here.
-    fn use_other_device(&mut self, session: &mut Session) {
-        // Whatever was said about the loopback sign-in no longer holds.
-        self.error = None;
-        self.opened_at = None;
-        session.notice = None;
-        self.paste_instead(DEVICE_NOTE);
-        self.rebuild(OOB_REDIRECT);
-        self.opened = false;
-        self.focus = Focus::Open;
     }
 
     fn exchange(&mut self, code: Secret, session: &mut Session) -> Vec<Effect> {
@@ -322,8 +323,10 @@ impl AuthorizeScreen {
             Err(ApiError::InvalidClient) if !self.reregistered => {
                 effects = self.register_again(session);
             }
+            // The code stays in the field: a typo can be fixed in place. A refused client needs a
+            // new app (n), which the buttons' focus takes.
             Err(ApiError::InvalidClient) => {
-                self.code.clear();
+                self.focus = Focus::Open;
                 self.error = Some(
                     "The server still refuses mastokey's app. Press n to register a new \
                      one and sign in again, or try again later."
@@ -331,7 +334,7 @@ impl AuthorizeScreen {
                 );
             }
             Err(error) => {
-                self.code.clear();
+                self.focus = Focus::Code;
                 self.error = Some(sentence(error));
             }
         }
@@ -354,13 +357,19 @@ impl AuthorizeScreen {
                     handle.expect(self.secrets.state.clone());
                 }
                 self.code.clear();
-                self.focus = Focus::Open;
                 self.opened = false;
-                self.error = Some(
-                    "A new app was registered with the server. Open the new link (o) and \
-                     approve again."
-                        .into(),
-                );
+                // On the code flow the code is typed next, so the field keeps the keys (`o`
+                // would be a letter there); otherwise the buttons take them.
+                let (focus, said) = if matches!(self.redirect, Redirect::Oob) {
+                    (
+                        Focus::Code,
+                        "open the new link and approve again, then type the code here",
+                    )
+                } else {
+                    (Focus::Open, "open the new link (o) and approve again")
+                };
+                self.focus = focus;
+                self.error = Some(format!("A new app was registered with the server: {said}."));
             }
             Err(error) => self.error = Some(sentence(error.wording_at(&session.zoned_now()))),
         }
@@ -369,6 +378,9 @@ impl AuthorizeScreen {
     fn browser_opened(&self, session: &mut Session) {
         let who = match &self.server.reauth {
             Some(target) => format!("as @{} ", target.handle),
+            None if self.server.user.is_some() => {
+                format!("as @{} ", self.server.user.as_deref().unwrap_or_default())
+            }
             None if self.force_login => "as the new account ".to_owned(),
             None => String::new(),
         };
@@ -386,7 +398,7 @@ impl AuthorizeScreen {
     pub fn update(mut self, msg: Msg, session: &mut Session) -> Outcome<Self> {
         let mut effects = Vec::new();
         match msg {
-            Msg::Key(Key::Char('r') | Key::Esc) if self.qr => self.qr = false,
+            Msg::Key(Key::Esc) if self.qr => self.qr = false,
             // The server may already have used the one-time code: wait for its answer rather
             // than drop it (it comes within the 30 s request timeout).
             Msg::Key(Key::Esc) if self.busy() => {
@@ -400,11 +412,15 @@ impl AuthorizeScreen {
             }
             Msg::Key(_) | Msg::Paste(_) if self.busy() => {}
             Msg::Paste(text) => {
-                self.qr = false;
+                // The QR view shows the field too, unless it shows why there is no code.
+                self.qr &= self.allows_code_flow();
                 self.focus = Focus::Code;
                 self.code.set(text.expose().trim());
                 self.error = None;
             }
+            // The QR view has the field only: nothing to move to, and no buttons to press.
+            Msg::Key(Key::Tab | Key::BackTab | Key::Up | Key::Down) if self.qr => {}
+            Msg::Key(_) if self.qr && self.focus != Focus::Code => {}
             Msg::Key(Key::Tab | Key::Down) => self.focus = next_focus(self.focus, 1),
             Msg::Key(Key::BackTab | Key::Up) => self.focus = next_focus(self.focus, -1),
             Msg::Key(Key::Enter) => match self.focus {
@@ -414,9 +430,8 @@ impl AuthorizeScreen {
                 }
                 Focus::Code => effects = self.submit(session),
             },
-            // In the loopback sign-in an empty field takes `m` as the switch to the code flow
-            // (codes are pasted); once there, `m` is a letter of a typed code.
-            Msg::Key(Key::Char('m')) if self.m_switches() => effects = self.code_flow(session),
+            // In the field every letter is text; the one-letter commands below are for the
+            // buttons only.
             Msg::Key(key) if self.focus == Focus::Code && self.code.handle(key) => {
                 self.error = None;
             }
@@ -431,7 +446,7 @@ impl AuthorizeScreen {
             Msg::Key(Key::Char('c')) => {
                 effects.push(session.copy(Copied::Url, Secret::new(self.request.url.as_str())));
             }
-            Msg::Key(Key::Char('r')) => self.qr = true,
+            Msg::Key(Key::Char('r')) => self.show_qr(session),
             Msg::Key(Key::Char('n')) => effects = self.register_again(session),
             Msg::Key(Key::Char('m')) => effects = self.code_flow(session),
             Msg::CallbackReady { stamp, result } => effects = self.callback_ready(stamp, result),

@@ -24,10 +24,12 @@ use qrcode::render::Renderer;
 use qrcode::render::unicode::Dense1x2;
 use qrcode::{EcLevel, QrCode};
 use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::theme::Theme;
+use super::view::wrapped_height;
 
 /// Modules of light margin around the code. The standard asks for 4; 2 is common for codes
 /// shown in terminals and saves two rows. The decoding test reads it with 2; a change here is
@@ -49,28 +51,42 @@ pub fn qr_lines(text: &str) -> Option<Vec<String>> {
     Some(image.lines().map(str::to_owned).collect())
 }
 
-/// The link as a QR code over the whole terminal, for signing in on a phone; or what size the
-/// terminal needs when it does not fit.
-pub fn render_qr(frame: &mut Frame, url: &str, theme: Theme) {
-    let area = frame.area();
-    frame.render_widget(ratatui::widgets::Clear, area);
+/// The link as a QR code over the whole terminal but its last `keep` rows (the footer), with
+/// `below` rows left under it for the caller (the code field and a status line); or, when it
+/// does not fit, what size the terminal needs. Returns the area left under the code or the
+/// message.
+pub fn render_qr(frame: &mut Frame, url: &str, theme: Theme, below: u16, keep: u16) -> Rect {
+    let full = frame.area();
+    let area = Rect {
+        height: full.height.saturating_sub(keep),
+        ..full
+    };
+    frame.render_widget(ratatui::widgets::Clear, full);
     let lines = qr_lines(url).unwrap_or_default();
     let width = lines.first().map_or(0, |l| l.chars().count());
     let need_w = u16::try_from(width).unwrap_or(u16::MAX);
-    let need_h = u16::try_from(lines.len() + 1).unwrap_or(u16::MAX);
-    if lines.is_empty() || area.width < need_w || area.height < need_h {
+    let qr_h = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    let need_h = qr_h.saturating_add(below).saturating_add(keep);
+    if lines.is_empty() || area.width < need_w || full.height < need_h {
         let text = vec![
             Line::styled("The QR code does not fit.", theme.bold()),
             Line::raw(format!(
                 "It needs a terminal of {need_w}×{need_h}; this one is {}×{}.",
-                area.width, area.height
+                full.width, full.height
             )),
             Line::raw(
-                "Enlarge the window (or make the font smaller), or press r to go back and copy the link (c).",
+                "Enlarge the window (or make the font smaller), or press Esc to go back and \
+                 copy the link (c).",
             ),
         ];
-        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
-        return;
+        let height = wrapped_height(&text, area.width).min(area.height);
+        let [message, rest] = Layout::vertical([
+            Constraint::Length(height.saturating_add(1)),
+            Constraint::Min(0),
+        ])
+        .areas(area);
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), message);
+        return rest;
     }
     // The code is drawn light on dark; with colours, pin them so any terminal theme scans.
     let style = if theme.color {
@@ -80,12 +96,10 @@ pub fn render_qr(frame: &mut Frame, url: &str, theme: Theme) {
     } else {
         ratatui::style::Style::new()
     };
-    let mut text: Vec<Line> = lines.into_iter().map(|l| Line::styled(l, style)).collect();
-    text.push(Line::styled(
-        "Scan to sign in on your phone, then type the code here. r or Esc: back",
-        theme.dim(),
-    ));
-    frame.render_widget(Paragraph::new(text), area);
+    let text: Vec<Line> = lines.into_iter().map(|l| Line::styled(l, style)).collect();
+    let [code, rest] = Layout::vertical([Constraint::Length(qr_h), Constraint::Min(0)]).areas(area);
+    frame.render_widget(Paragraph::new(text), code);
+    rest
 }
 
 #[cfg(test)]

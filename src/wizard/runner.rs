@@ -20,6 +20,7 @@ use crate::vault::Vault;
 use super::executor::{Executor, Services};
 use super::farewell::{Farewell, farewell};
 use super::flow::{State, update};
+use super::hyperlink;
 use super::msg::{Key, Msg};
 use super::random::Random;
 use super::state::{Session, Start, VaultStatus};
@@ -33,6 +34,8 @@ const SPINNER_INTERVAL: Duration = Duration::from_millis(100);
 pub struct Deps {
     pub services: Services,
     pub no_color: bool,
+    /// The terminal is taken to show OSC 8 hyperlinks (`hyperlinks_supported`).
+    pub hyperlinks: bool,
     pub ssh: bool,
     pub env_passphrase: Option<Secret>,
     /// The vault, already opened through the unlock agent: no Unlock screen.
@@ -89,6 +92,7 @@ async fn event_loop(
     let Deps {
         services,
         no_color,
+        hyperlinks,
         ssh,
         env_passphrase,
         unlocked,
@@ -112,9 +116,7 @@ async fn event_loop(
     state.session.now = clock();
 
     // The first frame comes before any network or key derivation.
-    terminal
-        .draw(|frame| state.render(frame, theme))
-        .map_err(Error::Terminal)?;
+    draw(terminal, &state, theme, hyperlinks).map_err(Error::Terminal)?;
     for effect in first_effects {
         executor.execute(effect);
     }
@@ -141,12 +143,31 @@ async fn event_loop(
         if state.session.quit {
             break;
         }
-        terminal
-            .draw(|frame| state.render(frame, theme))
-            .map_err(Error::Terminal)?;
+        draw(terminal, &state, theme, hyperlinks).map_err(Error::Terminal)?;
     }
     executor.clear_copied_token();
     Ok((farewell(&state), executor.take_warnings()))
+}
+
+/// One frame; then the sign-in link, if the screen shows it whole, once more as a run the
+/// terminal wraps itself (see `hyperlink`).
+fn draw(
+    terminal: &mut ratatui::DefaultTerminal,
+    state: &State,
+    theme: Theme,
+    hyperlinks: bool,
+) -> std::io::Result<()> {
+    let link = hyperlink::shown_link(state);
+    let placed = {
+        let frame = terminal.draw(|frame| state.render(frame, theme))?;
+        link.as_deref()
+            .and_then(|url| hyperlink::link_row(frame.buffer, url))
+            .map(|row| (row, hyperlink::style_at(frame.buffer, row)))
+    };
+    if let (Some(url), Some((row, style))) = (link, placed) {
+        hyperlink::write_link(terminal.backend_mut(), row, &url, style, hyperlinks)?;
+    }
+    Ok(())
 }
 
 fn translate(event: Event) -> Option<Msg> {

@@ -124,10 +124,15 @@ impl ServerScreen {
                 self.busy = None;
                 match result {
                     Ok(caps) => {
+                        // The typed handle's user: the sign-in is for that account.
+                        let user = parse_server_input(self.field.value())
+                            .ok()
+                            .and_then(|input| input.user);
                         let pick = ServerPick {
                             text: self.field.value().to_owned(),
                             caps,
                             reauth: self.reauth,
+                            user,
                         };
                         return Outcome::exit(if self.adopt {
                             Exit::AdoptOn(pick)

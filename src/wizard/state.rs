@@ -204,6 +204,43 @@ pub struct ServerPick {
     pub caps: Capabilities,
     /// Set when the flow re-authorizes a stored account (Home → details → Re-authorize).
     pub reauth: Option<Reauth>,
+    /// The user of a typed handle (`@alice@host` → `alice`): the sign-in is for that account,
+    /// and the Verify step catches another one as it catches it for a re-authorization.
+    pub user: Option<String>,
+}
+
+impl ServerPick {
+    /// The handle (without `@`) of the account this sign-in is for, if one was named.
+    pub fn expected_handle(&self) -> Option<&str> {
+        self.reauth
+            .as_ref()
+            .map(|r| r.handle.as_str())
+            .or(self.user.as_deref())
+    }
+
+    /// What "Add another account" starts from: the text typed, but for a typed handle the
+    /// server's own address, since the next account is not that user.
+    pub fn add_another_text(&self) -> String {
+        if self.user.is_none() {
+            return self.text.clone();
+        }
+        let base = self.caps.base.as_str();
+        base.strip_prefix("https://")
+            .unwrap_or(base)
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// Whether `account` is not the one this sign-in is for: another id than the re-authorized
+    /// account's, or another username than the typed handle's (usernames compare without case,
+    /// as servers treat them).
+    pub fn is_other_account(&self, account: &crate::mastodon::VerifiedAccount) -> bool {
+        match (&self.reauth, &self.user) {
+            (Some(target), _) => target.id != account.id,
+            (None, Some(user)) => !user.eq_ignore_ascii_case(&account.username),
+            (None, None) => false,
+        }
+    }
 }
 
 /// The stored account a re-authorization is for: the new token may only replace its own.

@@ -3,6 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use zeroize::Zeroizing;
@@ -115,7 +116,10 @@ impl TextField {
         true
     }
 
-    /// Draws `label value` on one line; places the terminal cursor when focused.
+    /// Draws `label value` on one line. The value's cells are underlined up to the end of the
+    /// area, so the field's extent shows without a glyph that looks like a second cursor; when
+    /// focused, the label is bold, the underline takes the accent, and the terminal's own cursor
+    /// stands in the field.
     pub fn render(&self, frame: &mut Frame, area: Rect, label: &str, focused: bool, theme: Theme) {
         if area.width == 0 || area.height == 0 {
             return;
@@ -126,27 +130,28 @@ impl TextField {
             self.value.to_string()
         };
         let label_width = u16::try_from(label.chars().count()).unwrap_or(u16::MAX);
-        let room = usize::from(area.width.saturating_sub(label_width).saturating_sub(3)).max(1);
+        let room = usize::from(area.width.saturating_sub(label_width).saturating_sub(1)).max(1);
         // Scroll horizontally so the cursor stays visible in a narrow field.
         let skip = self.cursor.saturating_sub(room);
         let visible: String = shown.chars().skip(skip).take(room).collect();
-        let field_style = if focused { theme.accent() } else { theme.dim() };
+        // Padded to the room, so the underline marks where typing goes.
+        let padded = format!("{visible:<room$}");
+        let field_style = if focused {
+            theme.accent().add_modifier(Modifier::UNDERLINED)
+        } else {
+            theme.dim().add_modifier(Modifier::UNDERLINED)
+        };
         let line = Line::from(vec![
             Span::styled(
                 label.to_owned(),
                 if focused { theme.bold() } else { theme.dim() },
             ),
-            Span::styled("▏", field_style),
-            Span::raw(visible),
+            Span::styled(padded, field_style),
         ]);
         frame.render_widget(Paragraph::new(line), area);
         if focused {
             let offset = u16::try_from(self.cursor - skip).unwrap_or(0);
-            let x = area
-                .x
-                .saturating_add(label_width)
-                .saturating_add(1)
-                .saturating_add(offset);
+            let x = area.x.saturating_add(label_width).saturating_add(offset);
             frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
         }
     }

@@ -235,14 +235,15 @@ impl VerifyScreen {
     }
 
     fn verified(mut self, account: VerifiedAccount, session: &mut Session) -> Outcome<Self> {
-        if let Some(target) = &self.server.reauth {
-            let same = target.id == account.id;
+        // Not the account re-authorized, or not the user of the typed handle.
+        if self.server.is_other_account(&account) {
             self.account = Some(account);
-            if same {
-                return self.save(Target::SameKey, session);
-            }
             self.phase = Phase::WrongAccount(WrongAccount::SaveAsNew);
             return Outcome::stay(self);
+        }
+        if self.server.reauth.is_some() {
+            self.account = Some(account);
+            return self.save(Target::SameKey, session);
         }
         let view = session.view();
         let known = view
@@ -349,6 +350,7 @@ impl VerifyScreen {
                 (WrongAccount::SaveAsNew, Key::Enter) => {
                     // Saved as its own account: a known one asks replace-or-keep as usual.
                     self.server.reauth = None;
+                    self.server.user = None;
                     if let Some(account) = self.account.take() {
                         return self.verified(account, session);
                     }
@@ -419,7 +421,8 @@ impl VerifyScreen {
             }
             (Phase::Done { saved, then }, Msg::Key(key)) => match (then, key) {
                 (Then::AddAnother, Key::Enter) | (_, Key::Char('a')) => {
-                    return Outcome::exit(Exit::AddOn(self.server.text, self.requested));
+                    let text = self.server.add_another_text();
+                    return Outcome::exit(Exit::AddOn(text, self.requested));
                 }
                 (Then::CopyToken, Key::Enter) if self.token_kept => {
                     let effect = session.copy(Copied::Token, self.grant.access_token.duplicate());

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::e2e::{E2e, PASSPHRASE, browser_follows, choose_first_passphrase};
 use crate::support::fake_server::{FakeServer, Mode};
-use crate::support::pty::{CTRL_C, ENTER, Pty};
+use crate::support::pty::{CTRL_C, ENTER, Pty, TAB};
 
 /// What the browser stand-in does with the link mastokey opened: approve as `user`, then follow
 /// the redirect to the loopback listener, or show the code, which the user pastes.
@@ -165,10 +165,12 @@ fn no_answer_from_the_browser_says_to_press_m_and_m_finishes_with_a_code() {
     // The browser shows an error page that never reaches mastokey: after a few seconds the
     // screen says what to do, without a key pressed (the runner ticks until then).
     let screen = pty.wait_for_within("No answer from the browser yet", Duration::from_secs(15));
-    assert!(screen.contains("m code flow"), "{screen}");
+    assert!(screen.contains("m other device"), "{screen}");
     assert!(!screen.contains("continues by itself"), "{screen}");
     pty.send("m");
     pty.wait_for("Sign in on another device");
+    // The code field has the focus: Tab to "Open in browser".
+    pty.send(TAB);
     pty.send(ENTER);
     let url = t.wait_opened(2);
     assert!(

@@ -147,7 +147,7 @@ impl fmt::Display for ApiError {
                 "the server no longer accepts mastokey's app registration (it may have been deleted). Try again: a new app will be registered.",
             ),
             ApiError::InvalidGrant => f.write_str(
-                "the server refused the code: it expired (codes last only minutes), was already used, or belongs to another app. Sign in again to get a new code.",
+                "the server refused the code: it was mistyped or incomplete, expired (codes last only minutes), was already used, or belongs to another app. Sign in again to get a new code, or fix a typo and press Enter.",
             ),
             ApiError::InvalidScope => f.write_str(
                 "the server refused the requested scopes. Choose other scopes and try again.",

@@ -44,7 +44,8 @@ pub fn credentials(app: &RegisteredApp) -> AppCredentials {
 
 pub(super) const SSH_NOTE: &str = "Over SSH a browser would open on the remote machine: open the link on your own device \
      (r shows a QR code), approve, and paste the code here.";
-pub(super) const DEVICE_NOTE: &str = "Sign in on another device: open the link there (r shows a QR code), approve, and paste the code here.";
+// The code field has the focus here, so `r` is a letter: the QR code is reached from a button.
+pub(super) const DEVICE_NOTE: &str = "Sign in on another device: open the link there (or Tab, then r for a QR code), approve, and type the code here.";
 pub(super) const NO_LISTENER_NOTE: &str = "Paste the code the server shows after you approve.";
 pub(super) const ONE_REDIRECT_NOTE: &str = "This server takes one redirect address per app, so the sign-in uses \
      the code: paste the code the server shows after you approve.";

@@ -1,4 +1,5 @@
-//! The Authorize step's loopback listener coming up (or not): which link and note follow.
+//! The Authorize step's loopback listener coming up (or not): which link and note follow; and
+//! the switches away from it to the out-of-band code (`m`, and the QR view).
 
 use jiff::Timestamp;
 
@@ -8,7 +9,7 @@ use super::super::msg::{CallbackHandle, Effect, Stamp};
 use super::super::redirect::OOB_REDIRECT;
 use super::super::state::Session;
 use super::super::view::sentence;
-use super::link::{NO_ANSWER_AFTER, NO_LISTENER_NOTE, PORT_TAKEN_NOTE};
+use super::link::{DEVICE_NOTE, NO_ANSWER_AFTER, NO_LISTENER_NOTE, PORT_TAKEN_NOTE};
 use super::{AuthorizeScreen, Focus, Redirect};
 
 impl AuthorizeScreen {
@@ -58,6 +59,44 @@ impl AuthorizeScreen {
             }
         }
         Vec::new()
+    }
+
+    /// Back to the out-of-band code; dropping the listener's handle closes its port.
+    pub(super) fn paste_instead(&mut self, note: &'static str) {
+        self.redirect = Redirect::Oob;
+        self.note = Some(note);
+    }
+
+    /// "Sign in on another device": the out-of-band redirect, whose code is typed here.
+    pub(super) fn use_other_device(&mut self, session: &mut Session) {
+        // Whatever was said about the loopback sign-in no longer holds.
+        self.error = None;
+        self.opened_at = None;
+        session.notice = None;
+        self.paste_instead(DEVICE_NOTE);
+        self.rebuild(OOB_REDIRECT);
+        self.opened = false;
+        // The code is typed next: the field takes the keys, so its letters are never commands.
+        self.focus = Focus::Code;
+    }
+
+    /// `r`: the QR code for a phone, which can only finish with the code the server shows, so
+    /// the link becomes the out-of-band one and the field takes the typed code. An app without
+    /// the out-of-band redirect has no such link: the view says so instead.
+    pub(super) fn show_qr(&mut self, session: &mut Session) {
+        self.qr = true;
+        // The notice line would cover the view; what it said is about the screen left.
+        session.notice = None;
+        if !self.allows_code_flow() {
+            return;
+        }
+        if matches!(self.redirect, Redirect::Loopback { .. }) {
+            self.use_other_device(session);
+        } else if !self.shows_code() {
+            self.rebuild(OOB_REDIRECT);
+            self.opened = false;
+        }
+        self.focus = Focus::Code;
     }
 
     pub(super) fn allows_code_flow(&self) -> bool {

@@ -16,9 +16,10 @@ fn authorize_opens_the_browser_then_takes_a_pasted_code() {
         panic!("{effects:?}")
     };
     assert!(url.contains("client_id=client-id-1"));
-    // The focus moved to the code field: `q` is text now, not quit.
+    // The link opened shows a code: the focus moved to the code field, `q` is text now.
     key(&mut state, Key::Char('q'));
     assert!(!state.session.quit);
+    assert!(screen(&state).contains("Code: q"));
     key(&mut state, Key::Backspace);
     send(&mut state, Msg::Paste(Secret::new("  abc-DEF_123 \n")));
     let effects = key(&mut state, Key::Enter);
@@ -52,7 +53,25 @@ fn a_refused_code_keeps_the_user_on_the_authorize_screen() {
     let s = screen(&state);
     assert!(s.contains("4/5 Authorize"), "{s}");
     assert!(s.contains("refused the code"), "{s}");
+    assert!(s.contains("mistyped or incomplete"), "{s}");
+    // The code stays, shown as typed, so a typo is fixed in place.
+    assert!(s.contains("Code: wrong"), "{s}");
+    assert!(state.step.text_focused());
     snap("authorize_invalid_grant", &state);
+    key(&mut state, Key::Backspace);
+    typed(&mut state, "G");
+    let effects = key(&mut state, Key::Enter);
+    let [Effect::Exchange { code, stamp, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(code.expose(), "wronG");
+    send(
+        &mut state,
+        Msg::Exchanged {
+            stamp: *stamp,
+            result: Err(ApiError::InvalidGrant),
+        },
+    );
     // Another code can be pasted and sent at once.
     let effects = {
         send(&mut state, Msg::Paste(Secret::new("good")));
@@ -116,8 +135,8 @@ fn a_forgotten_app_is_registered_again_once() {
     assert!(matches!(state.step, Step::Authorize(_)));
     let s = screen(&state);
     assert!(s.contains("Press n to register a new"), "{s}");
-    // `n` registers again on request (outside the code field).
-    key(&mut state, Key::Tab);
+    // `n` registers again on request: the buttons have the focus, so it is a command.
+    assert!(!state.step.text_focused());
     let effects = key(&mut state, Key::Char('n'));
     assert!(
         matches!(
@@ -194,4 +213,86 @@ fn the_browser_failing_is_said_and_the_link_stays() {
         !s.contains("code_challenge"),
         "no PKCE on an old server: {s}"
     );
+}
+
+fn url_of(state: &State) -> String {
+    let Step::Authorize(a) = &state.step else {
+        panic!("not on the authorize step")
+    };
+    a.url().to_owned()
+}
+
+#[test]
+fn the_link_is_full_rows_from_the_first_column_that_read_back_as_one() {
+    let state = at_authorize(true);
+    let url = url_of(&state);
+    for (width, height) in [(80, 24), (60, 16), (137, 30)] {
+        let s = render_at(&state, width, height);
+        let first = s
+            .lines()
+            .position(|l| l.starts_with("https://social.example/oauth/authorize?"))
+            .unwrap_or_else(|| panic!("the link starts in the first column: {s}"));
+        let rows = url.len().div_ceil(usize::from(width));
+        let joined: String = s.lines().skip(first).take(rows).collect();
+        assert_eq!(joined, url, "{s}");
+    }
+}
+
+#[test]
+fn over_ssh_the_focus_starts_on_copy_link() {
+    let (mut state, _) = start(VaultStatus::Missing, Start::Add(None), None);
+    state.session.ssh = true;
+    typed(&mut state, "social.example");
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    discovered(&mut state, stamp, true);
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    app_ready(&mut state, stamp, true);
+    assert!(screen(&state).contains("Enter copy"));
+    let effects = key(&mut state, Key::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Copy { .. }]),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn the_help_fits_at_80x24_and_the_footer_names_n() {
+    let mut state = at_authorize(true);
+    let s = screen(&state);
+    assert!(s.contains("n new app"), "{s}");
+    assert!(s.contains("q quit"), "the footer is complete: {s}");
+    let effects = key(&mut state, Key::Char('n'));
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::PrepareApp {
+                force_new: true,
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
+    key(&mut state, Key::Char('?'));
+    let s = screen(&state);
+    assert!(s.contains("or open the link again."), "the last line: {s}");
+    assert!(s.contains("Press any key to close"), "{s}");
+    snap_text("authorize_help", &s);
+}
+
+#[test]
+fn the_code_field_has_no_glyph_and_the_terminal_cursor_stands_after_the_code() {
+    use ratatui::backend::Backend;
+    let mut state = at_authorize(true);
+    key(&mut state, Key::Tab);
+    key(&mut state, Key::Tab);
+    typed(&mut state, "abc");
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|frame| state.render(frame, Theme::new(true)))
+        .unwrap();
+    let s = screen(&state);
+    assert!(!s.contains('▏'), "{s}");
+    let row = s.lines().position(|l| l.starts_with(" Code: abc")).unwrap();
+    let cursor = terminal.backend_mut().get_cursor_position().unwrap();
+    assert_eq!((cursor.x, cursor.y), (10, u16::try_from(row).unwrap()));
 }

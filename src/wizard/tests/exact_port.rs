@@ -173,6 +173,20 @@ fn m_on_an_app_with_only_the_loopback_uri_registers_one_for_the_code() {
         panic!("{effects:?}")
     };
     assert_eq!(*listen, crate::wizard::msg::Listen::CodeOnly);
+    // The app for the code arrives: still the code flow, so the field keeps the focus.
+    let stamp = stamp_of(&effects);
+    send(
+        &mut state,
+        Msg::AppReady {
+            stamp,
+            result: Ok(prepared(exact_app(&[redirect_oob()], &["read:accounts"]))),
+        },
+    );
+    assert!(state.step.text_focused());
+    assert!(screen(&state).contains("then type the code here"));
+    typed(&mut state, "on");
+    let s = screen(&state);
+    assert!(s.contains("Code: on"), "{s}");
 }
 
 #[test]
@@ -200,4 +214,23 @@ fn registering_again_keeps_the_running_listeners_port() {
         panic!("{effects:?}")
     };
     assert_eq!(*listen, crate::wizard::msg::Listen::Port(41234));
+}
+
+#[test]
+fn the_qr_view_says_why_an_app_without_the_code_page_has_no_qr_code() {
+    let app = exact_app(&[EXACT], &["read:accounts"]);
+    let (mut state, _) = authorize_with(PreparedApp {
+        single_redirect: Some(EXACT.into()),
+        ..prepared(app)
+    });
+    key(&mut state, Key::Char('r'));
+    let big = render_at(&state, 100, 45);
+    assert!(big.contains("No QR code for this sign-in"), "{big}");
+    assert!(big.contains("then m to sign in with a code"), "{big}");
+    assert!(!big.contains('█'), "no useless code: {big}");
+    snap_text("authorize_qr_no_code_page", &screen(&state));
+    // Nothing else happens on this view; Esc goes back to the link.
+    assert!(key(&mut state, Key::Char('n')).is_empty());
+    key(&mut state, Key::Esc);
+    assert!(screen(&state).contains("4/5 Authorize"));
 }

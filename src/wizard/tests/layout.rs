@@ -201,7 +201,8 @@ fn the_authorize_footer_says_what_enter_does() {
     let s = render_at(&state, 110, 34);
     let footer = s.lines().last().unwrap();
     assert!(!footer.contains("Enter press"), "{footer}");
-    assert!(footer.contains("Enter choose"), "{footer}");
+    // Enter presses the focused button, and the footer names it.
+    assert!(footer.contains("Enter open"), "{footer}");
 }
 
 #[test]

@@ -260,12 +260,15 @@ fn the_qr_code_view_and_its_size_fallback() {
     assert!(small.contains("The QR code does not fit"), "{small}");
     snap_text("authorize_qr_too_small", &small);
     let big = render_at(&state, 100, 45);
-    assert!(big.contains("Scan to sign in"), "{big}");
+    assert!(big.contains("Scan with your phone"), "{big}");
     assert!(
         big.contains('█') || big.contains('▀') || big.contains('▄'),
         "{big}"
     );
+    // `r` is a letter of the code here; Esc goes back.
     key(&mut state, Key::Char('r'));
+    assert!(render_at(&state, 100, 45).contains("Scan with your phone"));
+    key(&mut state, Key::Esc);
     assert!(screen(&state).contains("4/5 Authorize"));
 }
 
@@ -350,4 +353,74 @@ async fn leave_authorize_with_a_real_listener(leave: Leave) {
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+#[test]
+fn after_m_the_code_field_has_the_focus_and_every_letter_is_text() {
+    let (mut state, _, listener) = listening();
+    key(&mut state, Key::Char('m'));
+    assert!(listener.closed());
+    assert!(state.step.text_focused(), "the code is typed next");
+    // Each of the step's one-letter commands, and the global ones, typed into the code.
+    for c in "rqnomc?".chars() {
+        let effects = key(&mut state, Key::Char(c));
+        assert!(effects.is_empty(), "{c}: {effects:?}");
+    }
+    assert!(!state.session.quit);
+    assert!(!state.help);
+    let s = screen(&state);
+    assert!(s.contains("Code: rqnomc?"), "{s}");
+    assert!(s.contains("Enter use code"), "{s}");
+    assert!(!s.contains("The QR code"), "{s}");
+    // The note does not offer `r` as if it were a command here.
+    let words = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("(or Tab, then r for a QR code)"), "{s}");
+    key(&mut state, Key::Backspace);
+    let effects = key(&mut state, Key::Enter);
+    let [
+        Effect::Exchange {
+            code, redirect_uri, ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(code.expose(), "rqnomc");
+    assert_eq!(redirect_uri, super::super::redirect::OOB_REDIRECT);
+}
+
+#[test]
+fn the_qr_code_holds_the_link_that_shows_a_code_and_the_field_takes_the_letters() {
+    let (mut state, _, listener) = listening();
+    assert!(authorize_url_of(&state).contains("127.0.0.1"));
+    key(&mut state, Key::Char('r'));
+    // A phone cannot reach this computer's 127.0.0.1: the QR code is the out-of-band link.
+    let url = authorize_url_of(&state);
+    assert!(
+        url.contains("redirect_uri=urn%3Aietf%3Awg%3Aoauth%3A2.0%3Aoob"),
+        "{url}"
+    );
+    assert!(listener.closed());
+    let lines = crate::wizard::qr::qr_lines(&url).unwrap();
+    let big = render_at(&state, 100, 45);
+    for line in &lines {
+        assert!(big.contains(line.as_str()), "{big}");
+    }
+    assert!(state.step.text_focused());
+    typed(&mut state, "rqn");
+    assert!(!state.session.quit);
+    let big = render_at(&state, 100, 45);
+    assert!(big.contains("Code: rqn"), "{big}");
+    assert!(big.contains("Scan with your phone"), "{big}");
+    assert!(big.contains("Enter use code"), "{big}");
+    // Esc goes back to the link, the code kept; Enter sends it with the out-of-band URI.
+    key(&mut state, Key::Esc);
+    let s = screen(&state);
+    assert!(s.contains("4/5 Authorize"), "{s}");
+    assert!(s.contains("Code: rqn"), "{s}");
+    let effects = key(&mut state, Key::Enter);
+    let [Effect::Exchange { redirect_uri, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(redirect_uri, super::super::redirect::OOB_REDIRECT);
 }

@@ -45,7 +45,7 @@ fn no_answer_after_a_few_seconds_says_to_press_m() {
     let (mut state, _, _listener) = opened();
     let s = screen(&state);
     assert!(s.contains("continues by itself"), "{s}");
-    assert!(s.contains("m code flow"), "m stays in the footer: {s}");
+    assert!(s.contains("m other device"), "m stays in the footer: {s}");
     assert!(!s.contains("No answer"), "{s}");
     assert!(state.needs_tick(), "the hint needs a tick to appear");
     // Time passes on the injected clock only.

@@ -123,3 +123,84 @@ fn step_up_signs_in_again_with_read_in_one_key_press() {
         "{effects:?}"
     );
 }
+
+/// `mastokey add @alice@social.example` up to the Authorize step.
+fn add_typed_handle() -> State {
+    let (mut state, _) = start(
+        VaultStatus::Missing,
+        Start::Add(Some("@alice@social.example".into())),
+        None,
+    );
+    discovered(&mut state, 1, true);
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    app_ready(&mut state, stamp, false);
+    state
+}
+
+#[test]
+fn a_typed_handle_names_the_account_and_another_one_is_caught() {
+    let mut state = add_typed_handle();
+    let s = screen(&state);
+    assert!(s.contains("Sign in as @alice."), "{s}");
+    snap("authorize_typed_handle", &state);
+    key(&mut state, Key::Enter);
+    send(&mut state, Msg::BrowserOpened(Ok(())));
+    assert!(screen(&state).contains("sign in as @alice and approve"));
+    let stamp = submit_code(&mut state, "code");
+    let stamp = exchanged(&mut state, stamp, "tok-bob");
+    let effects = send(
+        &mut state,
+        Msg::Verified {
+            stamp,
+            result: Ok(account("2", "bob")),
+        },
+    );
+    // Caught as a re-authorization catches it: nothing is saved as bob.
+    assert!(effects.is_empty(), "{effects:?}");
+    let s = screen(&state);
+    assert!(s.contains("This is not @alice"), "{s}");
+    assert!(s.contains("Nothing is saved yet"), "{s}");
+    assert!(!s.contains("Choose a passphrase"), "{s}");
+    // Discarding revokes the new token and saves nothing.
+    key(&mut state, Key::Right);
+    let effects = key(&mut state, Key::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Revoke { .. }]),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn the_typed_handles_own_account_goes_on_to_the_save() {
+    let mut state = add_typed_handle();
+    let stamp = submit_code(&mut state, "code");
+    let stamp = exchanged(&mut state, stamp, "tok-alice");
+    // Usernames compare without case, as servers treat them.
+    send(
+        &mut state,
+        Msg::Verified {
+            stamp,
+            result: Ok(account("7", "Alice")),
+        },
+    );
+    let s = screen(&state);
+    assert!(!s.contains("This is not"), "{s}");
+    assert!(s.contains("Choose a passphrase"), "{s}");
+}
+
+#[test]
+fn add_another_after_a_typed_handle_is_not_for_that_user_again() {
+    use crate::wizard::state::ServerPick;
+    let mut pick = ServerPick {
+        text: "@alice@social.example".into(),
+        caps: caps(true),
+        reauth: None,
+        user: Some("alice".into()),
+    };
+    assert_eq!(pick.add_another_text(), "social.example");
+    let input = crate::mastodon::parse_server_input(&pick.add_another_text()).unwrap();
+    assert_eq!(input.user, None);
+    pick.user = None;
+    pick.text = "social.example:8443".into();
+    assert_eq!(pick.add_another_text(), "social.example:8443");
+}

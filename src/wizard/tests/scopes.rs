@@ -60,7 +60,7 @@ fn scopes_toggle_presets_and_require_one() {
     assert!(screen(&state).contains("Choose at least one scope"));
     // Esc goes back with the server text kept.
     key(&mut state, Key::Esc);
-    assert!(screen(&state).contains("Server: ▏social.example"));
+    assert!(screen(&state).contains("Server: social.example"));
 }
 
 /// The scopes the Register step was asked for.

@@ -182,18 +182,18 @@ impl Screen for VerifyScreen {
                 }
             }
             Phase::WrongAccount(choice) => {
-                let target = self
-                    .server
-                    .reauth
-                    .as_ref()
-                    .map_or("", |r| r.handle.as_str());
+                let target = self.server.expected_handle().unwrap_or_default();
                 lines.push(Line::styled(
                     format!("This is not @{target}: the browser signed in as another account."),
                     theme.warn(),
                 ));
-                lines.push(Line::raw(format!(
-                    "@{target} keeps its old token. Save the new token as a separate account?"
-                )));
+                lines.push(Line::raw(if self.server.reauth.is_some() {
+                    format!(
+                        "@{target} keeps its old token. Save the new token as a separate account?"
+                    )
+                } else {
+                    "Nothing is saved yet. Save the new token as this account anyway?".to_owned()
+                }));
                 lines.push(Line::raw(""));
                 lines.push(choices(*choice, WrongAccount::label, theme));
             }
