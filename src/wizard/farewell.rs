@@ -64,7 +64,7 @@ pub fn farewell(state: &State) -> Farewell {
         return Farewell {
             lines: Vec::new(),
             warning: Some(
-                "mastokey: quit before the account was saved; nothing was stored.".into(),
+                "mastokey: quit before the account was saved; the vault was not changed.".into(),
             ),
             code: QUIT_UNSAVED,
         };

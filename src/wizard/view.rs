@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Clear, Padding, Paragraph, Wrap};
 
 use super::msg::Key;
 use super::state::{NoticeKind, Session};
@@ -188,8 +188,9 @@ fn render_too_small(frame: &mut Frame, area: Rect, theme: Theme) {
 }
 
 fn render_help(frame: &mut Frame, area: Rect, screen: &dyn Screen, theme: Theme) {
-    let width = area.width.saturating_sub(8).min(72);
-    let inner = width.saturating_sub(2);
+    let width = area.width.saturating_sub(8).min(74);
+    // Border and one column of padding on each side.
+    let inner = width.saturating_sub(4);
     let room = area.height.saturating_sub(4);
     let mut lines: Vec<Line> = screen.help().lines().map(Line::raw).collect();
     lines.push(Line::raw(""));
@@ -222,6 +223,7 @@ fn render_help(frame: &mut Frame, area: Rect, screen: &dyn Screen, theme: Theme)
         Paragraph::new(lines).wrap(Wrap { trim: true }).block(
             Block::bordered()
                 .border_type(BorderType::Rounded)
+                .padding(Padding::horizontal(1))
                 .title(" Help "),
         ),
         popup,

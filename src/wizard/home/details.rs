@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Clear, Padding, Paragraph, Wrap};
 
 use crate::accounts::check::status_label;
 use crate::accounts::tone::status_tone;
@@ -200,8 +200,9 @@ pub(super) fn render(frame: &mut Frame, area: Rect, details: &Details, ctx: &Vie
     let Some(row) = ctx.session.view().and_then(|v| v.account(&details.key)) else {
         return;
     };
-    let width = area.width.saturating_sub(4).min(76);
-    let inner_width = width.saturating_sub(2);
+    let width = area.width.saturating_sub(4).min(78);
+    // Border and one column of padding on each side.
+    let inner_width = width.saturating_sub(4);
     let info = info_lines(row, details, ctx);
     let mut actions = vec![Line::raw("")];
     if details.removing.is_some() {
@@ -235,6 +236,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, details: &Details, ctx: &Vie
     frame.render_widget(Clear, popup);
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
+        .padding(Padding::horizontal(1))
         .title(" Account ");
     let inside = block.inner(popup);
     frame.render_widget(block, popup);

@@ -30,7 +30,7 @@ fn quitting_an_add_before_saving_says_so_and_exits_130() {
     let mut state = at_scopes(true);
     let end = farewell(&state);
     assert_eq!(end.code, QUIT_UNSAVED);
-    assert!(end.warning.unwrap().contains("nothing was stored"));
+    assert!(end.warning.unwrap().contains("the vault was not changed"));
     assert!(end.lines.is_empty());
     // Home is an ordinary place to leave.
     let view = view_with(vec![row("alice@social.example", "7", None)]);
