@@ -104,7 +104,7 @@ pub fn load(dir: &Path) -> Result<Vec<PendingApp>, PendingError> {
         return Ok(Vec::new());
     };
     let version = serde_json::from_slice::<Version>(&bytes)
-        .map_err(|e| unreadable(format!("not valid JSON: {e}")))?
+        .map_err(|e| unreadable(format!("not valid JSON ({})", json_problem(&e))))?
         .version;
     if version > u64::from(APPS_FORMAT_VERSION) {
         return Err(PendingError::Newer {
@@ -114,7 +114,19 @@ pub fn load(dir: &Path) -> Result<Vec<PendingApp>, PendingError> {
     }
     serde_json::from_slice::<AppsFile>(&bytes)
         .map(|file| file.apps)
-        .map_err(|e| unreadable(format!("not a list of apps: {e}")))
+        .map_err(|e| unreadable(format!("not a list of apps ({})", json_problem(&e))))
+}
+
+/// Where and what kind of problem serde found, without its message: that can quote a value
+/// from the file, and the file holds client secrets.
+fn json_problem(e: &serde_json::Error) -> String {
+    let kind = match e.classify() {
+        serde_json::error::Category::Io => "could not be read",
+        serde_json::error::Category::Syntax => "malformed",
+        serde_json::error::Category::Data => "unexpected content",
+        serde_json::error::Category::Eof => "cut short",
+    };
+    format!("{kind} at line {}, column {}", e.line(), e.column())
 }
 
 /// Read-modify-write of `dir/apps.json` under the vault's lock: re-reads the file (another
@@ -254,6 +266,20 @@ mod tests {
         })
         .unwrap();
         assert_eq!(load(dir.path()).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_damaged_file_is_reported_without_quoting_it() {
+        let dir = tempfile::tempdir().unwrap();
+        // A wrong type makes serde quote the value in its own message.
+        fs::write(
+            dir.path().join(APPS_FILE),
+            br#"{"version":1,"apps":[{"server":"https://a.example","app":"SECRET-xyz"}]}"#,
+        )
+        .unwrap();
+        let message = load(dir.path()).unwrap_err().to_string();
+        assert!(!message.contains("SECRET"), "{message}");
+        assert!(message.contains("line 1, column"), "{message}");
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub fn shown_link(state: &State) -> Option<String> {
 /// first column (not covered by a popup, not cut by a small window).
 pub fn link_row(buffer: &Buffer, url: &str) -> Option<u16> {
     let width = usize::from(buffer.area.width);
-    if width == 0 || !url.is_ascii() || url.chars().any(char::is_control) {
+    if width == 0 || !printable(url) {
         return None;
     }
     let rows: Vec<&str> = url
@@ -67,6 +67,11 @@ pub fn link_row(buffer: &Buffer, url: &str) -> Option<u16> {
     })
 }
 
+/// Printable ASCII only: what may be written around ratatui without escaping.
+fn printable(url: &str) -> bool {
+    url.is_ascii() && !url.chars().any(|c| c.is_ascii_control())
+}
+
 /// The style of the link's first cell, to write it again the same.
 pub fn style_at(buffer: &Buffer, row: u16) -> Style {
     buffer.cell((0, row)).map(Cell::style).unwrap_or_default()
@@ -81,6 +86,11 @@ pub fn write_link(
     style: Style,
     osc8: bool,
 ) -> io::Result<()> {
+    // The link is written raw, outside ratatui: anything but printable ASCII (an escape from a
+    // hostile server, say) is never sent.
+    if !printable(url) {
+        return Ok(());
+    }
     let style = style.into_crossterm();
     queue!(out, SavePosition, MoveTo(0, row))?;
     if osc8 {
@@ -101,6 +111,18 @@ mod tests {
     use ratatui::layout::Rect;
 
     const URL: &str = "https://social.example/oauth/authorize?response_type=code&client_id=abc&redirect_uri=urn%3Aietf%3Awg%3Aoauth%3A2.0%3Aoob&scope=profile&state=xyz";
+
+    #[test]
+    fn a_link_with_an_escape_is_never_written() {
+        let mut out = Vec::new();
+        let hostile = "https://evil.example/\x1b]52;c;aGk=\x07";
+        write_link(&mut out, 3, hostile, Style::default(), true).unwrap();
+        assert!(out.is_empty(), "{out:?}");
+        write_link(&mut out, 3, "https://a.example/é", Style::default(), false).unwrap();
+        assert!(out.is_empty(), "{out:?}");
+        write_link(&mut out, 3, URL, Style::default(), false).unwrap();
+        assert!(!out.is_empty());
+    }
 
     /// The link drawn as ratatui draws it: each row placed with its own cursor move.
     fn drawn(width: u16, height: u16, at: u16) -> (Buffer, vt100::Parser) {

@@ -145,6 +145,7 @@ impl PendingApps {
             .map(|(_, app)| duplicate_app(app))
     }
 
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         guard(&self.apps).is_empty()
     }
