@@ -22,7 +22,8 @@ reached under two addresses, or a server claiming another's domain): `mastokey l
 each with its server, as in \"bob@social.example (127.0.0.1:3308)\", and either that name or \
 user@domain@SERVER (SERVER as host[:port] or URL, e.g. bob@social.example@127.0.0.1:3308) picks \
 one.\n\n\
-Exit codes: 0 success, 1 a token is not valid, 2 usage error, 3 vault error, 4 network or server error.\n\n\
+Exit codes: 0 success, 1 a token is not valid, 2 usage error, 3 vault error (or locked, for `status`), 4 network or \
+server error, 130 the wizard was quit before the account it was adding was saved.\n\n\
 Environment: MASTOKEY_CONFIG_DIR (vault location), MASTOKEY_PASSPHRASE_COMMAND, MASTOKEY_PASSPHRASE_FILE, \
 MASTOKEY_PASSPHRASE (unlock without a prompt, tried in this order), MASTOKEY_NO_AGENT (do not use \
 the agent of `mastokey unlock`), BROWSER, NO_COLOR."

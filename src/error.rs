@@ -69,6 +69,8 @@ pub enum Error {
     TokenNotValid { server: String, detail: String },
     /// `import`: stdin held no token.
     NoToken,
+    /// Enter was pressed at the token prompt with nothing typed.
+    NoTokenTyped,
     /// `import --from-toot`: toot's config file could not be read.
     Toot(crate::accounts::adopt::toot::TootError),
     /// The unlock agent could not be started or reached.
@@ -111,6 +113,7 @@ impl Error {
             | Error::Terminal(_)
             | Error::Output(_)
             | Error::NoToken
+            | Error::NoTokenTyped
             | Error::Toot(_) => EXIT_USAGE,
             Error::TokenNotValid { .. } => EXIT_INVALID,
             #[cfg(unix)]
@@ -202,8 +205,13 @@ impl fmt::Display for Error {
             Error::Output(e) => write!(f, "the output could not be written: {e}. Check where it goes."),
             Error::TokenNotValid { server, detail } => write!(
                 f,
-                "the token is not valid on {server}: {detail}. Nothing was saved. Check that you \
-                 copied the whole token and that it belongs to this server."
+                "{server} refused the token: {}. Nothing was saved. Check that you copied the \
+                 whole token and that it belongs to this server.",
+                first_clause(detail)
+            ),
+            Error::NoTokenTyped => f.write_str(
+                "no token was typed; nothing was saved. Paste the token at the prompt and press \
+                 Enter (it is not shown).",
             ),
             Error::NoToken => f.write_str(
                 "no token was given on stdin; nothing was saved. Pipe it in, e.g. \
@@ -259,6 +267,17 @@ impl From<crate::vault::VaultError> for Error {
     }
 }
 
+/// The cause in a stored check detail, without the advice after it (the caller gives its own):
+/// "the token is not valid on this server (unknown or deleted). Create …" → its first sentence,
+/// without the full stop.
+fn first_clause(detail: &str) -> &str {
+    detail
+        .split(". ")
+        .next()
+        .unwrap_or(detail)
+        .trim_end_matches('.')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,5 +287,20 @@ mod tests {
         let io = || std::io::Error::other("broken");
         assert_eq!(Error::Terminal(io()).code(), EXIT_USAGE);
         assert_eq!(Error::Output(io()).code(), EXIT_USAGE);
+    }
+
+    #[test]
+    fn a_refused_import_says_the_cause_once_without_the_checks_advice() {
+        let e = Error::TokenNotValid {
+            server: "https://social.example".into(),
+            detail: "the token is not valid on this server (unknown or deleted). Create a new \
+                     token for this account."
+                .into(),
+        };
+        let text = e.to_string();
+        assert_eq!(text.matches("not valid").count(), 1, "{text}");
+        assert!(!text.contains(".."), "{text}");
+        assert!(!text.contains("Create a new token"), "{text}");
+        assert!(text.contains("Nothing was saved."), "{text}");
     }
 }

@@ -63,7 +63,7 @@ pub fn run(source: Source, replace: bool, env: &Env) -> Result<ExitCode, Error> 
 fn read_token() -> Result<Secret, Error> {
     if io::stdin().is_terminal() {
         return unlock::prompt("Access token: ").map_err(|e| match e {
-            Error::EmptyPassphrase => Error::NoToken,
+            Error::EmptyPassphrase => Error::NoTokenTyped,
             other => other,
         });
     }

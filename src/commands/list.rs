@@ -138,7 +138,12 @@ fn row(account: &StoredAccount, label: &str, now: Timestamp) -> Vec<Cell> {
     vec![
         (label.to_owned(), Tone::Plain),
         (crate::base_url::canonical(&account.server), Tone::Plain),
-        (account.scopes.join(" "), Tone::Plain),
+        // A token adopted from a server that does not say what it may do.
+        if account.scopes.is_empty() {
+            ("unknown".to_owned(), Tone::Dim)
+        } else {
+            (account.scopes.join(" "), Tone::Plain)
+        },
         status,
         when,
     ]

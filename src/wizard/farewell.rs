@@ -31,12 +31,18 @@ fn argument(label: &str) -> String {
 
 pub fn farewell(state: &State) -> Farewell {
     let session = &state.session;
-    let labels: Vec<String> = session
+    let mut labels: Vec<String> = Vec::new();
+    for row in session
         .saved
         .iter()
         .filter_map(|key| session.view()?.account(key))
-        .map(|row| for_terminal(&row.label).into_owned())
-        .collect();
+    {
+        // An account saved, then replaced in the same run, is named once.
+        let label = for_terminal(&row.label).into_owned();
+        if !labels.contains(&label) {
+            labels.push(label);
+        }
+    }
     if let Some(last) = labels.last() {
         let mut lines: Vec<String> = labels.iter().map(|l| format!("✓ Saved {l}")).collect();
         let name = argument(last);

@@ -217,7 +217,7 @@ impl ScopesScreen {
                 Line::raw("")
             } else {
                 Line::styled(
-                    "Scopes are not enforced by this server: any token may do everything.",
+                    "This server ignores scopes: any token may do everything.",
                     theme.warn(),
                 )
             },
@@ -344,7 +344,8 @@ impl Screen for ScopesScreen {
 
     fn help(&self) -> &'static str {
         "Scopes limit what the token may do. Ask for as little as the job needs.\n\n\
-         Account check only (profile): lets a script confirm whose token it is, nothing more.\n\
+         Account check only (profile; read:accounts before Mastodon 4.3): lets a script confirm whose \
+         token it is, nothing more.\n\
          Posting bot: publish posts and upload media.\n\
          Read everything: read all of the account's data.\n\n\
          Space on a preset picks it; Space on a scope adds or removes it."

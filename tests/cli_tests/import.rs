@@ -94,10 +94,37 @@ fn an_invalid_token_exits_1_and_saves_nothing() {
     let out = import(&cli, &[&server.base_url()], &token);
     out.code(1);
     assert!(out.stderr.contains("Nothing was saved"), "{out:?}");
+    // The cause once, without the check's own advice.
+    assert!(
+        out.stderr
+            .contains("refused the token: the token was revoked"),
+        "{out:?}"
+    );
+    assert!(!out.stderr.contains("Create a new token"), "{out:?}");
+    assert!(!out.stderr.contains(".."), "{out:?}");
     assert!(cli.unlock().data().accounts.is_empty());
     let out = import(&cli, &[&server.base_url()], "");
     out.code(2);
     assert!(out.stderr.contains("no token"), "{out:?}");
+}
+
+#[test]
+fn a_token_whose_scopes_the_server_does_not_tell_is_listed_as_unknown() {
+    let cli = Cli::new();
+    cli.create_vault();
+    // snac's app check names the app but not its scopes.
+    let server = FakeServer::start(Mode::Snac);
+    let (_, token) = server.create_token("alice", &["read"]);
+    import(&cli, &[&server.base_url()], &token).code(0);
+    let out = cli.run(&["list"]);
+    let row = out
+        .code(0)
+        .stdout
+        .lines()
+        .find(|l| l.contains("alice"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(row.contains("unknown"), "{out:?}");
 }
 
 #[test]

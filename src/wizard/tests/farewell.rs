@@ -26,6 +26,24 @@ fn a_saved_account_is_named_with_the_next_command_and_exit_0() {
 }
 
 #[test]
+fn an_account_saved_twice_in_one_run_is_named_once() {
+    let (mut state, stamp) = at_first_save(true);
+    let view = view_with(vec![row("alice@social.example", "7", None)]);
+    send(
+        &mut state,
+        Msg::Saved {
+            stamp,
+            result: Ok(view),
+        },
+    );
+    // Saved again later in the run (a replaced token): the same key once more.
+    let again = state.session.saved[0].clone();
+    state.session.saved.push(again);
+    let end = farewell(&state);
+    assert_eq!(end.lines.len(), 2, "{:?}", end.lines);
+}
+
+#[test]
 fn quitting_an_add_before_saving_says_so_and_exits_130() {
     let mut state = at_scopes(true);
     let end = farewell(&state);

@@ -146,8 +146,8 @@ fn snac_says_scopes_are_not_enforced() {
         version: Some("2.94".into()),
     };
     let s = screen(&at_scopes_with(caps));
-    assert!(s.contains("Scopes are not enforced by this server"), "{s}");
-    assert!(!screen(&at_scopes(false)).contains("not enforced"));
+    assert!(s.contains("This server ignores scopes"), "{s}");
+    assert!(!screen(&at_scopes(false)).contains("ignores scopes"));
 }
 
 #[test]
