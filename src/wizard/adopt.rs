@@ -128,15 +128,6 @@ impl AdoptScreen {
         }
     }
 
-    /// True while the focused field is empty (then `?` opens the help).
-    pub fn field_empty(&self) -> bool {
-        match &self.phase {
-            Phase::Entering { .. } => self.field.value().is_empty(),
-            Phase::NewPassphrase(form) => form.field_empty(),
-            _ => false,
-        }
-    }
-
     pub fn busy(&self) -> bool {
         matches!(self.phase, Phase::Checking { .. } | Phase::Saving { .. })
     }

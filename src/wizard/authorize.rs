@@ -20,12 +20,12 @@ use crate::mastodon::oauth::{LinkSecrets, authorize_url_with as build_request};
 
 mod link;
 mod listen;
+mod notes;
 mod render;
 
 pub use link::credentials;
-use link::{
-    CODE_FLOW_OFFER, NO_ANSWER_HINT, NO_LISTENER_NOTE, ONE_REDIRECT_NOTE, SSH_NOTE, loopback_of,
-};
+use link::loopback_of;
+use notes::{CODE_FLOW_OFFER, NO_ANSWER_HINT, NO_LISTENER_NOTE, ONE_REDIRECT_NOTE, SSH_NOTE};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Focus {
@@ -373,26 +373,6 @@ impl AuthorizeScreen {
             }
             Err(error) => self.error = Some(sentence(error.wording_at(&session.zoned_now()))),
         }
-    }
-
-    fn browser_opened(&self, session: &mut Session) {
-        let who = match &self.server.reauth {
-            Some(target) => format!("as @{} ", target.handle),
-            None if self.server.user.is_some() => {
-                format!("as @{} ", self.server.user.as_deref().unwrap_or_default())
-            }
-            None if self.force_login => "as the new account ".to_owned(),
-            None => String::new(),
-        };
-        let then = if self.listening() {
-            "mastokey continues by itself"
-        } else {
-            "then paste the code"
-        };
-        session.notify(
-            NoticeKind::Info,
-            format!("Opened in the browser: sign in {who}and approve; {then}."),
-        );
     }
 
     pub fn update(mut self, msg: Msg, session: &mut Session) -> Outcome<Self> {

@@ -1,23 +1,33 @@
 //! "Discard this token?": asked by `flow`, in one place for every screen, before anything leaves
 //! an authorized token unsaved (Esc out of the Verify step, `q`, Ctrl-C). It starts on the choice
-//! that loses nothing; a second Ctrl-C while it shows quits anyway.
+//! that loses nothing; a second Ctrl-C while it shows quits anyway. It is never asked while a save
+//! or a revoke is in flight (then `flow` waits for it instead), so what it says is true when shown.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Clear, Padding, Paragraph, Wrap};
 
 use super::msg::Key;
 use super::theme::Theme;
-use super::view::{Choice, choices, wrapped_height};
+use super::view::{Choice, centered, choices, wrapped_height};
 
 /// What the user asked for, done once they confirm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Leave {
     /// `q` or Ctrl-C: end the wizard.
     Quit,
-    /// Esc (or "Discard token"): leave the save; the token is revoked.
+    /// Esc (or "Discard token"): leave the save; the token is revoked unless it was copied.
     Discard,
+}
+
+/// What the question must say besides the loss itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stakes {
+    /// The user copied the token: it stays valid on the server, and leaving does not revoke it.
+    pub copied: bool,
+    /// The stored token the new one was to replace is already revoked.
+    pub old_revoked: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +52,7 @@ impl Choice for Answer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Confirm {
     pub leave: Leave,
+    stakes: Stakes,
     choice: Answer,
 }
 
@@ -59,9 +70,10 @@ pub enum Decided {
 }
 
 impl Confirm {
-    pub fn new(leave: Leave) -> Self {
+    pub fn new(leave: Leave, stakes: Stakes) -> Self {
         Self {
             leave,
+            stakes,
             choice: Answer::Keep,
         }
     }
@@ -79,16 +91,42 @@ impl Confirm {
         }
     }
 
+    /// What leaving now means, in this state.
+    fn consequence(self) -> String {
+        let mut sentences = vec!["The new token is not saved yet.".to_owned()];
+        sentences.push(match (self.stakes.copied, self.leave) {
+            (true, leave) => {
+                let leaving = if leave == Leave::Quit {
+                    "quitting"
+                } else {
+                    "leaving"
+                };
+                format!(
+                    "You copied it, so {leaving} does not revoke it: it stays valid until you \
+                     revoke it on the server's Authorized apps page."
+                )
+            }
+            (false, Leave::Quit) => "Quitting now loses it: it is not in the vault.".to_owned(),
+            (false, Leave::Discard) => {
+                "Leaving now loses it; mastokey revokes it on the server.".to_owned()
+            }
+        });
+        if self.stakes.old_revoked {
+            sentences.push(
+                "The token stored for this account was already revoked: the stored entry no \
+                 longer works."
+                    .to_owned(),
+            );
+        }
+        sentences.join(" ")
+    }
+
     /// The question over the middle of `area`.
     pub fn render(self, frame: &mut Frame, area: Rect, theme: Theme) {
-        let what = match self.leave {
-            Leave::Quit => "Quitting now loses it: nothing is stored.",
-            Leave::Discard => "Leaving now loses it; mastokey revokes it on the server.",
-        };
         let lines = vec![
             Line::styled("Discard this token?", theme.bold()),
             Line::raw(""),
-            Line::raw(format!("The new token is not saved yet. {what}")),
+            Line::raw(self.consequence()),
             Line::raw(""),
             choices(self.choice, Answer::label, theme),
             Line::raw(""),
@@ -99,12 +137,7 @@ impl Confirm {
         ];
         let width = area.width.saturating_sub(8).min(64);
         let height = (wrapped_height(&lines, width.saturating_sub(4)) + 2).min(area.height);
-        let [row] = Layout::vertical([Constraint::Length(height)])
-            .flex(Flex::Center)
-            .areas(area);
-        let [popup] = Layout::horizontal([Constraint::Length(width)])
-            .flex(Flex::Center)
-            .areas(row);
+        let popup = centered(area, width, height);
         frame.render_widget(Clear, popup);
         frame.render_widget(
             Paragraph::new(lines).wrap(Wrap { trim: false }).block(

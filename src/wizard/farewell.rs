@@ -66,6 +66,18 @@ pub fn farewell(state: &State) -> Farewell {
             | Step::Verify(_)
             | Step::Adopt(_)
     );
+    // A save forced to stop (Ctrl-C twice) may still have finished on its thread.
+    if state.step.in_flight() {
+        return Farewell {
+            lines: Vec::new(),
+            warning: Some(
+                "mastokey: quit while the account was being saved; it may or may not be in the \
+                 vault: `mastokey list` shows it."
+                    .into(),
+            ),
+            code: QUIT_UNSAVED,
+        };
+    }
     if adding {
         return Farewell {
             lines: Vec::new(),

@@ -13,18 +13,18 @@ use crate::secret::Secret;
 
 use super::adopt::AdoptScreen;
 use super::authorize::AuthorizeScreen;
-use super::discard::{Confirm, Decided, Leave};
+use super::discard::{Confirm, Decided, Leave, Stakes};
 use super::home::HomeScreen;
 use super::msg::{Copied, Effect, Key, Msg};
 use super::outcome::{Exit, Outcome};
 use super::register::RegisterScreen;
 use super::scopes::ScopesScreen;
 use super::server::ServerScreen;
-use super::state::{Session, Start, VaultStatus};
+use super::state::{NoticeKind, Session, Start, VaultStatus};
 use super::theme::Theme;
 use super::unlock::UnlockScreen;
 use super::verify::VerifyScreen;
-use super::view::{self, MIN_HEIGHT, MIN_WIDTH, Screen};
+use super::view::{self, Screen};
 
 pub enum Step {
     Unlock(UnlockScreen),
@@ -187,16 +187,19 @@ impl Step {
         }
     }
 
-    /// True while `?` opens the help: outside a text field, or in an empty one (a `?` typed
-    /// after other text stays text).
+    /// True while `?` opens the help: outside a text field, or in an empty server or code
+    /// field (a `?` typed after other text stays text). In a masked field (a passphrase, a
+    /// pasted token) `?` is always text, since it may start a secret; F1 opens the help there.
     fn help_key_free(&self) -> bool {
         let empty = match self {
-            Step::Unlock(s) => s.field_empty(),
             Step::Server(s) => s.field_empty(),
             Step::Authorize(s) => s.code_empty(),
-            Step::Verify(s) => s.field_empty(),
-            Step::Adopt(s) => s.field_empty(),
-            Step::Home(_) | Step::Scopes(_) | Step::Register(_) => false,
+            Step::Unlock(_)
+            | Step::Verify(_)
+            | Step::Adopt(_)
+            | Step::Home(_)
+            | Step::Scopes(_)
+            | Step::Register(_) => false,
         };
         empty || !self.text_focused()
     }
@@ -204,6 +207,19 @@ impl Step {
     /// True while a new token exists only in this step: leaving asks first.
     pub fn holds_unsaved_token(&self) -> bool {
         matches!(self, Step::Verify(s) if s.holds_unsaved_token())
+    }
+
+    /// True while a save (or a revoke or removal that goes with it) is in flight.
+    pub fn in_flight(&self) -> bool {
+        matches!(self, Step::Verify(s) if s.in_flight())
+    }
+
+    /// What "Discard this token?" must add in this state.
+    fn stakes(&self) -> Stakes {
+        match self {
+            Step::Verify(s) => s.stakes(),
+            _ => Stakes::default(),
+        }
     }
 
     /// True when `key` would leave the step with the new token unsaved.
@@ -232,6 +248,9 @@ pub struct State {
     pub help: bool,
     /// "Discard this token?" while it shows: it takes every key.
     pub confirm: Option<Confirm>,
+    /// `q` or Ctrl-C came while a save was in flight: quit once it is done (a second Ctrl-C
+    /// quits at once).
+    pub quit_when_saved: bool,
 }
 
 impl State {
@@ -254,6 +273,7 @@ impl State {
                 session,
                 help: false,
                 confirm: None,
+                quit_when_saved: false,
             },
             effects,
         )
@@ -266,24 +286,73 @@ impl State {
     }
 
     pub fn render(&self, frame: &mut ratatui::Frame, theme: Theme) {
-        view::render(self.step.screen(), &self.session, self.help, frame, theme);
         let area = frame.area();
-        if let Some(confirm) = self.confirm
-            && area.width >= MIN_WIDTH
-            && area.height >= MIN_HEIGHT
-        {
+        // The question takes every key, so a window too small to draw it says one is waiting.
+        if view::too_small(area) {
+            view::render_too_small(frame, area, theme, self.confirm.is_some());
+            return;
+        }
+        view::render(self.step.screen(), &self.session, self.help, frame, theme);
+        if let Some(confirm) = self.confirm {
             confirm.render(frame, area, theme);
         }
     }
 
-    /// Leaves as asked, but asks "Discard this token?" first while a new token is unsaved.
-    fn leave(&mut self, leave: Leave) -> Vec<Effect> {
+    /// Leaves as asked, but asks "Discard this token?" first while a new token is unsaved, and
+    /// waits while a save is in flight (it may still finish, so no question could say truly
+    /// what quitting loses); a second Ctrl-C then quits anyway.
+    fn leave(&mut self, leave: Leave, key: Key) -> Vec<Effect> {
+        if self.step.in_flight() {
+            if self.quit_when_saved && key == Key::Ctrl('c') {
+                self.session.quit = true;
+            } else {
+                self.help = false;
+                self.quit_when_saved = true;
+                self.waiting_notice();
+            }
+            return Vec::new();
+        }
         if self.step.holds_unsaved_token() {
             self.help = false;
-            self.confirm = Some(Confirm::new(leave));
+            self.confirm = Some(Confirm::new(leave, self.step.stakes()));
             return Vec::new();
         }
         self.decided(Decided::Leave(leave))
+    }
+
+    fn waiting_notice(&mut self) {
+        self.session.notify(
+            NoticeKind::Info,
+            "Saving… mastokey quits once it is done. Ctrl-C again to quit anyway.",
+        );
+    }
+
+    /// After a step's update: a quit that waited for a save happens once nothing is in flight,
+    /// unless the token is still unsaved (the save failed: the screen says so, and a new `q`
+    /// asks as usual).
+    fn settle_quit(&mut self) {
+        if self.step.in_flight() {
+            // A question asked before the save began (the check answered under it) no longer
+            // says what quitting does: waiting replaces it.
+            if let Some(confirm) = self.confirm.take()
+                && confirm.leave == Leave::Quit
+            {
+                self.quit_when_saved = true;
+            }
+            if self.quit_when_saved {
+                self.waiting_notice();
+            }
+        } else if self.quit_when_saved {
+            self.quit_when_saved = false;
+            if self.step.holds_unsaved_token() {
+                self.session.notify(
+                    NoticeKind::Error,
+                    "Not quitting: the token was not saved. Press q again to decide.",
+                );
+            } else {
+                self.session.quit = true;
+            }
+        }
     }
 
     /// Carries out the answer to "Discard this token?".
@@ -337,7 +406,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
     }
     match &msg {
-        Msg::Key(Key::Ctrl('c')) => return state.leave(Leave::Quit),
+        Msg::Key(k @ Key::Ctrl('c')) => return state.leave(Leave::Quit, *k),
         Msg::Resize => return Vec::new(),
         Msg::Tick => {
             state.session.spinner = state.session.spinner.wrapping_add(1);
@@ -361,12 +430,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.help = true;
             return Vec::new();
         }
-        Msg::Key(Key::Char('q')) if !state.step.text_focused() => {
-            return state.leave(Leave::Quit);
+        Msg::Key(k @ Key::Char('q')) if !state.step.text_focused() => {
+            return state.leave(Leave::Quit, *k);
         }
-        Msg::Key(k) if state.step.key_discards(*k) => return state.leave(Leave::Discard),
+        Msg::Key(k) if state.step.key_discards(*k) => return state.leave(Leave::Discard, *k),
         Msg::Key(_) | Msg::Paste(_) => state.session.notice = None,
         Msg::Copied { what, result } => {
+            if *what == Copied::Token
+                && result.is_ok()
+                && let Step::Verify(s) = &mut state.step
+            {
+                s.mark_copied();
+            }
             let result = result.as_ref().map(|k| *k).map_err(ToString::to_string);
             state.session.copied(*what, result);
             return Vec::new();
@@ -391,5 +466,6 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     if !state.step.holds_unsaved_token() {
         state.confirm = None;
     }
+    state.settle_quit();
     effects
 }

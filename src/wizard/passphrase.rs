@@ -65,15 +65,6 @@ impl PassphraseForm {
         !matches!(self.focus, Focus::Buttons(_))
     }
 
-    /// True while the focused field is empty (then `?` opens the help).
-    pub fn field_empty(&self) -> bool {
-        match self.focus {
-            Focus::First => self.first.value().is_empty(),
-            Focus::Second => self.second.value().is_empty(),
-            Focus::Buttons(_) => false,
-        }
-    }
-
     /// True while "Discard token" has the focus.
     pub fn discard_focused(&self) -> bool {
         self.focus == Focus::Buttons(Button::Discard)

@@ -219,16 +219,19 @@ impl ServerPick {
     }
 
     /// What "Add another account" starts from: the text typed, but for a typed handle the
-    /// server's own address, since the next account is not that user.
+    /// server's own address, since the next account is not that user: its host as people read
+    /// it over https, the whole address over plain http (a bare loopback host would be read as
+    /// http again, but a bare https one would not).
     pub fn add_another_text(&self) -> String {
         if self.user.is_none() {
             return self.text.clone();
         }
         let base = self.caps.base.as_str();
-        base.strip_prefix("https://")
-            .unwrap_or(base)
-            .trim_end_matches('/')
-            .to_owned()
+        if self.caps.base.is_https() {
+            crate::base_url::short_name(base)
+        } else {
+            base.trim_end_matches('/').to_owned()
+        }
     }
 
     /// Whether `account` is not the one this sign-in is for: another id than the re-authorized

@@ -298,6 +298,7 @@ mod farewell;
 mod general;
 mod home;
 mod layout;
+mod leaving;
 mod loopback;
 mod no_answer;
 mod reauth;

@@ -46,11 +46,6 @@ impl UnlockScreen {
         (screen, effects)
     }
 
-    /// True while the passphrase field is empty (then `?` opens the help).
-    pub fn field_empty(&self) -> bool {
-        self.field.is_empty()
-    }
-
     pub fn busy(&self) -> bool {
         self.busy.is_some()
     }

@@ -103,6 +103,11 @@ pub struct VerifyScreen {
     revoking_new: Option<Stamp>,
     /// What happened besides the save (revokes, the removal of a replaced entry).
     notes: Vec<(NoticeKind, String)>,
+    /// The user copied the new token (after a failed save): it may be in use elsewhere now, so
+    /// leaving never revokes it.
+    copied: bool,
+    /// The stored token the new one replaces was revoked before the save.
+    old_revoked: bool,
 }
 
 impl VerifyScreen {
@@ -132,6 +137,8 @@ impl VerifyScreen {
             token_kept: true,
             revoking_new: None,
             notes: Vec::new(),
+            copied: false,
+            old_revoked: false,
         };
         let effects = screen.check(session);
         (screen, effects)
@@ -150,11 +157,6 @@ impl VerifyScreen {
 
     pub fn text_focused(&self) -> bool {
         matches!(&self.phase, Phase::NewPassphrase(form) if form.text_focused())
-    }
-
-    /// True while the focused text field is empty (then `?` opens the help).
-    pub fn field_empty(&self) -> bool {
-        matches!(&self.phase, Phase::NewPassphrase(form) if form.field_empty())
     }
 
     pub fn busy(&self) -> bool {

@@ -66,8 +66,8 @@ pub fn sentence(text: impl std::fmt::Display) -> String {
 /// help over it when open.
 pub fn render(screen: &dyn Screen, session: &Session, help: bool, frame: &mut Frame, theme: Theme) {
     let area = frame.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        render_too_small(frame, area, theme);
+    if too_small(area) {
+        render_too_small(frame, area, theme, false);
         return;
     }
     let ctx = ViewCtx { theme, session };
@@ -156,24 +156,39 @@ fn progress_text(n: u8, name: &str, room: usize) -> String {
     }
 }
 
-fn render_too_small(frame: &mut Frame, area: Rect, theme: Theme) {
+/// True when `area` is below the size the layout needs.
+pub fn too_small(area: Rect) -> bool {
+    area.width < MIN_WIDTH || area.height < MIN_HEIGHT
+}
+
+/// The fallback below the minimum size. `waiting`: a question (it takes every key) is open but
+/// cannot be drawn, so the message says so rather than leaving keys to act unseen.
+pub fn render_too_small(frame: &mut Frame, area: Rect, theme: Theme, waiting: bool) {
     let size = format!(
         "{}×{} now, {MIN_WIDTH}×{MIN_HEIGHT} needed.",
         area.width, area.height
     );
-    let full = vec![
+    let mut full = vec![
         Line::styled("Terminal too small", theme.bold()),
         Line::raw(size.clone()),
-        Line::raw("Enlarge the window, or press Ctrl-C to quit."),
     ];
+    if waiting {
+        full.push(Line::styled(
+            "A question is waiting: enlarge the window to answer it.",
+            theme.accent(),
+        ));
+    }
+    full.push(Line::raw("Enlarge the window, or press Ctrl-C to quit."));
     // Measured: when the full text would be cut, a shorter one says the same.
     let text = if wrapped_height(&full, area.width) <= area.height {
         full
     } else {
-        vec![
-            Line::styled(format!("Too small: {size}"), theme.bold()),
-            Line::raw("Enlarge it, or Ctrl-C to quit."),
-        ]
+        let mut short = vec![Line::styled(format!("Too small: {size}"), theme.bold())];
+        if waiting {
+            short.push(Line::styled("A question is waiting.", theme.accent()));
+        }
+        short.push(Line::raw("Enlarge it, or Ctrl-C to quit."));
+        short
     };
     let height = wrapped_height(&text, area.width).min(area.height);
     let [mid] = Layout::vertical([Constraint::Length(height)])
@@ -212,12 +227,7 @@ fn render_help(frame: &mut Frame, area: Rect, screen: &dyn Screen, theme: Theme)
     let height = wrapped_height(&lines, inner)
         .saturating_add(2)
         .min(area.height.saturating_sub(2));
-    let [row] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(width)])
-        .flex(Flex::Center)
-        .areas(row);
+    let popup = centered(area, width, height);
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: true }).block(
@@ -228,6 +238,17 @@ fn render_help(frame: &mut Frame, area: Rect, screen: &dyn Screen, theme: Theme)
         ),
         popup,
     );
+}
+
+/// A box `width` × `height` in the middle of `area` (for popups), within `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [row] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(row);
+    popup
 }
 
 /// Rows these lines take once wrapped at `width`.

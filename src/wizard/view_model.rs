@@ -106,11 +106,6 @@ pub fn removal_note(revoked: bool, asked: bool, key: &AccountKey) -> String {
     }
 }
 
-/// Whether two scope lists hold the same scopes, in any order.
-pub fn same_scopes(a: &[String], b: &[String]) -> bool {
-    a.len() == b.len() && a.iter().all(|s| b.contains(s))
-}
-
 impl VaultView {
     pub fn from_data(data: &VaultData) -> Self {
         let mut accounts: Vec<AccountRow> = data

@@ -9,7 +9,7 @@ use super::super::msg::{CallbackHandle, Effect, Stamp};
 use super::super::redirect::OOB_REDIRECT;
 use super::super::state::Session;
 use super::super::view::sentence;
-use super::link::{DEVICE_NOTE, NO_ANSWER_AFTER, NO_LISTENER_NOTE, PORT_TAKEN_NOTE};
+use super::notes::{DEVICE_NOTE, NO_ANSWER_AFTER, NO_LISTENER_NOTE, PORT_TAKEN_NOTE};
 use super::{AuthorizeScreen, Focus, Redirect};
 
 impl AuthorizeScreen {

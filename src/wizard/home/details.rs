@@ -2,18 +2,18 @@
 //! reveal, verify, re-authorize, remove), with the remove confirmation in place of the buttons.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Padding, Paragraph, Wrap};
 
 use crate::accounts::check::status_label;
 use crate::accounts::tone::status_tone;
 use crate::secret::Secret;
-use crate::vault::model::{AccountKey, CheckStatus};
+use crate::vault::model::{AccountKey, CheckStatus, same_set};
 
 use super::super::msg::Stamp;
-use super::super::view::{Choice, ViewCtx, choice_rows, spinner, wrapped_height};
-use super::super::view_model::{AccountRow, same_scopes};
+use super::super::view::{Choice, ViewCtx, centered, choice_rows, spinner, wrapped_height};
+use super::super::view_model::AccountRow;
 
 /// The buttons of an account's details.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,7 +141,7 @@ fn info_lines(row: &AccountRow, details: &Details, ctx: &ViewCtx) -> Vec<Line<'s
         ),
         Line::raw(format!("Server {}   id {}", row.server, row.id)),
         Line::raw(match &row.requested {
-            Some(asked) if !same_scopes(asked, &row.scopes) => format!(
+            Some(asked) if !same_set(asked, &row.scopes) => format!(
                 "Scopes {}  (asked for {})",
                 row.scopes.join(" "),
                 asked.join(" ")
@@ -227,12 +227,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, details: &Details, ctx: &Vie
     let info_height = wrapped_height(&info, inner_width);
     let actions_height = wrapped_height(&actions, inner_width);
     let height = (info_height + actions_height + 2).min(area.height);
-    let [band] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(width)])
-        .flex(Flex::Center)
-        .areas(band);
+    let popup = centered(area, width, height);
     frame.render_widget(Clear, popup);
     let block = Block::bordered()
         .border_type(BorderType::Rounded)

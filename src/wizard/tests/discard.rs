@@ -162,24 +162,6 @@ fn esc_on_the_known_account_question_asks_before_discarding() {
 }
 
 #[test]
-fn a_save_that_finishes_under_the_question_closes_it() {
-    let (mut state, stamp) = at_first_save(true);
-    key(&mut state, Key::Ctrl('c'));
-    assert!(asks(&state));
-    send(
-        &mut state,
-        Msg::Saved {
-            stamp,
-            result: Ok(view_with(vec![row("alice@social.example", "7", None)])),
-        },
-    );
-    assert!(!asks(&state));
-    key(&mut state, Key::Char('q'));
-    assert!(state.session.quit);
-    assert_eq!(crate::wizard::farewell::farewell(&state).code, 0);
-}
-
-#[test]
 fn the_saved_screen_starts_on_done_and_a_adds_another() {
     let (mut state, stamp) = at_first_save(true);
     send(

@@ -438,3 +438,35 @@ fn details_buttons_wrap_whole_at_sixty_columns() {
     assert!(s.contains("[ Re-authorize ]"), "{s}");
     assert!(s.contains("[ Remove… ]"), "{s}");
 }
+
+#[test]
+fn details_compare_scopes_as_sets_whatever_the_repeats() {
+    // Two entries of one scope against two different scopes: not the same set.
+    let mut stored = row("alice@social.example", "1", Some(CheckStatus::Valid));
+    stored.scopes = ["read", "write"].map(String::from).to_vec();
+    stored.requested = Some(vec!["read".into(), "read".into()]);
+    let (mut state, _) = start(
+        VaultStatus::Unlocked(view_with(vec![stored.clone()])),
+        Start::Home,
+        None,
+    );
+    key(&mut state, Key::Enter);
+    let s = screen(&state);
+    assert!(
+        s.contains("Scopes read write  (asked for read read)"),
+        "{s}"
+    );
+    // The same set in another order and with a repeat: no "asked for".
+    stored.requested = Some(vec!["write".into(), "read".into(), "write".into()]);
+    let (mut state, _) = start(
+        VaultStatus::Unlocked(view_with(vec![stored])),
+        Start::Home,
+        None,
+    );
+    key(&mut state, Key::Enter);
+    let s = screen(&state);
+    assert!(
+        s.contains("Scopes read write ") && !s.contains("asked for"),
+        "{s}"
+    );
+}

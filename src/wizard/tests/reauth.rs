@@ -200,6 +200,11 @@ fn add_another_after_a_typed_handle_is_not_for_that_user_again() {
     assert_eq!(pick.add_another_text(), "social.example");
     let input = crate::mastodon::parse_server_input(&pick.add_another_text()).unwrap();
     assert_eq!(input.user, None);
+    // A port stays; a loopback server over plain http keeps its scheme.
+    pick.caps.base = BaseUrl::parse("https://social.example:8443/").unwrap();
+    assert_eq!(pick.add_another_text(), "social.example:8443");
+    pick.caps.base = BaseUrl::parse("http://127.0.0.1:3000/").unwrap();
+    assert_eq!(pick.add_another_text(), "http://127.0.0.1:3000");
     pick.user = None;
     pick.text = "social.example:8443".into();
     assert_eq!(pick.add_another_text(), "social.example:8443");

@@ -1,9 +1,10 @@
 //! Leaving the Verify step before the new token is stored: what counts as leaving (so that
 //! `flow` can ask "Discard this token?" first) and what a confirmed discard does.
 
+use super::super::discard::Stakes;
 use super::super::msg::{Effect, Key};
 use super::super::outcome::Outcome;
-use super::super::state::Session;
+use super::super::state::{NoticeKind, Session};
 use super::{Phase, Saved, Then, VerifyScreen};
 
 impl VerifyScreen {
@@ -13,6 +14,30 @@ impl VerifyScreen {
             self.phase,
             Phase::Leaving { .. } | Phase::RemovingOld { .. } | Phase::Done { .. }
         )
+    }
+
+    /// True while a save, or a revoke or removal that goes with it, is in flight: what is stored
+    /// is changing, so quitting waits for it (`flow`) and "Discard this token?" is not asked.
+    pub fn in_flight(&self) -> bool {
+        matches!(
+            self.phase,
+            Phase::Saving { .. } | Phase::RevokingOld { .. } | Phase::RemovingOld { .. }
+        )
+    }
+
+    /// What "Discard this token?" must add: the token was copied, the stored one was revoked.
+    pub fn stakes(&self) -> Stakes {
+        Stakes {
+            copied: self.copied,
+            old_revoked: self.old_revoked,
+        }
+    }
+
+    /// The new token reached the clipboard: from now on leaving does not revoke it.
+    pub fn mark_copied(&mut self) {
+        if self.holds_unsaved_token() {
+            self.copied = true;
+        }
     }
 
     /// True when `key` would leave the save with the new token unsaved (Esc out of a question
@@ -49,14 +74,24 @@ impl VerifyScreen {
     }
 
     /// The new token is not kept: revoke it, never offer it for copying, and say what happened.
+    /// A copied token is left valid: the user may be using the copy.
     pub(super) fn discard(mut self, saved: Saved, session: &mut Session) -> Outcome<Self> {
-        let stamp = session.stamp();
         self.token_kept = false;
-        self.revoking_new = Some(stamp);
         self.phase = Phase::Done {
             saved,
             then: Then::Done,
         };
+        if self.copied {
+            self.notes.push((
+                NoticeKind::Info,
+                "The copy you made stays valid: revoke it on the server's Authorized apps page \
+                 when you no longer need it."
+                    .to_owned(),
+            ));
+            return Outcome::stay(self);
+        }
+        let stamp = session.stamp();
+        self.revoking_new = Some(stamp);
         let unkept = self.unkept_new();
         Outcome::Stay(self, vec![Effect::Revoke { stamp, unkept }])
     }

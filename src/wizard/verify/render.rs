@@ -7,6 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::base_url::short_name;
 use crate::mastodon::for_terminal;
 
 use super::super::state::NoticeKind;
@@ -147,13 +148,13 @@ impl Screen for VerifyScreen {
                 theme.accent(),
             )),
             Phase::Clash { choice, existing } => {
-                let here = host(self.server.caps.base.as_str());
+                let here = short_name(self.server.caps.base.as_str());
                 lines.push(Line::styled(
                     // The stored handle may predate checks at the protocol boundary.
                     format!(
                         "@{} is already stored from {}; this sign-in came from {here}.",
                         for_terminal(&existing.handle),
-                        for_terminal(host(&existing.server))
+                        for_terminal(&short_name(&existing.server))
                     ),
                     theme.warn(),
                 ));
@@ -276,8 +277,9 @@ const VERIFY_HELP: &str = "mastokey asks the server whose token this is, then ke
     An account already stored asks whether to keep its old token or replace it; the same handle \
     stored from another address asks whether it is the same account. The first choice always \
     changes nothing.\n\n\
-    A token you do not keep (discarded, or replaced by a new one) is revoked on the server. \
-    Leaving before the token is saved (Esc, q, Ctrl-C) asks first: \"Discard this token?\"";
+    A token you do not keep (discarded, or replaced by a new one) is revoked on the server, \
+    unless you copied it. Leaving before the token is saved (Esc, q, Ctrl-C) asks first: \
+    \"Discard this token?\"; during a save, q and Ctrl-C wait for it.";
 
 const PASSPHRASE_HELP: &str = "This passphrase encrypts the new vault, where every token is \
     kept. You type it whenever mastokey opens the vault; it cannot be recovered if lost. A few \
@@ -285,7 +287,8 @@ const PASSPHRASE_HELP: &str = "This passphrase encrypts the new vault, where eve
     Enter moves to the second field, then saves. Tab moves through the fields and the buttons; \
     Esc moves back to the first field and never throws the token away.\n\n\
     Discard token, q or Ctrl-C ask first: \"Discard this token?\" starts on Keep. A discarded \
-    token is revoked on the server.";
+    token is revoked on the server (unless you copied it). F1 opens this help: in a field, ? is \
+    text.";
 
 const SAVED_HELP: &str = "The token is saved in the encrypted vault.\n\n\
     Done (or Esc): the list of your accounts.\n\
@@ -294,9 +297,3 @@ const SAVED_HELP: &str = "The token is saved in the encrypted vault.\n\n\
     Copy token: to the clipboard, cleared again after 45 seconds.\n\n\
     In the shell: `mastokey token NAME` prints a token, and `mastokey exec NAME -- CMD` runs a \
     command with it.";
-
-/// A base URL as people say it: host and port, without the scheme.
-fn host(base: &str) -> &str {
-    let rest = base.split_once("://").map_or(base, |(_, rest)| rest);
-    rest.trim_end_matches('/')
-}

@@ -52,10 +52,13 @@ impl VerifyScreen {
         ) {
             Phase::RevokingOld { stamp: s, target } if s == stamp => {
                 match result {
-                    Ok(true) => self.notes.push((
-                        NoticeKind::Info,
-                        "The old token was revoked on the server.".to_owned(),
-                    )),
+                    Ok(true) => {
+                        self.old_revoked = true;
+                        self.notes.push((
+                            NoticeKind::Info,
+                            "The old token was revoked on the server.".to_owned(),
+                        ));
+                    }
                     // The server gave the same token again, or the entry is gone.
                     Ok(false) => {}
                     Err(why) => self.notes.push((

@@ -1,0 +1,293 @@
+//! Leaving the Verify step says what it really does: a copied token is not revoked behind the
+//! user's back, a quit during a save waits for it instead of asking, and the question is
+//! announced in a window too small to draw it.
+
+use super::verify::revoke_answered;
+use super::*;
+use crate::platform::ClipboardKind;
+use crate::wizard::farewell::{QUIT_UNSAVED, farewell};
+
+fn asks(state: &State) -> bool {
+    screen(state).contains("Discard this token?")
+}
+
+/// A first save that failed: the token is still only in memory.
+fn at_save_failed() -> State {
+    let (mut state, stamp) = at_first_save(true);
+    send(
+        &mut state,
+        Msg::Saved {
+            stamp,
+            result: Err(VaultError::LockTimeout {
+                path: "/x/vault.lock".into(),
+            }),
+        },
+    );
+    assert!(screen(&state).contains("could not be saved"));
+    state
+}
+
+/// `c` on the failed save, and the clipboard took the token.
+fn copy_token(state: &mut State) {
+    let effects = key(state, Key::Char('c'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Copy { .. }]),
+        "{effects:?}"
+    );
+    send(
+        state,
+        Msg::Copied {
+            what: super::super::msg::Copied::Token,
+            result: Ok(ClipboardKind::Desktop),
+        },
+    );
+}
+
+#[test]
+fn a_copied_token_is_not_revoked_when_discarded_and_the_question_says_so() {
+    let mut state = at_save_failed();
+    copy_token(&mut state);
+    assert!(key(&mut state, Key::Esc).is_empty());
+    assert!(asks(&state));
+    let s = screen(&state);
+    assert!(s.contains("You copied it, so leaving"), "{s}");
+    assert!(s.contains("Authorized apps"), "{s}");
+    assert!(!s.contains("revokes it on the server"), "{s}");
+    key(&mut state, Key::Right);
+    let effects = key(&mut state, Key::Enter);
+    assert!(
+        effects.is_empty(),
+        "no revoke of a copied token: {effects:?}"
+    );
+    let s = screen(&state);
+    assert!(s.contains("The new token was discarded"), "{s}");
+    assert!(s.contains("The copy you made stays valid"), "{s}");
+    assert!(!s.contains("Copy token"), "{s}");
+}
+
+#[test]
+fn quitting_after_a_copy_says_the_token_stays_valid() {
+    let mut state = at_save_failed();
+    copy_token(&mut state);
+    key(&mut state, Key::Char('q'));
+    let s = screen(&state);
+    assert!(s.contains("You copied it, so quitting"), "{s}");
+    assert!(!s.contains("Quitting now loses it"), "{s}");
+}
+
+#[test]
+fn a_copy_that_failed_leaves_the_discard_revoking() {
+    let mut state = at_save_failed();
+    key(&mut state, Key::Char('c'));
+    send(
+        &mut state,
+        Msg::Copied {
+            what: super::super::msg::Copied::Token,
+            result: Err(crate::platform::PlatformError::NoClipboard {
+                detail: "none".into(),
+            }),
+        },
+    );
+    key(&mut state, Key::Esc);
+    assert!(screen(&state).contains("mastokey revokes it on the server"));
+    key(&mut state, Key::Right);
+    let effects = key(&mut state, Key::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Revoke { .. }]),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn quitting_while_saving_waits_for_the_save_without_asking() {
+    let (mut state, stamp) = at_first_save(true);
+    assert!(key(&mut state, Key::Char('q')).is_empty());
+    assert!(!asks(&state) && !state.session.quit);
+    let s = screen(&state);
+    assert!(s.contains("Saving… mastokey quits once it is done"), "{s}");
+    // Other keys do not hide what is going on.
+    key(&mut state, Key::Char('x'));
+    assert!(screen(&state).contains("Ctrl-C again to quit anyway"));
+    send(
+        &mut state,
+        Msg::Saved {
+            stamp,
+            result: Ok(view_with(vec![row("alice@social.example", "7", None)])),
+        },
+    );
+    assert!(state.session.quit, "quits once saved");
+    assert_eq!(farewell(&state).code, 0);
+}
+
+#[test]
+fn a_second_ctrl_c_while_saving_quits_and_says_the_save_may_have_finished() {
+    let (mut state, _) = at_first_save(true);
+    key(&mut state, Key::Ctrl('c'));
+    assert!(!state.session.quit && !asks(&state));
+    key(&mut state, Key::Ctrl('c'));
+    assert!(state.session.quit);
+    let end = farewell(&state);
+    assert_eq!(end.code, QUIT_UNSAVED);
+    let warning = end.warning.unwrap_or_default();
+    assert!(
+        warning.contains("may or may not be in the vault"),
+        "{warning}"
+    );
+}
+
+#[test]
+fn a_failed_save_cancels_the_waiting_quit() {
+    let (mut state, stamp) = at_first_save(true);
+    key(&mut state, Key::Char('q'));
+    send(
+        &mut state,
+        Msg::Saved {
+            stamp,
+            result: Err(VaultError::LockTimeout {
+                path: "/x/vault.lock".into(),
+            }),
+        },
+    );
+    assert!(!state.session.quit);
+    let s = screen(&state);
+    assert!(s.contains("Not quitting: the token was not saved"), "{s}");
+    // Now nothing is in flight: q asks as usual, and it is true that nothing is stored.
+    key(&mut state, Key::Char('q'));
+    let s = screen(&state);
+    assert!(asks(&state), "{s}");
+    assert!(s.contains("Quitting now loses it"), "{s}");
+}
+
+#[test]
+fn a_question_asked_while_checking_gives_way_to_the_save_it_started() {
+    let view = view_with(vec![row("bob@social.example", "9", None)]);
+    let (mut state, _) = start(
+        VaultStatus::Unlocked(view),
+        Start::Add(Some("social.example".into())),
+        None,
+    );
+    discovered(&mut state, 1, true);
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    app_ready(&mut state, stamp, true);
+    let stamp = submit_code(&mut state, "code");
+    let stamp = exchanged(&mut state, stamp, "tok-2");
+    key(&mut state, Key::Ctrl('c'));
+    assert!(asks(&state));
+    let effects = send(
+        &mut state,
+        Msg::Verified {
+            stamp,
+            result: Ok(account("7", "alice")),
+        },
+    );
+    assert!(!asks(&state), "{}", screen(&state));
+    assert!(screen(&state).contains("mastokey quits once it is done"));
+    send(
+        &mut state,
+        Msg::Saved {
+            stamp: stamp_of(&effects),
+            result: Ok(view_with(vec![
+                row("alice@social.example", "7", None),
+                row("bob@social.example", "9", None),
+            ])),
+        },
+    );
+    assert!(state.session.quit);
+    assert_eq!(farewell(&state).code, 0);
+}
+
+#[test]
+fn after_the_old_token_was_revoked_the_question_says_so() {
+    let view = view_with(vec![row("alice@social.example", "7", None)]);
+    let (mut state, _) = start(
+        VaultStatus::Unlocked(view),
+        Start::Add(Some("social.example".into())),
+        None,
+    );
+    discovered(&mut state, 1, true);
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    app_ready(&mut state, stamp, true);
+    let stamp = submit_code(&mut state, "code");
+    let stamp = exchanged(&mut state, stamp, "tok-2");
+    send(
+        &mut state,
+        Msg::Verified {
+            stamp,
+            result: Ok(account("7", "alice")),
+        },
+    );
+    // Replace: the stored token is revoked first. No question while that runs.
+    key(&mut state, Key::Right);
+    let effects = key(&mut state, Key::Enter);
+    key(&mut state, Key::Char('q'));
+    assert!(!asks(&state) && !state.session.quit);
+    let effects = revoke_answered(&mut state, &effects, Ok(true));
+    send(
+        &mut state,
+        Msg::Saved {
+            stamp: stamp_of(&effects),
+            result: Err(VaultError::LockTimeout {
+                path: "/x/vault.lock".into(),
+            }),
+        },
+    );
+    assert!(!state.session.quit);
+    key(&mut state, Key::Char('q'));
+    let s = screen(&state);
+    assert!(asks(&state), "{s}");
+    assert!(s.contains("already revoked"), "{s}");
+}
+
+#[test]
+fn a_window_too_small_for_the_question_says_one_is_waiting() {
+    let mut state = at_save_failed();
+    let small = render_at(&state, 40, 10);
+    assert!(!small.contains("question"), "{small}");
+    key(&mut state, Key::Char('q'));
+    let small = render_at(&state, 40, 10);
+    assert!(small.contains("A question is waiting"), "{small}");
+    snap_text("verify_discard_question_40x10", &small);
+    // The tiniest window still says it, in the short form.
+    let tiny = render_at(&state, 30, 5);
+    assert!(tiny.contains("A question is waiting."), "{tiny}");
+    // Keys still answer it: Esc keeps the token.
+    key(&mut state, Key::Esc);
+    assert!(!asks(&state));
+    assert!(!render_at(&state, 40, 10).contains("question"));
+}
+
+#[test]
+fn a_question_mark_is_text_in_every_masked_field() {
+    // The unlock prompt: `?` first is part of the passphrase; F1 opens the help.
+    let (mut locked, _) = start(VaultStatus::Locked, Start::Home, None);
+    key(&mut locked, Key::Char('?'));
+    assert!(!locked.help, "? starts a passphrase");
+    key(&mut locked, Key::F(1));
+    assert!(locked.help);
+    key(&mut locked, Key::Esc);
+    typed(&mut locked, "pass");
+    let effects = key(&mut locked, Key::Enter);
+    let [Effect::Unlock { passphrase, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(passphrase.expose(), "?pass");
+    // The new passphrase form: `?` first in either field is text.
+    let (mut state, stamp) = at_verify(true);
+    send(
+        &mut state,
+        Msg::Verified {
+            stamp,
+            result: Ok(account("7", "alice")),
+        },
+    );
+    typed(&mut state, "?long enough passphrase");
+    assert!(!state.help);
+    key(&mut state, Key::Enter);
+    typed(&mut state, "?long enough passphrase");
+    assert!(!state.help);
+    let effects = key(&mut state, Key::Enter);
+    let [Effect::CreateVaultAndSave { passphrase, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(passphrase.expose(), "?long enough passphrase");
+}
