@@ -21,6 +21,7 @@ mod register;
 mod runner;
 mod scopes;
 mod server;
+mod shared_choice;
 mod state;
 mod text_field;
 mod theme;

@@ -15,6 +15,7 @@ use crate::secret::Secret;
 use super::msg::{Effect, Key, Msg, Stamp};
 use super::outcome::{Exit, Outcome};
 use super::passphrase::PassphraseForm;
+use super::shared_choice::{Duplicate, Then};
 use super::state::{NoticeKind, ServerPick, Session, VaultStatus};
 use super::text_field::TextField;
 use super::view::{Choice, sentence};
@@ -35,42 +36,6 @@ impl Choice for Confirm {
         match self {
             Self::Save => "Save in the vault",
             Self::Discard => "Discard",
-        }
-    }
-}
-
-/// The account is stored already: keep its token (first: it changes nothing) or replace it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Duplicate {
-    Keep,
-    Replace,
-}
-
-impl Choice for Duplicate {
-    const ALL: &'static [Self] = &[Self::Keep, Self::Replace];
-
-    fn label(self) -> &'static str {
-        match self {
-            Self::Keep => "Keep stored token",
-            Self::Replace => "Replace with this one",
-        }
-    }
-}
-
-/// What next, once the token is stored (or kept out).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Then {
-    AddAnother,
-    Done,
-}
-
-impl Choice for Then {
-    const ALL: &'static [Self] = &[Self::AddAnother, Self::Done];
-
-    fn label(self) -> &'static str {
-        match self {
-            Self::AddAnother => "Add another token",
-            Self::Done => "Done",
         }
     }
 }
@@ -263,7 +228,7 @@ impl AdoptScreen {
                     Some(candidate) => {
                         self.phase = Phase::Done {
                             adoption: Adoption::Kept(candidate.key()),
-                            then: Then::AddAnother,
+                            then: Then::Done,
                         };
                     }
                     None => self.phase = Phase::Entering { error: None },
@@ -273,6 +238,10 @@ impl AdoptScreen {
             },
             (Phase::NewPassphrase(_), Msg::Key(Key::Esc)) => {
                 self.phase = Phase::Confirm(Confirm::Save);
+            }
+            // "Discard token" on the form: nothing is stored, as Discard does before it.
+            (Phase::NewPassphrase(form), Msg::Key(Key::Enter)) if form.discard_focused() => {
+                self.discard(session);
             }
             (Phase::NewPassphrase(mut form), msg) => match form.update(msg) {
                 Some(passphrase) => match &self.candidate {
@@ -300,9 +269,10 @@ impl AdoptScreen {
                         if let Adoption::Added(key) | Adoption::Replaced(key) = &adoption {
                             session.saved.push(key.clone());
                         }
+                        // Done first: the choice that starts nothing new (`a` adds another).
                         self.phase = Phase::Done {
                             adoption,
-                            then: Then::AddAnother,
+                            then: Then::Done,
                         };
                     }
                     Err(error) => {
@@ -317,19 +287,18 @@ impl AdoptScreen {
                 effects = self.save(replace, session);
             }
             (Phase::SaveFailed { .. }, Msg::Key(Key::Esc)) => self.discard(session),
-            (Phase::Done { then, .. }, Msg::Key(Key::Enter)) => {
-                return Outcome::exit(match then {
-                    Then::AddAnother => Exit::AdoptOn(self.server),
-                    Then::Done => Exit::Home,
-                });
-            }
-            (Phase::Done { .. }, Msg::Key(Key::Esc)) => return Outcome::exit(Exit::Home),
-            (Phase::Done { adoption, then }, Msg::Key(key)) => {
-                self.phase = Phase::Done {
-                    adoption,
-                    then: then.moved(key).unwrap_or(then),
-                };
-            }
+            (Phase::Done { adoption, then }, Msg::Key(key)) => match (then, key) {
+                (Then::AddAnother, Key::Enter) | (_, Key::Char('a')) => {
+                    return Outcome::exit(Exit::AdoptOn(self.server));
+                }
+                (_, Key::Enter | Key::Esc) => return Outcome::exit(Exit::Home),
+                _ => {
+                    self.phase = Phase::Done {
+                        adoption,
+                        then: then.moved_among(key, false),
+                    };
+                }
+            },
             (phase, _) => self.phase = phase,
         }
         Outcome::Stay(self, effects)

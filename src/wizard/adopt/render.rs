@@ -12,7 +12,9 @@ use crate::mastodon::for_terminal;
 
 use super::super::state::Session;
 use super::super::theme::Theme;
-use super::super::view::{Choice, Screen, ViewCtx, choices, spinner, status_line, wrapped_height};
+use super::super::view::{
+    Choice, Screen, ViewCtx, buttons, choices, spinner, status_line, wrapped_height,
+};
 use super::{AdoptScreen, Confirm, Duplicate, Phase, Then};
 
 impl Screen for AdoptScreen {
@@ -38,7 +40,14 @@ impl Screen for AdoptScreen {
             Phase::SaveFailed { .. } => {
                 vec![("Enter", "try again"), ("Esc", "discard"), ("q", "quit")]
             }
-            Phase::Confirm(_) | Phase::Duplicate(_) | Phase::Done { .. } => vec![
+            Phase::Done { .. } => vec![
+                ("Enter", "choose"),
+                ("←→", "move"),
+                ("a", "add another"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
+            Phase::Confirm(_) | Phase::Duplicate(_) => vec![
                 ("Enter", "choose"),
                 ("←→", "move"),
                 ("?", "help"),
@@ -122,7 +131,11 @@ impl Screen for AdoptScreen {
                 };
                 lines.push(Line::styled(text, theme.ok()));
                 lines.push(Line::raw(""));
-                lines.push(choices(*then, Then::label, theme));
+                // The token came from the user: it is never offered for copying.
+                let offered = Then::offered(false);
+                let labels: Vec<&'static str> = offered.iter().map(|t| t.label()).collect();
+                let index = offered.iter().position(|t| t == then);
+                lines.push(buttons(&labels, index, theme));
             }
         }
         let height = wrapped_height(&lines, area.width);
@@ -130,30 +143,37 @@ impl Screen for AdoptScreen {
             Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(area);
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
         match &self.phase {
-            Phase::Entering { error } => {
-                let [field, _, status] = Layout::vertical([
-                    Constraint::Length(1),
-                    Constraint::Length(1),
-                    Constraint::Min(0),
-                ])
-                .areas(rest);
-                self.field.render(frame, field, "Token: ", true, theme);
-                frame.render_widget(status_line(ctx, None, error.as_ref()), status);
-            }
+            Phase::Entering { error } => self.field_and_status(frame, rest, ctx, true, None, error),
             Phase::Checking { .. } => {
-                let [field, _, status] = Layout::vertical([
-                    Constraint::Length(1),
-                    Constraint::Length(1),
-                    Constraint::Min(0),
-                ])
-                .areas(rest);
-                self.field.render(frame, field, "Token: ", false, theme);
                 let working = format!("Checking the token with {}…", caps.domain);
-                frame.render_widget(status_line(ctx, Some(working), None), status);
+                self.field_and_status(frame, rest, ctx, false, Some(working), &None);
             }
             Phase::NewPassphrase(form) => form.render_fields(frame, rest, theme),
             _ => {}
         }
+    }
+}
+
+impl AdoptScreen {
+    /// The masked token field, a blank row, and the status line (work under way, or what went
+    /// wrong).
+    fn field_and_status(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        ctx: &ViewCtx,
+        typing: bool,
+        working: Option<String>,
+        error: &Option<String>,
+    ) {
+        let [field, _, status] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(0),
+        ])
+        .areas(area);
+        self.field.render(frame, field, "Token: ", typing, ctx.theme);
+        frame.render_widget(status_line(ctx, working, error.as_ref()), status);
     }
 }
 

@@ -141,8 +141,9 @@ fn ctrl_t_then_paste_shows_whose_token_and_the_first_save_creates_the_vault() {
     );
     assert_eq!(state.session.saved, [key_of("7")]);
     snap("adopt_saved", &state);
-    // Done goes Home, where the account now is.
-    key(&mut state, Key::Right);
+    // Done has the focus: Enter goes Home, where the account now is.
+    let s = screen(&state);
+    assert!(s.contains("a add another"), "the footer names the shortcut: {s}");
     key(&mut state, Key::Enter);
     assert!(matches!(state.step, Step::Home(_)));
 }
@@ -192,8 +193,8 @@ fn home_i_saves_into_the_unlocked_vault_and_add_another_stays_on_the_server() {
         },
     );
     assert!(screen(&state).contains("Saved in the vault"));
-    // Add another token: the same server, an empty field.
-    key(&mut state, Key::Enter);
+    // Add another (`a`, or Left then Enter): the same server, an empty field.
+    key(&mut state, Key::Char('a'));
     assert!(matches!(state.step, Step::Adopt(_)));
     assert!(screen(&state).contains("Paste the access token"));
 }
@@ -376,4 +377,69 @@ fn revoke_and_remove_of_an_adopted_entry_names_the_page_where_it_can_be_revoked(
         notice.contains("https://social.example/oauth/authorized_applications"),
         "{notice}"
     );
+}
+
+/// The saved screen starts on Done (the choice that starts nothing new); Add another is one
+/// move away, or `a`.
+#[test]
+fn the_saved_screen_starts_on_done_and_a_adds_another() {
+    let saved_state = || {
+        let view = view_with(vec![row("zed@social.example", "9", None)]);
+        let mut state = at_adopt(VaultStatus::Unlocked(view));
+        let stamp = paste_and_check(&mut state);
+        checked(&mut state, stamp, valid());
+        let stamp = match key(&mut state, Key::Enter).as_slice() {
+            [Effect::Adopt { stamp, .. }] => *stamp,
+            other => panic!("{other:?}"),
+        };
+        let both = view_with(vec![
+            row("alice@social.example", "7", None),
+            row("zed@social.example", "9", None),
+        ]);
+        send(
+            &mut state,
+            Msg::Adopted {
+                stamp,
+                result: Ok((Adoption::Added(key_of("7")), both)),
+            },
+        );
+        assert!(screen(&state).contains("Saved in the vault"));
+        state
+    };
+    let mut state = saved_state();
+    key(&mut state, Key::Enter);
+    assert!(matches!(state.step, Step::Home(_)), "Enter on Done goes Home");
+
+    let mut state = saved_state();
+    key(&mut state, Key::Left);
+    key(&mut state, Key::Enter);
+    assert!(matches!(state.step, Step::Adopt(_)), "Left, Enter adds another");
+
+    let mut state = saved_state();
+    key(&mut state, Key::Char('a'));
+    assert!(matches!(state.step, Step::Adopt(_)));
+    assert!(screen(&state).contains("Paste the access token"));
+    assert!(screen(&state).contains("social.example"), "on the same server");
+}
+
+/// "Discard token" on the first save's passphrase form discards: nothing is stored, and the
+/// screen is back to an empty token field.
+#[test]
+fn discard_token_on_the_passphrase_form_discards() {
+    let mut state = at_adopt(VaultStatus::Missing);
+    let stamp = paste_and_check(&mut state);
+    checked(&mut state, stamp, valid());
+    key(&mut state, Key::Enter);
+    assert!(screen(&state).contains("Choose a passphrase for your new vault"));
+    // First field → the buttons (Save) → Discard token.
+    key(&mut state, Key::Esc);
+    key(&mut state, Key::Right);
+    let effects = key(&mut state, Key::Enter);
+    assert!(effects.is_empty(), "nothing is saved: {effects:?}");
+    let s = screen(&state);
+    assert!(s.contains("Paste the access token"), "{s}");
+    assert!(!s.contains("@alice"), "the checked token is gone: {s}");
+    assert!(s.contains("The token was not saved."), "{s}");
+    assert!(matches!(state.session.vault, VaultStatus::Missing));
+    assert!(state.session.saved.is_empty());
 }
