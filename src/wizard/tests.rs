@@ -79,6 +79,7 @@ fn row(handle: &str, id: &str, status: Option<CheckStatus>) -> AccountRow {
         label: handle.into(),
         handle: handle.into(),
         server: SERVER.into(),
+        software: Some("Mastodon".into()),
         id: id.into(),
         display_name: "Alice".into(),
         scopes: vec!["profile".into()],

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::accounts::adopt::{Adoption, Candidate};
-use crate::accounts::authorized_apps_page;
+use crate::accounts::{revoke_page, where_to_revoke};
 use crate::mastodon::for_terminal;
 
 use super::super::state::Session;
@@ -204,14 +204,20 @@ fn describe(candidate: &Candidate, full: bool, lines: &mut Vec<Line<'static>>, t
     };
     lines.push(Line::raw(format!("  Scopes  {scopes}")));
     if candidate.app.is_none() {
+        let base = candidate.server.base.as_str();
+        let software = Some(candidate.server.software.as_str());
+        // The address on a line of its own, so it is not cut where the text wraps.
+        let (text, page) = match revoke_page(base, software) {
+            Some(page) => ("Do so at:".to_owned(), Some(page)),
+            None => (format!("Do so {}.", where_to_revoke(base, software)), None),
+        };
         lines.push(Line::styled(
-            "  Made elsewhere: mastokey cannot revoke it. Do so at:",
+            format!("  Made elsewhere: mastokey cannot revoke it. {text}"),
             theme.warn(),
         ));
-        lines.push(Line::styled(
-            format!("  {}", authorized_apps_page(candidate.server.base.as_str())),
-            theme.warn(),
-        ));
+        if let Some(page) = page {
+            lines.push(Line::styled(format!("  {page}"), theme.warn()));
+        }
     }
     lines.push(Line::raw(""));
 }

@@ -443,3 +443,32 @@ fn discard_token_on_the_passphrase_form_discards() {
     assert!(matches!(state.session.vault, VaultStatus::Missing));
     assert!(state.session.saved.is_empty());
 }
+
+/// Servers without Mastodon's Authorized-apps page (GoToSocial, snac, Takahē, Mitra) get no
+/// address that would not open: the screen and the details say "in the server's settings".
+#[test]
+fn no_authorized_apps_address_on_servers_without_that_page() {
+    let mut state = at_adopt(VaultStatus::Missing);
+    let stamp = paste_and_check(&mut state);
+    let mut elsewhere = candidate();
+    elsewhere.server.software = "GoToSocial".into();
+    checked(&mut state, stamp, Checked::Valid(Box::new(elsewhere)));
+    let s = screen(&state);
+    assert!(s.contains("cannot revoke it"), "{s}");
+    assert!(s.contains("in the server's settings,"), "{s}");
+    assert!(s.contains("under Access Tokens."), "{s}");
+    assert!(!s.contains("authorized_applications"), "{s}");
+
+    let mut adopted = row("alice@social.example", "7", Some(CheckStatus::Valid));
+    adopted.revocable = false;
+    adopted.software = Some("Takahē".into());
+    let (mut state, _) = start(
+        VaultStatus::Unlocked(view_with(vec![adopted])),
+        Start::Home,
+        None,
+    );
+    key(&mut state, Key::Enter);
+    let s = screen(&state);
+    assert!(s.contains("mastokey cannot revoke it; do so in the server's"), "{s}");
+    assert!(!s.contains("authorized_applications"), "{s}");
+}
