@@ -92,12 +92,8 @@ impl HomeScreen {
                                     .view()
                                     .and_then(|v| v.account(&details.key))
                                     .and_then(|a| a.software.clone());
-                                let revoke_note = removal_note(
-                                    revoked,
-                                    asked,
-                                    &details.key,
-                                    software.as_deref(),
-                                );
+                                let revoke_note =
+                                    removal_note(revoked, asked, &details.key, software.as_deref());
                                 session.notify(
                                     NoticeKind::Success,
                                     format!("Removed {}.{revoke_note}", done.label),

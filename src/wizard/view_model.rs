@@ -129,9 +129,7 @@ impl VaultView {
                 label,
                 handle: a.handle(),
                 server: a.server.clone(),
-                software: data
-                    .find_server(&a.server)
-                    .and_then(|s| s.software.clone()),
+                software: data.find_server(&a.server).and_then(|s| s.software.clone()),
                 id: a.id.clone(),
                 display_name: a.display_name.clone(),
                 scopes: a.scopes.clone(),

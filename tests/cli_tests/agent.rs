@@ -211,7 +211,8 @@ fn status_exits_3_when_locked_and_0_when_unlocked() {
     let out = run(s.locked(&["status"]).env("MASTOKEY_NO_AGENT", "1"));
     out.code(3);
     assert!(
-        out.stdout.contains("MASTOKEY_NO_AGENT is set: commands do not use it"),
+        out.stdout
+            .contains("MASTOKEY_NO_AGENT is set: commands do not use it"),
         "{out:?}"
     );
     s.run(&["lock"]).code(0);

@@ -143,10 +143,12 @@ impl Screen for AdoptScreen {
             Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(area);
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
         match &self.phase {
-            Phase::Entering { error } => self.field_and_status(frame, rest, ctx, true, None, error),
+            Phase::Entering { error } => {
+                self.field_and_status(frame, rest, ctx, true, None, error.as_ref());
+            }
             Phase::Checking { .. } => {
                 let working = format!("Checking the token with {}…", caps.domain);
-                self.field_and_status(frame, rest, ctx, false, Some(working), &None);
+                self.field_and_status(frame, rest, ctx, false, Some(working), None);
             }
             Phase::NewPassphrase(form) => form.render_fields(frame, rest, theme),
             _ => {}
@@ -164,7 +166,7 @@ impl AdoptScreen {
         ctx: &ViewCtx,
         typing: bool,
         working: Option<String>,
-        error: &Option<String>,
+        error: Option<&String>,
     ) {
         let [field, _, status] = Layout::vertical([
             Constraint::Length(1),
@@ -172,8 +174,9 @@ impl AdoptScreen {
             Constraint::Min(0),
         ])
         .areas(area);
-        self.field.render(frame, field, "Token: ", typing, ctx.theme);
-        frame.render_widget(status_line(ctx, working, error.as_ref()), status);
+        self.field
+            .render(frame, field, "Token: ", typing, ctx.theme);
+        frame.render_widget(status_line(ctx, working, error), status);
     }
 }
 

@@ -143,7 +143,10 @@ fn ctrl_t_then_paste_shows_whose_token_and_the_first_save_creates_the_vault() {
     snap("adopt_saved", &state);
     // Done has the focus: Enter goes Home, where the account now is.
     let s = screen(&state);
-    assert!(s.contains("a add another"), "the footer names the shortcut: {s}");
+    assert!(
+        s.contains("a add another"),
+        "the footer names the shortcut: {s}"
+    );
     key(&mut state, Key::Enter);
     assert!(matches!(state.step, Step::Home(_)));
 }
@@ -408,18 +411,27 @@ fn the_saved_screen_starts_on_done_and_a_adds_another() {
     };
     let mut state = saved_state();
     key(&mut state, Key::Enter);
-    assert!(matches!(state.step, Step::Home(_)), "Enter on Done goes Home");
+    assert!(
+        matches!(state.step, Step::Home(_)),
+        "Enter on Done goes Home"
+    );
 
     let mut state = saved_state();
     key(&mut state, Key::Left);
     key(&mut state, Key::Enter);
-    assert!(matches!(state.step, Step::Adopt(_)), "Left, Enter adds another");
+    assert!(
+        matches!(state.step, Step::Adopt(_)),
+        "Left, Enter adds another"
+    );
 
     let mut state = saved_state();
     key(&mut state, Key::Char('a'));
     assert!(matches!(state.step, Step::Adopt(_)));
     assert!(screen(&state).contains("Paste the access token"));
-    assert!(screen(&state).contains("social.example"), "on the same server");
+    assert!(
+        screen(&state).contains("social.example"),
+        "on the same server"
+    );
 }
 
 /// "Discard token" on the first save's passphrase form discards: nothing is stored, and the
@@ -469,6 +481,9 @@ fn no_authorized_apps_address_on_servers_without_that_page() {
     );
     key(&mut state, Key::Enter);
     let s = screen(&state);
-    assert!(s.contains("mastokey cannot revoke it; do so in the server's"), "{s}");
+    assert!(
+        s.contains("mastokey cannot revoke it; do so in the server's"),
+        "{s}"
+    );
     assert!(!s.contains("authorized_applications"), "{s}");
 }
