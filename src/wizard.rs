@@ -18,6 +18,7 @@ mod qr;
 mod random;
 mod redirect;
 mod register;
+mod reopen;
 mod runner;
 mod scopes;
 mod server;

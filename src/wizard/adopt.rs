@@ -15,6 +15,7 @@ use crate::secret::Secret;
 use super::msg::{Effect, Key, Msg, Stamp};
 use super::outcome::{Exit, Outcome};
 use super::passphrase::PassphraseForm;
+use super::reopen::{Reopen, Reopened};
 use super::shared_choice::{Duplicate, Then};
 use super::state::{NoticeKind, ServerPick, Session, VaultStatus};
 use super::text_field::TextField;
@@ -59,6 +60,8 @@ enum Phase {
     SaveFailed {
         error: String,
         replace: bool,
+        /// The unlock agent that opened the vault stopped: its passphrase reopens it.
+        reopen: Option<Reopen>,
     },
     Done {
         adoption: Adoption,
@@ -89,6 +92,7 @@ impl AdoptScreen {
         match &self.phase {
             Phase::Entering { .. } => true,
             Phase::NewPassphrase(form) => form.text_focused(),
+            Phase::SaveFailed { reopen, .. } => reopen.is_some(),
             _ => false,
         }
     }
@@ -98,12 +102,17 @@ impl AdoptScreen {
         match &self.phase {
             Phase::Entering { .. } => self.field.value().is_empty(),
             Phase::NewPassphrase(form) => form.field_empty(),
+            Phase::SaveFailed { reopen, .. } => reopen.as_ref().is_some_and(Reopen::field_empty),
             _ => false,
         }
     }
 
     pub fn busy(&self) -> bool {
-        matches!(self.phase, Phase::Checking { .. } | Phase::Saving { .. })
+        match &self.phase {
+            Phase::Checking { .. } | Phase::Saving { .. } => true,
+            Phase::SaveFailed { reopen, .. } => reopen.as_ref().is_some_and(Reopen::busy),
+            _ => false,
+        }
     }
 
     fn check(&mut self, session: &mut Session) -> Vec<Effect> {
@@ -277,12 +286,31 @@ impl AdoptScreen {
                     }
                     Err(error) => {
                         self.phase = Phase::SaveFailed {
+                            reopen: Reopen::after(&error),
                             error: sentence(error),
                             replace,
                         };
                     }
                 }
             }
+            (
+                Phase::SaveFailed {
+                    error,
+                    replace,
+                    reopen: Some(mut reopen),
+                },
+                msg,
+            ) if reopen.takes(&msg) => match reopen.update(msg, session) {
+                Reopened::Open => effects = self.save(replace, session),
+                Reopened::Asking(work) => {
+                    effects = work;
+                    self.phase = Phase::SaveFailed {
+                        error,
+                        replace,
+                        reopen: Some(reopen),
+                    };
+                }
+            },
             (Phase::SaveFailed { replace, .. }, Msg::Key(Key::Enter)) => {
                 effects = self.save(replace, session);
             }

@@ -303,6 +303,7 @@ mod loopback;
 mod no_answer;
 mod reauth;
 mod register;
+mod reopen;
 mod scopes;
 mod server;
 mod verify;

@@ -10,6 +10,7 @@ use crate::accounts::adopt::{Adoption, Candidate};
 use crate::accounts::{revoke_page, where_to_revoke};
 use crate::mastodon::for_terminal;
 
+use super::super::reopen::Reopen;
 use super::super::state::Session;
 use super::super::theme::Theme;
 use super::super::view::{
@@ -37,6 +38,9 @@ impl Screen for AdoptScreen {
                 ("Esc", "back"),
                 ("Ctrl-C", "quit"),
             ],
+            Phase::SaveFailed {
+                reopen: Some(_), ..
+            } => Reopen::keys(),
             Phase::SaveFailed { .. } => {
                 vec![("Enter", "try again"), ("Esc", "discard"), ("q", "quit")]
             }
@@ -75,7 +79,14 @@ impl Screen for AdoptScreen {
         lines.push(Line::raw(""));
         if let Some(candidate) = &self.candidate {
             // The passphrase fields need the room on a small terminal: whose token it is suffices.
-            let full = !matches!(self.phase, Phase::NewPassphrase(_));
+            let full = !matches!(
+                self.phase,
+                Phase::NewPassphrase(_)
+                    | Phase::SaveFailed {
+                        reopen: Some(_),
+                        ..
+                    }
+            );
             describe(candidate, full, &mut lines, theme);
         }
         match &self.phase {
@@ -109,6 +120,9 @@ impl Screen for AdoptScreen {
                 format!("{} Saving to the vault…", spinner(ctx.session)),
                 theme.accent(),
             )),
+            Phase::SaveFailed {
+                reopen: Some(_), ..
+            } => Reopen::intro(&mut lines, theme),
             Phase::SaveFailed { error, .. } => {
                 lines.push(Line::styled(
                     "The token could not be saved. Nothing was lost:",
@@ -151,6 +165,10 @@ impl Screen for AdoptScreen {
                 self.field_and_status(frame, rest, ctx, false, Some(working), None);
             }
             Phase::NewPassphrase(form) => form.render_fields(frame, rest, theme),
+            Phase::SaveFailed {
+                reopen: Some(reopen),
+                ..
+            } => reopen.render_field(frame, rest, ctx),
             _ => {}
         }
     }

@@ -76,6 +76,14 @@ fn valid() -> Checked {
     Checked::Valid(Box::new(candidate()))
 }
 
+/// `TOKEN` pasted and checked on the token screen `state`: "Save this token in the vault?".
+pub(super) fn saved_candidate_state(mut state: State) -> State {
+    let stamp = paste_and_check(&mut state);
+    checked(&mut state, stamp, valid());
+    assert!(screen(&state).contains("Save this token in the vault?"));
+    state
+}
+
 #[test]
 fn ctrl_t_then_paste_shows_whose_token_and_the_first_save_creates_the_vault() {
     let mut state = at_adopt(VaultStatus::Missing);

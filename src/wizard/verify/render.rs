@@ -9,6 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::mastodon::for_terminal;
 
+use super::super::reopen::Reopen;
 use super::super::state::NoticeKind;
 use super::super::state::Session;
 use super::super::view::{Choice, Screen, ViewCtx, buttons, choices, spinner, wrapped_height};
@@ -42,6 +43,9 @@ impl Screen for VerifyScreen {
                     ("q", "quit"),
                 ]
             }
+            Phase::SaveFailed {
+                reopen: Some(_), ..
+            } => Reopen::keys(),
             Phase::SaveFailed { .. } => vec![
                 ("Enter", "try again"),
                 ("c", "copy token"),
@@ -219,6 +223,9 @@ impl Screen for VerifyScreen {
                 format!("{} Saving to the vault…", spinner(ctx.session)),
                 theme.accent(),
             )),
+            Phase::SaveFailed {
+                reopen: Some(_), ..
+            } => Reopen::intro(&mut lines, theme),
             Phase::SaveFailed { error, .. } => {
                 lines.push(Line::styled(
                     "The account could not be saved. Nothing was lost:",
@@ -265,8 +272,13 @@ impl Screen for VerifyScreen {
         let [top, fields] =
             Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(area);
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
-        if let Phase::NewPassphrase(form) = &self.phase {
-            form.render_fields(frame, fields, theme);
+        match &self.phase {
+            Phase::NewPassphrase(form) => form.render_fields(frame, fields, theme),
+            Phase::SaveFailed {
+                reopen: Some(reopen),
+                ..
+            } => reopen.render_field(frame, fields, ctx),
+            _ => {}
         }
     }
 }
