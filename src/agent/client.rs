@@ -148,7 +148,7 @@ mod tests {
         let started = Instant::now();
         assert!(probe_vault(&vault_dir, &env).is_none());
         let took = started.elapsed();
-        assert!(took < Duration::from_millis(800), "took {took:?}");
+        assert!(took < Duration::from_millis(600), "took {took:?}");
         assert!(took >= PROBE_TIMEOUT, "it did wait for an answer: {took:?}");
     }
 }
