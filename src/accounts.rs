@@ -25,7 +25,7 @@ pub use apps::{
 use check::{CheckItem, CheckOutcome};
 pub use remove::{
     NotRevoked, Removal, RevokeMaterial, SharedVault, authorized_apps_page, revoke_material,
-    revoke_then_remove,
+    revoke_page, revoke_then_remove, where_to_revoke,
 };
 
 /// The server as the vault should remember it.

@@ -58,7 +58,8 @@ fn tui(start: Start, env: &commands::Env) -> Result<ExitCode, Error> {
     // A vault that cannot be opened whatever the passphrase is reported before the terminal opens.
     let exists = Vault::inspect(&dir)?;
     // An unlocked agent opens it with no passphrase and no key derivation (a local socket, about
-    // 2 ms, before the first frame): the Unlock screen is skipped.
+    // 2 ms, before the first frame; a hung one is given up on after 200 ms): the Unlock screen is
+    // skipped.
     let unlocked = if exists { held_vault(&dir, env) } else { None };
     let env_passphrase = if exists && unlocked.is_none() {
         vault::passphrase_from_env(env)?
@@ -90,7 +91,7 @@ fn tui(start: Start, env: &commands::Env) -> Result<ExitCode, Error> {
 /// The vault opened through a running, unlocked agent (unless `MASTOKEY_NO_AGENT` is set).
 #[cfg(unix)]
 fn held_vault(dir: &std::path::Path, env: &commands::Env) -> Option<Vault> {
-    agent::client::open_vault(dir, env)
+    agent::client::probe_vault(dir, env)
 }
 
 #[cfg(not(unix))]

@@ -35,8 +35,7 @@ fn home_i_adopts_a_token_made_on_the_server_and_list_shows_it() {
     }
     pty.send(ENTER); // Save in the vault
     pty.wait_for("Saved in the vault");
-    pty.send("\x1b[C"); // → Done
-    pty.send(ENTER);
+    pty.send(ENTER); // Done has the focus
     pty.wait_for("Accounts");
     pty.send("q");
     assert_eq!(pty.wait_exit(), 0);
@@ -105,28 +104,39 @@ fn a_refused_token_is_said_and_the_vault_is_unchanged() {
     assert_eq!(t.vault_bytes(), before, "the vault files are unchanged");
 }
 
+/// A private runtime directory for the agent's socket.
+fn runtime_dir(t: &E2e) -> String {
+    let runtime = t.dir.path().join("run");
+    std::fs::create_dir(&runtime).unwrap();
+    runtime.to_str().unwrap().to_owned()
+}
+
+/// Runs `mastokey ARGS` (unlock, lock) with the agent's runtime directory.
+fn agent(t: &E2e, runtime: &str, args: &[&str], passphrase: bool) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mastokey"));
+    command
+        .args(args)
+        .env_clear()
+        .env("MASTOKEY_CONFIG_DIR", t.config_dir())
+        .env("XDG_RUNTIME_DIR", runtime)
+        .env("HOME", t.dir.path().join("home"))
+        .env("PATH", "/usr/bin:/bin");
+    if passphrase {
+        command.env("MASTOKEY_PASSPHRASE", PASSPHRASE);
+    }
+    command.output().unwrap()
+}
+
 #[test]
 fn an_unlocked_agent_skips_the_unlock_screen() {
     let t = E2e::new(Mode::Mastodon47);
     seed_vault(&t, &["bob"]);
-    let runtime = t.dir.path().join("run");
-    std::fs::create_dir(&runtime).unwrap();
-    let runtime = runtime.to_str().unwrap().to_owned();
-    let agent = |args: &[&str], passphrase: bool| {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mastokey"));
-        command
-            .args(args)
-            .env_clear()
-            .env("MASTOKEY_CONFIG_DIR", t.config_dir())
-            .env("XDG_RUNTIME_DIR", &runtime)
-            .env("HOME", t.dir.path().join("home"))
-            .env("PATH", "/usr/bin:/bin");
-        if passphrase {
-            command.env("MASTOKEY_PASSPHRASE", PASSPHRASE);
-        }
-        command.output().unwrap()
-    };
-    assert!(agent(&["unlock", "--timeout", "60"], true).status.success());
+    let runtime = runtime_dir(&t);
+    assert!(
+        agent(&t, &runtime, &["unlock", "--timeout", "60"], true)
+            .status
+            .success()
+    );
     // No passphrase anywhere: only the agent can open the vault.
     let mut pty = t.spawn(&[], &[("XDG_RUNTIME_DIR", &runtime)]);
     let screen = pty.wait_for("@bob@social.example");
@@ -141,10 +151,61 @@ fn an_unlocked_agent_skips_the_unlock_screen() {
     pty.wait_for("Type your vault passphrase");
     pty.send(CTRL_C);
     pty.wait_exit();
-    assert!(agent(&["lock"], false).status.success());
+    assert!(agent(&t, &runtime, &["lock"], false).status.success());
     // Locked again: the wizard asks for the passphrase.
     let mut pty = t.spawn(&[], &[("XDG_RUNTIME_DIR", &runtime)]);
     pty.wait_for("Type your vault passphrase");
     pty.send(CTRL_C);
     pty.wait_exit();
+}
+
+/// The agent that opened the vault forgets the key (its idle timeout) while the wizard runs:
+/// the save asks for the passphrase right there and stores the token.
+#[test]
+fn a_save_after_the_agent_timed_out_asks_the_passphrase_and_keeps_the_token() {
+    let t = E2e::new(Mode::Mastodon47);
+    seed_vault(&t, &["bob"]);
+    let (_, token) = t.server.create_token("alice", &["read"]);
+    let runtime = runtime_dir(&t);
+    assert!(
+        agent(&t, &runtime, &["unlock", "--timeout", "4"], true)
+            .status
+            .success()
+    );
+    let mut pty = t.spawn(&[], &[("XDG_RUNTIME_DIR", &runtime)]);
+    let screen = pty.wait_for("@bob@social.example");
+    assert!(
+        !screen.contains("passphrase"),
+        "opened through the agent: {screen}"
+    );
+    pty.send("i");
+    pty.wait_for("Which Mastodon server is the token for?");
+    pty.send(&t.server.base_url());
+    pty.send(ENTER);
+    pty.wait_for("Paste the access token");
+    pty.paste(&token);
+    pty.send(ENTER);
+    pty.wait_for("@alice@social.example");
+    // The agent times out and removes its socket.
+    let sockets = std::path::Path::new(&runtime).join("mastokey");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::read_dir(&sockets)
+        .unwrap()
+        .filter_map(Result::ok)
+        .any(|e| e.path().extension().is_some_and(|x| x == "sock"))
+    {
+        assert!(std::time::Instant::now() < deadline, "the agent still runs");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    pty.send(ENTER); // Save in the vault
+    let screen = pty.wait_for("Type the vault passphrase to open it again");
+    assert!(screen.contains("unlock agent stopped"), "{screen}");
+    pty.send(PASSPHRASE);
+    pty.send(ENTER);
+    pty.wait_for("Saved in the vault");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+    let vault = t.unlock();
+    let alice = vault.data().accounts_with_handle("alice@social.example")[0];
+    assert_eq!(alice.token.expose(), token);
 }

@@ -50,10 +50,39 @@ pub enum NotRevoked {
 /// depends on the software's name): Mastodon calls the page "Authorized apps", GoToSocial
 /// "Access Tokens".
 pub fn tokens_page(software: Option<&str>) -> &'static str {
+    if has_authorized_apps_page(software) {
+        return "under Authorized apps";
+    }
     match software.map(str::to_ascii_lowercase).as_deref() {
-        Some("mastodon" | "hometown" | "glitch-soc") => "under Authorized apps",
         Some("gotosocial") => "under Access Tokens",
         _ => "on the page that lists authorized apps or access tokens",
+    }
+}
+
+/// Whether the server has Mastodon's `/oauth/authorized_applications` page (Mastodon and its
+/// forks; GoToSocial, snac, Takahē and Mitra do not). Wording only, like [`tokens_page`].
+fn has_authorized_apps_page(software: Option<&str>) -> bool {
+    matches!(
+        software.map(str::to_ascii_lowercase).as_deref(),
+        Some("mastodon" | "hometown" | "glitch-soc")
+    )
+}
+
+/// The address of the server's Authorized-apps page, only where it has one.
+pub fn revoke_page(server: &str, software: Option<&str>) -> Option<String> {
+    has_authorized_apps_page(software).then(|| authorized_apps_page(server))
+}
+
+/// Where the user revokes a token by hand, to end a sentence such as "revoke it …": the page's
+/// address where the server has Mastodon's page ([`authorized_apps_page`]), else the server's
+/// settings (with the page's name where it is known).
+pub fn where_to_revoke(server: &str, software: Option<&str>) -> String {
+    if let Some(page) = revoke_page(server, software) {
+        return format!("at {page}");
+    }
+    match software.map(str::to_ascii_lowercase).as_deref() {
+        Some("gotosocial") => format!("in the server's settings, {}", tokens_page(software)),
+        _ => "in the server's settings".to_owned(),
     }
 }
 
@@ -197,4 +226,33 @@ async fn remove_only(vault: &SharedVault, key: &AccountKey) -> Result<Removal, V
     } else {
         Removal::Missing
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_authorized_apps_address_is_given_only_where_the_server_has_that_page() {
+        let server = "https://social.example/";
+        for software in ["Mastodon", "glitch-soc", "hometown"] {
+            assert_eq!(
+                where_to_revoke(server, Some(software)),
+                "at https://social.example/oauth/authorized_applications",
+                "{software}"
+            );
+        }
+        assert_eq!(
+            where_to_revoke(server, Some("GoToSocial")),
+            "in the server's settings, under Access Tokens"
+        );
+        for software in [Some("snac"), Some("Takahē"), Some("Mitra"), None] {
+            assert_eq!(
+                where_to_revoke(server, software),
+                "in the server's settings",
+                "{software:?}"
+            );
+            assert_eq!(revoke_page(server, software), None);
+        }
+    }
 }

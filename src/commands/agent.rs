@@ -136,22 +136,26 @@ pub fn lock(env: &Env) -> Result<(), Error> {
     }
 }
 
-/// Prints the agent's state. Exit 0 when unlocked, 3 (a vault error, as for any command that
-/// finds the vault locked) when not, so scripts can write `mastokey status || mastokey unlock`.
+/// Prints the agent's state. Exit 0 when commands use an unlocked agent, 3 (a vault error, as
+/// for any command that finds the vault locked) when not, so scripts can write
+/// `mastokey status || mastokey unlock`. With `MASTOKEY_NO_AGENT` set, commands do not use the
+/// agent: locked for them, whatever the agent holds.
 pub fn status(env: &Env) -> Result<ExitCode, Error> {
     let (_, socket) = socket(env)?;
     let Some((true, left, pid)) = status_of(&socket) else {
         output::println("locked")?;
         return Ok(ExitCode::from(crate::error::EXIT_VAULT));
     };
+    if agent::disabled(env) {
+        output::println(&format!(
+            "the agent (pid {pid}) is unlocked, but MASTOKEY_NO_AGENT is set: commands do not use \
+             it. Unset MASTOKEY_NO_AGENT to use it."
+        ))?;
+        return Ok(ExitCode::from(crate::error::EXIT_VAULT));
+    }
     output::println(&format!(
-        "unlocked: {} left before the agent (pid {pid}) forgets the key{}",
-        minutes(left),
-        if agent::disabled(env) {
-            " (not used: MASTOKEY_NO_AGENT is set)"
-        } else {
-            ""
-        }
+        "unlocked: {} left before the agent (pid {pid}) forgets the key",
+        minutes(left)
     ))?;
     Ok(ExitCode::SUCCESS)
 }

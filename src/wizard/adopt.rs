@@ -15,6 +15,8 @@ use crate::secret::Secret;
 use super::msg::{Effect, Key, Msg, Stamp};
 use super::outcome::{Exit, Outcome};
 use super::passphrase::PassphraseForm;
+use super::reopen::{Reopen, Reopened};
+use super::shared_choice::{Duplicate, Then};
 use super::state::{NoticeKind, ServerPick, Session, VaultStatus};
 use super::text_field::TextField;
 use super::view::{Choice, sentence};
@@ -39,42 +41,6 @@ impl Choice for Confirm {
     }
 }
 
-/// The account is stored already: keep its token (first: it changes nothing) or replace it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Duplicate {
-    Keep,
-    Replace,
-}
-
-impl Choice for Duplicate {
-    const ALL: &'static [Self] = &[Self::Keep, Self::Replace];
-
-    fn label(self) -> &'static str {
-        match self {
-            Self::Keep => "Keep stored token",
-            Self::Replace => "Replace with this one",
-        }
-    }
-}
-
-/// What next, once the token is stored (or kept out).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Then {
-    AddAnother,
-    Done,
-}
-
-impl Choice for Then {
-    const ALL: &'static [Self] = &[Self::AddAnother, Self::Done];
-
-    fn label(self) -> &'static str {
-        match self {
-            Self::AddAnother => "Add another token",
-            Self::Done => "Done",
-        }
-    }
-}
-
 enum Phase {
     /// Pasting (or typing) the token.
     Entering {
@@ -94,6 +60,8 @@ enum Phase {
     SaveFailed {
         error: String,
         replace: bool,
+        /// The unlock agent that opened the vault stopped: its passphrase reopens it.
+        reopen: Option<Reopen>,
     },
     Done {
         adoption: Adoption,
@@ -124,12 +92,17 @@ impl AdoptScreen {
         match &self.phase {
             Phase::Entering { .. } => true,
             Phase::NewPassphrase(form) => form.text_focused(),
+            Phase::SaveFailed { reopen, .. } => reopen.is_some(),
             _ => false,
         }
     }
 
     pub fn busy(&self) -> bool {
-        matches!(self.phase, Phase::Checking { .. } | Phase::Saving { .. })
+        match &self.phase {
+            Phase::Checking { .. } | Phase::Saving { .. } => true,
+            Phase::SaveFailed { reopen, .. } => reopen.as_ref().is_some_and(Reopen::busy),
+            _ => false,
+        }
     }
 
     fn check(&mut self, session: &mut Session) -> Vec<Effect> {
@@ -254,7 +227,7 @@ impl AdoptScreen {
                     Some(candidate) => {
                         self.phase = Phase::Done {
                             adoption: Adoption::Kept(candidate.key()),
-                            then: Then::AddAnother,
+                            then: Then::Done,
                         };
                     }
                     None => self.phase = Phase::Entering { error: None },
@@ -264,6 +237,10 @@ impl AdoptScreen {
             },
             (Phase::NewPassphrase(_), Msg::Key(Key::Esc)) => {
                 self.phase = Phase::Confirm(Confirm::Save);
+            }
+            // "Discard token" on the form: nothing is stored, as Discard does before it.
+            (Phase::NewPassphrase(form), Msg::Key(Key::Enter)) if form.discard_focused() => {
+                self.discard(session);
             }
             (Phase::NewPassphrase(mut form), msg) => match form.update(msg) {
                 Some(passphrase) => match &self.candidate {
@@ -291,36 +268,55 @@ impl AdoptScreen {
                         if let Adoption::Added(key) | Adoption::Replaced(key) = &adoption {
                             session.saved.push(key.clone());
                         }
+                        // Done first: the choice that starts nothing new (`a` adds another).
                         self.phase = Phase::Done {
                             adoption,
-                            then: Then::AddAnother,
+                            then: Then::Done,
                         };
                     }
                     Err(error) => {
                         self.phase = Phase::SaveFailed {
+                            reopen: Reopen::after(&error),
                             error: sentence(error),
                             replace,
                         };
                     }
                 }
             }
+            (
+                Phase::SaveFailed {
+                    error,
+                    replace,
+                    reopen: Some(mut reopen),
+                },
+                msg,
+            ) if reopen.takes(&msg) => match reopen.update(msg, session) {
+                Reopened::Open => effects = self.save(replace, session),
+                Reopened::Asking(work) => {
+                    effects = work;
+                    self.phase = Phase::SaveFailed {
+                        error,
+                        replace,
+                        reopen: Some(reopen),
+                    };
+                }
+            },
             (Phase::SaveFailed { replace, .. }, Msg::Key(Key::Enter)) => {
                 effects = self.save(replace, session);
             }
             (Phase::SaveFailed { .. }, Msg::Key(Key::Esc)) => self.discard(session),
-            (Phase::Done { then, .. }, Msg::Key(Key::Enter)) => {
-                return Outcome::exit(match then {
-                    Then::AddAnother => Exit::AdoptOn(self.server),
-                    Then::Done => Exit::Home,
-                });
-            }
-            (Phase::Done { .. }, Msg::Key(Key::Esc)) => return Outcome::exit(Exit::Home),
-            (Phase::Done { adoption, then }, Msg::Key(key)) => {
-                self.phase = Phase::Done {
-                    adoption,
-                    then: then.moved(key).unwrap_or(then),
-                };
-            }
+            (Phase::Done { adoption, then }, Msg::Key(key)) => match (then, key) {
+                (Then::AddAnother, Key::Enter) | (_, Key::Char('a')) => {
+                    return Outcome::exit(Exit::AdoptOn(self.server));
+                }
+                (_, Key::Enter | Key::Esc) => return Outcome::exit(Exit::Home),
+                _ => {
+                    self.phase = Phase::Done {
+                        adoption,
+                        then: then.moved_among(key, false),
+                    };
+                }
+            },
             (phase, _) => self.phase = phase,
         }
         Outcome::Stay(self, effects)

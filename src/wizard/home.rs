@@ -88,7 +88,12 @@ impl HomeScreen {
                             }
                             Removal::Removed { revoked } => {
                                 let asked = details.confirm == Some(Confirm::RevokeAndRemove);
-                                let revoke_note = removal_note(revoked, asked, &details.key);
+                                let software = session
+                                    .view()
+                                    .and_then(|v| v.account(&details.key))
+                                    .and_then(|a| a.software.clone());
+                                let revoke_note =
+                                    removal_note(revoked, asked, &details.key, software.as_deref());
                                 session.notify(
                                     NoticeKind::Success,
                                     format!("Removed {}.{revoke_note}", done.label),
@@ -334,6 +339,7 @@ mod tests {
             label: label.into(),
             handle: label.into(),
             server: "https://s.example".into(),
+            software: Some("Mastodon".into()),
             id: label.into(),
             display_name: String::new(),
             scopes: Vec::new(),

@@ -79,6 +79,7 @@ fn row(handle: &str, id: &str, status: Option<CheckStatus>) -> AccountRow {
         label: handle.into(),
         handle: handle.into(),
         server: SERVER.into(),
+        software: Some("Mastodon".into()),
         id: id.into(),
         display_name: "Alice".into(),
         scopes: vec!["profile".into()],
@@ -303,6 +304,7 @@ mod loopback;
 mod no_answer;
 mod reauth;
 mod register;
+mod reopen;
 mod scopes;
 mod server;
 mod verify;

@@ -14,6 +14,7 @@ use crate::vault::model::AccountKey;
 use super::msg::{Copied, Effect, Key, Msg, SaveRequest, ServerRecord, Stamp};
 use super::outcome::{Exit, Granted, Outcome};
 use super::passphrase::PassphraseForm;
+use super::reopen::Reopen;
 use super::state::{NoticeKind, ServerPick, Session, VaultStatus};
 use super::view::{Choice, sentence};
 
@@ -79,6 +80,8 @@ enum Phase {
     SaveFailed {
         error: String,
         target: Target,
+        /// The unlock agent that opened the vault stopped: its passphrase reopens it.
+        reopen: Option<Reopen>,
     },
     /// The new token is saved; the entry it replaces is being removed.
     RemovingOld {
@@ -157,6 +160,13 @@ impl VerifyScreen {
 
     pub fn text_focused(&self) -> bool {
         matches!(&self.phase, Phase::NewPassphrase(form) if form.text_focused())
+            || matches!(
+                &self.phase,
+                Phase::SaveFailed {
+                    reopen: Some(_),
+                    ..
+                }
+            )
     }
 
     pub fn busy(&self) -> bool {
@@ -167,7 +177,7 @@ impl VerifyScreen {
                 | Phase::Leaving { .. }
                 | Phase::RevokingOld { .. }
                 | Phase::RemovingOld { .. }
-        )
+        ) || matches!(&self.phase, Phase::SaveFailed { reopen: Some(r), .. } if r.busy())
     }
 
     fn save_request(&self, account: &VerifiedAccount) -> SaveRequest {
@@ -412,6 +422,14 @@ impl VerifyScreen {
                     then: Then::Done,
                 };
             }
+            (
+                Phase::SaveFailed {
+                    error,
+                    target,
+                    reopen: Some(reopen),
+                },
+                msg,
+            ) if reopen.takes(&msg) => return self.reopening(error, target, reopen, msg, session),
             (Phase::SaveFailed { target, .. }, Msg::Key(Key::Enter)) => {
                 return self.save_now(target, session);
             }

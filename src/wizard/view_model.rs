@@ -19,6 +19,8 @@ pub struct AccountRow {
     pub label: String,
     pub handle: String,
     pub server: String,
+    /// The server's software as discovered ("Mastodon", "GoToSocial"…), for wording only.
+    pub software: Option<String>,
     pub id: String,
     pub display_name: String,
     /// What the server granted.
@@ -74,12 +76,12 @@ impl AccountRow {
     }
 
     /// For a token made elsewhere (no app credentials): mastokey cannot revoke it, and where
-    /// the user can.
+    /// the user can (the page's address only where the server has that page).
     pub fn revoke_note(&self) -> Option<String> {
         (!self.revocable).then(|| {
             format!(
-                "Made elsewhere: mastokey cannot revoke it; do so at {}",
-                crate::accounts::authorized_apps_page(&self.server)
+                "Made elsewhere: mastokey cannot revoke it; do so {}",
+                crate::accounts::where_to_revoke(&self.server, self.software.as_deref())
             )
         })
     }
@@ -95,12 +97,17 @@ impl AccountRow {
 
 /// What a removal adds to "Removed …": the token was revoked, or (an entry made elsewhere, which
 /// `accounts::remove` removes without revoking) where the user can revoke it.
-pub fn removal_note(revoked: bool, asked: bool, key: &AccountKey) -> String {
+pub fn removal_note(
+    revoked: bool,
+    asked: bool,
+    key: &AccountKey,
+    software: Option<&str>,
+) -> String {
     match (revoked, asked) {
         (true, _) => " Its token was revoked on the server.".to_owned(),
         (false, true) => format!(
-            " mastokey could not revoke its token (made elsewhere): revoke it at {}",
-            crate::accounts::authorized_apps_page(&key.server)
+            " mastokey could not revoke its token (made elsewhere): revoke it {}",
+            crate::accounts::where_to_revoke(&key.server, software)
         ),
         (false, false) => String::new(),
     }
@@ -117,6 +124,7 @@ impl VaultView {
                 label,
                 handle: a.handle(),
                 server: a.server.clone(),
+                software: data.find_server(&a.server).and_then(|s| s.software.clone()),
                 id: a.id.clone(),
                 display_name: a.display_name.clone(),
                 scopes: a.scopes.clone(),

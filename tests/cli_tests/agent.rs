@@ -207,6 +207,14 @@ fn status_exits_3_when_locked_and_0_when_unlocked() {
     assert_eq!(out.code(3).stdout, "locked\n");
     s.unlock("60");
     assert!(s.run(&["status"]).code(0).stdout.starts_with("unlocked"));
+    // Turned off, the agent is of no use to commands: locked for them, and it says why.
+    let out = run(s.locked(&["status"]).env("MASTOKEY_NO_AGENT", "1"));
+    out.code(3);
+    assert!(
+        out.stdout
+            .contains("MASTOKEY_NO_AGENT is set: commands do not use it"),
+        "{out:?}"
+    );
     s.run(&["lock"]).code(0);
     s.run(&["status"]).code(3);
 }

@@ -7,12 +7,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::accounts::adopt::{Adoption, Candidate};
-use crate::accounts::authorized_apps_page;
+use crate::accounts::{revoke_page, where_to_revoke};
 use crate::mastodon::for_terminal;
 
+use super::super::reopen::Reopen;
 use super::super::state::Session;
 use super::super::theme::Theme;
-use super::super::view::{Choice, Screen, ViewCtx, choices, spinner, status_line, wrapped_height};
+use super::super::view::{
+    Choice, Screen, ViewCtx, buttons, choices, spinner, status_line, wrapped_height,
+};
 use super::{AdoptScreen, Confirm, Duplicate, Phase, Then};
 
 impl Screen for AdoptScreen {
@@ -35,10 +38,20 @@ impl Screen for AdoptScreen {
                 ("Esc", "back"),
                 ("Ctrl-C", "quit"),
             ],
+            Phase::SaveFailed {
+                reopen: Some(_), ..
+            } => Reopen::keys(),
             Phase::SaveFailed { .. } => {
                 vec![("Enter", "try again"), ("Esc", "discard"), ("q", "quit")]
             }
-            Phase::Confirm(_) | Phase::Duplicate(_) | Phase::Done { .. } => vec![
+            Phase::Done { .. } => vec![
+                ("Enter", "choose"),
+                ("←→", "move"),
+                ("a", "add another"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
+            Phase::Confirm(_) | Phase::Duplicate(_) => vec![
                 ("Enter", "choose"),
                 ("←→", "move"),
                 ("?", "help"),
@@ -66,7 +79,14 @@ impl Screen for AdoptScreen {
         lines.push(Line::raw(""));
         if let Some(candidate) = &self.candidate {
             // The passphrase fields need the room on a small terminal: whose token it is suffices.
-            let full = !matches!(self.phase, Phase::NewPassphrase(_));
+            let full = !matches!(
+                self.phase,
+                Phase::NewPassphrase(_)
+                    | Phase::SaveFailed {
+                        reopen: Some(_),
+                        ..
+                    }
+            );
             describe(candidate, full, &mut lines, theme);
         }
         match &self.phase {
@@ -100,6 +120,9 @@ impl Screen for AdoptScreen {
                 format!("{} Saving to the vault…", spinner(ctx.session)),
                 theme.accent(),
             )),
+            Phase::SaveFailed {
+                reopen: Some(_), ..
+            } => Reopen::intro(&mut lines, theme),
             Phase::SaveFailed { error, .. } => {
                 lines.push(Line::styled(
                     "The token could not be saved. Nothing was lost:",
@@ -122,7 +145,11 @@ impl Screen for AdoptScreen {
                 };
                 lines.push(Line::styled(text, theme.ok()));
                 lines.push(Line::raw(""));
-                lines.push(choices(*then, Then::label, theme));
+                // The token came from the user: it is never offered for copying.
+                let offered = Then::offered(false);
+                let labels: Vec<&'static str> = offered.iter().map(|t| t.label()).collect();
+                let index = offered.iter().position(|t| t == then);
+                lines.push(buttons(&labels, index, theme));
             }
         }
         let height = wrapped_height(&lines, area.width);
@@ -131,29 +158,43 @@ impl Screen for AdoptScreen {
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
         match &self.phase {
             Phase::Entering { error } => {
-                let [field, _, status] = Layout::vertical([
-                    Constraint::Length(1),
-                    Constraint::Length(1),
-                    Constraint::Min(0),
-                ])
-                .areas(rest);
-                self.field.render(frame, field, "Token: ", true, theme);
-                frame.render_widget(status_line(ctx, None, error.as_ref()), status);
+                self.field_and_status(frame, rest, ctx, true, None, error.as_ref());
             }
             Phase::Checking { .. } => {
-                let [field, _, status] = Layout::vertical([
-                    Constraint::Length(1),
-                    Constraint::Length(1),
-                    Constraint::Min(0),
-                ])
-                .areas(rest);
-                self.field.render(frame, field, "Token: ", false, theme);
                 let working = format!("Checking the token with {}…", caps.domain);
-                frame.render_widget(status_line(ctx, Some(working), None), status);
+                self.field_and_status(frame, rest, ctx, false, Some(working), None);
             }
             Phase::NewPassphrase(form) => form.render_fields(frame, rest, theme),
+            Phase::SaveFailed {
+                reopen: Some(reopen),
+                ..
+            } => reopen.render_field(frame, rest, ctx),
             _ => {}
         }
+    }
+}
+
+impl AdoptScreen {
+    /// The masked token field, a blank row, and the status line (work under way, or what went
+    /// wrong).
+    fn field_and_status(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        ctx: &ViewCtx,
+        typing: bool,
+        working: Option<String>,
+        error: Option<&String>,
+    ) {
+        let [field, _, status] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(0),
+        ])
+        .areas(area);
+        self.field
+            .render(frame, field, "Token: ", typing, ctx.theme);
+        frame.render_widget(status_line(ctx, working, error), status);
     }
 }
 
@@ -184,14 +225,20 @@ fn describe(candidate: &Candidate, full: bool, lines: &mut Vec<Line<'static>>, t
     };
     lines.push(Line::raw(format!("  Scopes  {scopes}")));
     if candidate.app.is_none() {
+        let base = candidate.server.base.as_str();
+        let software = Some(candidate.server.software.as_str());
+        // The address on a line of its own, so it is not cut where the text wraps.
+        let (text, page) = match revoke_page(base, software) {
+            Some(page) => ("Do so at:".to_owned(), Some(page)),
+            None => (format!("Do so {}.", where_to_revoke(base, software)), None),
+        };
         lines.push(Line::styled(
-            "  Made elsewhere: mastokey cannot revoke it. Do so at:",
+            format!("  Made elsewhere: mastokey cannot revoke it. {text}"),
             theme.warn(),
         ));
-        lines.push(Line::styled(
-            format!("  {}", authorized_apps_page(candidate.server.base.as_str())),
-            theme.warn(),
-        ));
+        if let Some(page) = page {
+            lines.push(Line::styled(format!("  {page}"), theme.warn()));
+        }
     }
     lines.push(Line::raw(""));
 }

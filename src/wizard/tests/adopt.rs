@@ -76,6 +76,14 @@ fn valid() -> Checked {
     Checked::Valid(Box::new(candidate()))
 }
 
+/// `TOKEN` pasted and checked on the token screen `state`: "Save this token in the vault?".
+pub(super) fn saved_candidate_state(mut state: State) -> State {
+    let stamp = paste_and_check(&mut state);
+    checked(&mut state, stamp, valid());
+    assert!(screen(&state).contains("Save this token in the vault?"));
+    state
+}
+
 #[test]
 fn ctrl_t_then_paste_shows_whose_token_and_the_first_save_creates_the_vault() {
     let mut state = at_adopt(VaultStatus::Missing);
@@ -141,8 +149,12 @@ fn ctrl_t_then_paste_shows_whose_token_and_the_first_save_creates_the_vault() {
     );
     assert_eq!(state.session.saved, [key_of("7")]);
     snap("adopt_saved", &state);
-    // Done goes Home, where the account now is.
-    key(&mut state, Key::Right);
+    // Done has the focus: Enter goes Home, where the account now is.
+    let s = screen(&state);
+    assert!(
+        s.contains("a add another"),
+        "the footer names the shortcut: {s}"
+    );
     key(&mut state, Key::Enter);
     assert!(matches!(state.step, Step::Home(_)));
 }
@@ -192,8 +204,8 @@ fn home_i_saves_into_the_unlocked_vault_and_add_another_stays_on_the_server() {
         },
     );
     assert!(screen(&state).contains("Saved in the vault"));
-    // Add another token: the same server, an empty field.
-    key(&mut state, Key::Enter);
+    // Add another (`a`, or Left then Enter): the same server, an empty field.
+    key(&mut state, Key::Char('a'));
     assert!(matches!(state.step, Step::Adopt(_)));
     assert!(screen(&state).contains("Paste the access token"));
 }
@@ -376,4 +388,110 @@ fn revoke_and_remove_of_an_adopted_entry_names_the_page_where_it_can_be_revoked(
         notice.contains("https://social.example/oauth/authorized_applications"),
         "{notice}"
     );
+}
+
+/// The saved screen starts on Done (the choice that starts nothing new); Add another is one
+/// move away, or `a`.
+#[test]
+fn the_saved_screen_starts_on_done_and_a_adds_another() {
+    let saved_state = || {
+        let view = view_with(vec![row("zed@social.example", "9", None)]);
+        let mut state = at_adopt(VaultStatus::Unlocked(view));
+        let stamp = paste_and_check(&mut state);
+        checked(&mut state, stamp, valid());
+        let stamp = match key(&mut state, Key::Enter).as_slice() {
+            [Effect::Adopt { stamp, .. }] => *stamp,
+            other => panic!("{other:?}"),
+        };
+        let both = view_with(vec![
+            row("alice@social.example", "7", None),
+            row("zed@social.example", "9", None),
+        ]);
+        send(
+            &mut state,
+            Msg::Adopted {
+                stamp,
+                result: Ok((Adoption::Added(key_of("7")), both)),
+            },
+        );
+        assert!(screen(&state).contains("Saved in the vault"));
+        state
+    };
+    let mut state = saved_state();
+    key(&mut state, Key::Enter);
+    assert!(
+        matches!(state.step, Step::Home(_)),
+        "Enter on Done goes Home"
+    );
+
+    let mut state = saved_state();
+    key(&mut state, Key::Left);
+    key(&mut state, Key::Enter);
+    assert!(
+        matches!(state.step, Step::Adopt(_)),
+        "Left, Enter adds another"
+    );
+
+    let mut state = saved_state();
+    key(&mut state, Key::Char('a'));
+    assert!(matches!(state.step, Step::Adopt(_)));
+    assert!(screen(&state).contains("Paste the access token"));
+    assert!(
+        screen(&state).contains("social.example"),
+        "on the same server"
+    );
+}
+
+/// "Discard token" on the first save's passphrase form discards: nothing is stored, and the
+/// screen is back to an empty token field.
+#[test]
+fn discard_token_on_the_passphrase_form_discards() {
+    let mut state = at_adopt(VaultStatus::Missing);
+    let stamp = paste_and_check(&mut state);
+    checked(&mut state, stamp, valid());
+    key(&mut state, Key::Enter);
+    assert!(screen(&state).contains("Choose a passphrase for your new vault"));
+    // First field → the buttons (Save) → Discard token.
+    key(&mut state, Key::Esc);
+    key(&mut state, Key::Right);
+    let effects = key(&mut state, Key::Enter);
+    assert!(effects.is_empty(), "nothing is saved: {effects:?}");
+    let s = screen(&state);
+    assert!(s.contains("Paste the access token"), "{s}");
+    assert!(!s.contains("@alice"), "the checked token is gone: {s}");
+    assert!(s.contains("The token was not saved."), "{s}");
+    assert!(matches!(state.session.vault, VaultStatus::Missing));
+    assert!(state.session.saved.is_empty());
+}
+
+/// Servers without Mastodon's Authorized-apps page (GoToSocial, snac, Takahē, Mitra) get no
+/// address that would not open: the screen and the details say "in the server's settings".
+#[test]
+fn no_authorized_apps_address_on_servers_without_that_page() {
+    let mut state = at_adopt(VaultStatus::Missing);
+    let stamp = paste_and_check(&mut state);
+    let mut elsewhere = candidate();
+    elsewhere.server.software = "GoToSocial".into();
+    checked(&mut state, stamp, Checked::Valid(Box::new(elsewhere)));
+    let s = screen(&state);
+    assert!(s.contains("cannot revoke it"), "{s}");
+    assert!(s.contains("in the server's settings,"), "{s}");
+    assert!(s.contains("under Access Tokens."), "{s}");
+    assert!(!s.contains("authorized_applications"), "{s}");
+
+    let mut adopted = row("alice@social.example", "7", Some(CheckStatus::Valid));
+    adopted.revocable = false;
+    adopted.software = Some("Takahē".into());
+    let (mut state, _) = start(
+        VaultStatus::Unlocked(view_with(vec![adopted])),
+        Start::Home,
+        None,
+    );
+    key(&mut state, Key::Enter);
+    let s = screen(&state);
+    assert!(
+        s.contains("mastokey cannot revoke it; do so in the server's"),
+        "{s}"
+    );
+    assert!(!s.contains("authorized_applications"), "{s}");
 }

@@ -10,6 +10,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use crate::base_url::short_name;
 use crate::mastodon::for_terminal;
 
+use super::super::reopen::Reopen;
 use super::super::state::NoticeKind;
 use super::super::state::Session;
 use super::super::view::{Choice, Screen, ViewCtx, buttons, choices, spinner, wrapped_height};
@@ -43,6 +44,9 @@ impl Screen for VerifyScreen {
                     ("q", "quit"),
                 ]
             }
+            Phase::SaveFailed {
+                reopen: Some(_), ..
+            } => Reopen::keys(),
             Phase::SaveFailed { .. } => vec![
                 ("Enter", "try again"),
                 ("c", "copy token"),
@@ -220,6 +224,9 @@ impl Screen for VerifyScreen {
                 format!("{} Saving to the vault…", spinner(ctx.session)),
                 theme.accent(),
             )),
+            Phase::SaveFailed {
+                reopen: Some(_), ..
+            } => Reopen::intro(&mut lines, theme),
             Phase::SaveFailed { error, .. } => {
                 lines.push(Line::styled(
                     "The account could not be saved. Nothing was lost:",
@@ -266,8 +273,13 @@ impl Screen for VerifyScreen {
         let [top, fields] =
             Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(area);
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
-        if let Phase::NewPassphrase(form) = &self.phase {
-            form.render_fields(frame, fields, theme);
+        match &self.phase {
+            Phase::NewPassphrase(form) => form.render_fields(frame, fields, theme),
+            Phase::SaveFailed {
+                reopen: Some(reopen),
+                ..
+            } => reopen.render_field(frame, fields, ctx),
+            _ => {}
         }
     }
 }

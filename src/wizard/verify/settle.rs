@@ -4,8 +4,10 @@
 use crate::accounts::NotRevoked;
 use crate::vault::VaultError;
 
+use super::super::msg::Msg;
 use super::super::msg::{Effect, Stamp};
 use super::super::outcome::{Exit, Outcome};
+use super::super::reopen::{Reopen, Reopened};
 use super::super::state::{NoticeKind, Session, VaultStatus};
 use super::super::view::sentence;
 use super::super::view_model::VaultView;
@@ -101,6 +103,30 @@ impl VerifyScreen {
         }
     }
 
+    /// The failed save's passphrase form (the agent that opened the vault stopped): once the
+    /// vault is open again, the save is retried.
+    pub(super) fn reopening(
+        mut self,
+        error: String,
+        target: Target,
+        mut reopen: Reopen,
+        msg: Msg,
+        session: &mut Session,
+    ) -> Outcome<Self> {
+        match reopen.update(msg, session) {
+            Reopened::Open => self.save_now(target, session),
+            Reopened::Asking(effects) => {
+                let reopen = Some(reopen);
+                self.phase = Phase::SaveFailed {
+                    error,
+                    target,
+                    reopen,
+                };
+                Outcome::Stay(self, effects)
+            }
+        }
+    }
+
     pub(super) fn saved(
         mut self,
         target: Target,
@@ -147,6 +173,7 @@ impl VerifyScreen {
             }
             Err(error) => {
                 self.phase = Phase::SaveFailed {
+                    reopen: Reopen::after(&error),
                     error: sentence(error),
                     target,
                 }
