@@ -72,7 +72,7 @@ pub fn unlock(timeout: Duration, env: &Env) -> Result<(), Error> {
     if let Some((true, left, _)) = status_of(&socket) {
         return output::println(&format!(
             "Already unlocked; the agent forgets the key after {} without use. `mastokey lock` \
-             forgets it now.",
+             forgets it now (run it first to unlock again with another --timeout).",
             minutes(left)
         ));
     }

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use super::verify::block_on;
 use super::{Env, output, unlock};
 use crate::accounts::adopt::{self, Adoption, Candidate, Checked};
-use crate::accounts::authorized_apps_page;
+use crate::accounts::where_to_revoke;
 use crate::error::Error;
 use crate::mastodon::{Client, parse_server_input};
 use crate::secret::Secret;
@@ -129,8 +129,11 @@ pub(super) fn saved_line(candidate: &Candidate, adoption: &Adoption) -> String {
     } else {
         format!(
             " mastokey has no app credentials for this token, so `mastokey remove --revoke` \
-             cannot revoke it: revoke it on {}.",
-            authorized_apps_page(candidate.server.base.as_str())
+             cannot revoke it: revoke it {}.",
+            where_to_revoke(
+                candidate.server.base.as_str(),
+                Some(candidate.server.software.as_str())
+            )
         )
     };
     match adoption {

@@ -31,7 +31,12 @@ pub fn run(query: &str, revoke: bool, yes: bool, env: &Env) -> Result<(), Error>
     let manual_revoke = data
         .find_account(&key)
         .filter(|a| revoke && !a.has_app())
-        .map(|a| accounts::authorized_apps_page(&a.server));
+        .map(|a| {
+            let software = data
+                .find_server(&a.server)
+                .and_then(|s| s.software.as_deref());
+            accounts::where_to_revoke(&a.server, software)
+        });
     if !yes && io::stdin().is_terminal() && !confirm(&label, revoke)? {
         return output::println("Nothing was removed.");
     }
@@ -44,7 +49,7 @@ pub fn run(query: &str, revoke: bool, yes: bool, env: &Env) -> Result<(), Error>
         Removal::Removed { revoked: false } => match manual_revoke {
             Some(page) => output::println(&format!(
                 "Removed {label} from the vault. Its token was not revoked: it was imported without \
-                 its app's credentials, so only the server can revoke it. Revoke it on {page}."
+                 its app's credentials, so only the server can revoke it. Revoke it {page}."
             )),
             None => output::println(&format!("Removed {label} from the vault.")),
         },

@@ -207,6 +207,13 @@ fn status_exits_3_when_locked_and_0_when_unlocked() {
     assert_eq!(out.code(3).stdout, "locked\n");
     s.unlock("60");
     assert!(s.run(&["status"]).code(0).stdout.starts_with("unlocked"));
+    // A second unlock keeps the running agent and its timeout, and says how to change it.
+    let again = s.run(&["unlock", "--timeout", "5"]);
+    assert!(
+        again.code(0).stdout.contains("Already unlocked"),
+        "{again:?}"
+    );
+    assert!(again.stdout.contains("another --timeout"), "{again:?}");
     // Turned off, the agent is of no use to commands: locked for them, and it says why.
     let out = run(s.locked(&["status"]).env("MASTOKEY_NO_AGENT", "1"));
     out.code(3);

@@ -85,6 +85,22 @@ fn remove_revoke_of_an_adopted_token_removes_it_and_names_the_page() {
 }
 
 #[test]
+fn on_a_server_without_mastodons_page_the_revoke_hint_names_its_settings() {
+    let cli = Cli::new();
+    cli.create_vault();
+    let server = FakeServer::start(Mode::GoToSocial);
+    let (_, token) = server.create_token("alice", &["read"]);
+    let out = import(&cli, &[&server.base_url()], &token);
+    out.code(0);
+    assert!(!out.stdout.contains("authorized_applications"), "{out:?}");
+    assert!(out.stdout.contains("in the server's settings"), "{out:?}");
+    let out = cli.run(&["remove", "alice", "--revoke"]);
+    out.code(0);
+    assert!(!out.stdout.contains("authorized_applications"), "{out:?}");
+    assert!(out.stdout.contains("in the server's settings"), "{out:?}");
+}
+
+#[test]
 fn an_invalid_token_exits_1_and_saves_nothing() {
     let cli = Cli::new();
     cli.create_vault();

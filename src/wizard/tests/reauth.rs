@@ -110,6 +110,11 @@ fn step_up_signs_in_again_with_read_in_one_key_press() {
         "{s}"
     );
     assert!(s.contains("Enter sign in again with read"), "{s}");
+    // A first sign-in has no account to "re-authorize", and nothing went wrong on the user's
+    // side: the screen says what happens next, not the check's generic advice.
+    assert!(s.contains("One more sign-in is needed."), "{s}");
+    assert!(!s.contains("could not be checked"), "{s}");
+    assert!(!s.contains("Re-authorize the account"), "{s}");
     let effects = key(&mut state, Key::Enter);
     assert!(matches!(state.step, Step::Register(_)));
     let prepare = effects.iter().find_map(|e| match e {

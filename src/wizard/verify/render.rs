@@ -172,19 +172,30 @@ impl Screen for VerifyScreen {
                     lines.push(buttons(&[c.label()], focused, theme));
                 }
             }
-            Phase::VerifyFailed { error, step_up } => {
+            // The step-up is this server's rule, not a failure of the user's: say what happens
+            // next rather than the generic "re-authorize the account" of the error.
+            Phase::VerifyFailed {
+                step_up: true,
+                error: _,
+            } => {
+                let host = short_name(self.server.caps.base.as_str());
+                lines.push(Line::styled("One more sign-in is needed.", theme.bold()));
+                lines.push(Line::raw(format!(
+                    "{host} tells whose a token is only when the token may read everything (the \
+                     `read` scope), and the one just made may not."
+                )));
+                lines.push(Line::raw(""));
+                lines.push(Line::raw(
+                    "Press Enter to sign in again with `read` added. The token just made is \
+                     revoked on the server; nothing was saved.",
+                ));
+            }
+            Phase::VerifyFailed { error, .. } => {
                 lines.push(Line::styled(
                     "The token could not be checked.",
                     theme.bold(),
                 ));
                 lines.push(Line::styled(error.clone(), theme.error()));
-                if *step_up {
-                    lines.push(Line::raw(""));
-                    lines.push(Line::raw(
-                        "Press Enter to sign in again with `read` added: this server checks a \
-                         token only when it may read everything. This token is revoked.",
-                    ));
-                }
             }
             Phase::WrongAccount(choice) => {
                 let target = self.server.expected_handle().unwrap_or_default();
