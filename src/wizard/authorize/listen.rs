@@ -118,13 +118,14 @@ impl AuthorizeScreen {
     }
 
     /// `m`: the code flow; on an app without the out-of-band URI (a server that takes one
-    /// redirect URI per app), a new app for the code flow first.
+    /// redirect URI per app), an app for the code flow first: the one a former run registered
+    /// if it still exists, else a new one.
     pub(super) fn code_flow(&mut self, session: &mut Session) -> Vec<Effect> {
         self.use_other_device(session);
         if self.allows_code_flow() {
             Vec::new()
         } else {
-            self.register_again(session)
+            self.prepare(session, false)
         }
     }
 

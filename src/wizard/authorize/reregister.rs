@@ -10,10 +10,22 @@ use super::super::state::Session;
 use super::super::view::sentence;
 use super::{AuthorizeScreen, Focus, Redirect, link};
 
+/// The code flow's app was there already (a former run registered it).
+const CODE_APP_REUSED: &str = "Signing in with the code: open the link (Tab, then o) or copy it, \
+     approve, then type the code here.";
+
 impl AuthorizeScreen {
     /// A new app for this server and these scopes, for when the stored one is gone on the server
     /// (the browser then shows an "invalid client" page that never reaches mastokey).
     pub(super) fn register_again(&mut self, session: &mut Session) -> Vec<Effect> {
+        self.reregistered = true;
+        self.prepare(session, true)
+    }
+
+    /// An app for the redirect this screen uses now: a new one (`force_new`), or one stored
+    /// already (the code flow's app on a server that takes one redirect URI per app, which a
+    /// former run registered) where it still exists.
+    pub(super) fn prepare(&mut self, session: &mut Session, force_new: bool) -> Vec<Effect> {
         // A running listener keeps its port: the new app is registered with that very URI.
         let listen = match &self.redirect {
             Redirect::Loopback {
@@ -25,12 +37,11 @@ impl AuthorizeScreen {
         };
         let stamp = session.stamp();
         self.reregistering = Some(stamp);
-        self.reregistered = true;
         vec![Effect::PrepareApp {
             stamp,
             base: self.server.caps.base.clone(),
             scopes: self.scopes.clone(),
-            force_new: true,
+            force_new,
             listen,
         }]
     }
@@ -42,6 +53,7 @@ impl AuthorizeScreen {
     ) {
         match result {
             Ok(prepared) => {
+                let reused = prepared.reused;
                 self.app = prepared.app;
                 // The new link has a new state: the listener waits for that one.
                 self.secrets = link::draw(session, self.server.caps.pkce_s256);
@@ -56,7 +68,11 @@ impl AuthorizeScreen {
                 }
                 self.code.clear();
                 self.opened = false;
-                self.error = Some(self.new_app_said().to_owned());
+                self.error = Some(if reused {
+                    CODE_APP_REUSED.to_owned()
+                } else {
+                    self.new_app_said().to_owned()
+                });
                 // On the code flow the code is typed next, so the field keeps the keys (`o`
                 // would be a letter there); otherwise the buttons take them.
                 self.focus = if matches!(self.redirect, Redirect::Oob) {

@@ -163,7 +163,7 @@ fn a_port_taken_by_another_program_moves_enter_to_the_code_flow() {
     let [
         Effect::PrepareApp {
             listen,
-            force_new: true,
+            force_new: false,
             ..
         },
     ] = effects.as_slice()
@@ -243,7 +243,7 @@ fn m_on_an_app_with_only_the_loopback_uri_registers_one_for_the_code() {
     let [
         Effect::PrepareApp {
             listen,
-            force_new: true,
+            force_new: false,
             ..
         },
     ] = effects.as_slice()
@@ -257,7 +257,10 @@ fn m_on_an_app_with_only_the_loopback_uri_registers_one_for_the_code() {
         &mut state,
         Msg::AppReady {
             stamp,
-            result: Ok(prepared(exact_app(&[redirect_oob()], &["read:accounts"]))),
+            result: Ok(PreparedApp {
+                reused: false,
+                ..prepared(exact_app(&[redirect_oob()], &["read:accounts"]))
+            }),
         },
     );
     assert!(state.step.text_focused());
@@ -269,6 +272,27 @@ fn m_on_an_app_with_only_the_loopback_uri_registers_one_for_the_code() {
     typed(&mut state, "on");
     let s = screen(&state);
     assert!(s.contains("Code: on"), "{s}");
+}
+
+#[test]
+fn m_reuses_the_code_flows_app_a_former_run_registered_and_says_so() {
+    let (mut state, _) = authorize_with(PreparedApp {
+        single_redirect: Some(EXACT.into()),
+        ..prepared(exact_app(&[EXACT], &["read:accounts"]))
+    });
+    let effects = key(&mut state, Key::Char('m'));
+    let stamp = stamp_of(&effects);
+    send(
+        &mut state,
+        Msg::AppReady {
+            stamp,
+            result: Ok(prepared(exact_app(&[redirect_oob()], &["read:accounts"]))),
+        },
+    );
+    let s = screen(&state);
+    assert!(s.contains("Signing in with the code"), "{s}");
+    assert!(!s.contains("registered"), "{s}");
+    assert!(url_of(&state).contains("redirect_uri=urn%3Aietf"));
 }
 
 #[test]
