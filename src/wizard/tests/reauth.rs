@@ -89,6 +89,21 @@ fn reauthorizing_as_another_account_never_overwrites_the_first() {
         "{effects:?}"
     );
     assert!(screen(&state).contains("new token was discarded"));
+    // Or Enter at once: back to the sign-in for alice, nothing saved, bob's token revoked.
+    let mut state = reauthorize_as("2", "bob");
+    let effects = key(&mut state, Key::Enter);
+    assert!(matches!(state.step, Step::Register(_)));
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Save { .. })),
+        "{effects:?}"
+    );
+    assert!(effects.iter().any(|e| matches!(e, Effect::Revoke { .. })));
+    app_ready(&mut state, stamp_of(&effects[..1]), true);
+    let s = screen(&state);
+    assert!(
+        s.contains("Re-authorizing: sign in as @alice@social.example"),
+        "{s}"
+    );
 }
 
 #[test]
