@@ -62,11 +62,9 @@ impl AuthorizeScreen {
                 if self.allows_code_flow() {
                     self.rebuild(OOB_REDIRECT);
                     self.opened = false;
-                } else {
-                    // Only the loopback link exists, and nothing listens for it: Enter gets an
-                    // app for the code flow instead (`open` does it), never this link.
-                    self.focus = Focus::Open;
                 }
+                // Otherwise only the loopback link exists, and nothing listens for it: Enter
+                // gets an app for the code flow instead (`open` does it), never this link.
                 if open_now && self.allows_code_flow() {
                     return self.open(session);
                 }
