@@ -3,7 +3,7 @@
 //! screen fills the field. While the field has the focus, every letter is text: the one-letter
 //! commands (o, c, r, m, n, q, ?) work only while a button has it.
 
-use crate::mastodon::callback::{loopback_port, loopback_uri};
+use crate::mastodon::callback::loopback_uri;
 use crate::mastodon::oauth::{AuthorizeParams, AuthorizeRequest, parse_pasted_code};
 use crate::mastodon::{ApiError, CallbackError, RegisteredApp};
 use crate::secret::Secret;
@@ -22,6 +22,7 @@ mod link;
 mod listen;
 mod notes;
 mod render;
+mod reregister;
 
 pub use link::credentials;
 use link::loopback_of;
@@ -67,6 +68,9 @@ pub struct AuthorizeScreen {
     reregistering: Option<Stamp>,
     reregistered: bool,
     opened: bool,
+    /// A link went to a browser or the clipboard at some point (a new app's link is then
+    /// approved "again").
+    link_given: bool,
     /// When the browser was opened on the loopback link, to say what to do if no answer comes.
     opened_at: Option<Timestamp>,
     /// Open was pressed before the listener ran: open the browser once it does.
@@ -174,6 +178,7 @@ impl AuthorizeScreen {
             reregistering: None,
             reregistered: false,
             opened: false,
+            link_given: false,
             opened_at: None,
             open_when_listening: false,
             qr: false,
@@ -220,13 +225,23 @@ impl AuthorizeScreen {
         )
     }
 
-    fn open(&mut self) -> Vec<Effect> {
+    /// A loopback link with no listener behind it (its port is taken, and the app has no
+    /// out-of-band redirect): opening it would hand the code to whatever holds the port.
+    fn loopback_dead(&self) -> bool {
+        matches!(self.redirect, Redirect::Oob) && !self.shows_code()
+    }
+
+    fn open(&mut self, session: &mut Session) -> Vec<Effect> {
+        if self.loopback_dead() {
+            return self.code_flow(session);
+        }
         // The code will have to be typed or pasted: the field takes the keys. A loopback sign-in
         // continues by itself, so the buttons (and `m`) keep the focus.
         if self.shows_code() {
             self.focus = Focus::Code;
         }
         self.opened = true;
+        self.link_given = true;
         // The exact loopback link is final before its listener runs: the browser is opened as
         // soon as the port listens, or its redirect could meet a closed port.
         if matches!(self.redirect, Redirect::Loopback { handle: None, .. })
@@ -238,6 +253,16 @@ impl AuthorizeScreen {
         vec![Effect::OpenBrowser {
             url: self.request.url.to_string(),
         }]
+    }
+
+    /// The link to the clipboard. On the code flow the code is what comes next, so the field
+    /// takes the keys (a code holds letters that are commands on the buttons).
+    fn copy_link(&mut self, session: &mut Session) -> Effect {
+        self.link_given = true;
+        if self.shows_code() {
+            self.focus = Focus::Code;
+        }
+        session.copy(Copied::Url, Secret::new(self.request.url.as_str()))
     }
 
     fn rebuild(&mut self, redirect_uri: &str) {
@@ -281,30 +306,6 @@ impl AuthorizeScreen {
         }
     }
 
-    /// A new app for this server and these scopes, for when the stored one is gone on the server
-    /// (the browser then shows an "invalid client" page that never reaches mastokey).
-    fn register_again(&mut self, session: &mut Session) -> Vec<Effect> {
-        // A running listener keeps its port: the new app is registered with that very URI.
-        let listen = match &self.redirect {
-            Redirect::Loopback {
-                handle: Some(handle),
-                ..
-            } => loopback_port(&handle.redirect_uri).map_or(Listen::AnyPort, Listen::Port),
-            Redirect::Loopback { handle: None, .. } => Listen::AnyPort,
-            Redirect::Oob => Listen::CodeOnly,
-        };
-        let stamp = session.stamp();
-        self.reregistering = Some(stamp);
-        self.reregistered = true;
-        vec![Effect::PrepareApp {
-            stamp,
-            base: self.server.caps.base.clone(),
-            scopes: self.scopes.clone(),
-            force_new: true,
-            listen,
-        }]
-    }
-
     fn exchanged(
         mut self,
         result: Result<crate::mastodon::TokenGrant, ApiError>,
@@ -341,44 +342,17 @@ impl AuthorizeScreen {
         Outcome::Stay(self, effects)
     }
 
-    fn app_ready(&mut self, result: Result<PreparedApp, ApiError>, session: &mut Session) {
-        match result {
-            Ok(prepared) => {
-                self.app = prepared.app;
-                // The new link has a new state: the listener waits for that one.
-                self.secrets = link::draw(session, self.server.caps.pkce_s256);
-                let redirect_uri = self.request.redirect_uri.clone();
-                self.rebuild(&redirect_uri);
-                if let Redirect::Loopback {
-                    handle: Some(handle),
-                    ..
-                } = &self.redirect
-                {
-                    handle.expect(self.secrets.state.clone());
-                }
-                self.code.clear();
-                self.opened = false;
-                // On the code flow the code is typed next, so the field keeps the keys (`o`
-                // would be a letter there); otherwise the buttons take them.
-                let (focus, said) = if matches!(self.redirect, Redirect::Oob) {
-                    (
-                        Focus::Code,
-                        "open the new link and approve again, then type the code here",
-                    )
-                } else {
-                    (Focus::Open, "open the new link (o) and approve again")
-                };
-                self.focus = focus;
-                self.error = Some(format!("A new app was registered with the server: {said}."));
-            }
-            Err(error) => self.error = Some(sentence(error.wording_at(&session.zoned_now()))),
-        }
-    }
-
     pub fn update(mut self, msg: Msg, session: &mut Session) -> Outcome<Self> {
         let mut effects = Vec::new();
         match msg {
-            Msg::Key(Key::Esc) if self.qr => self.qr = false,
+            Msg::Key(Key::Esc) if self.qr => {
+                self.qr = false;
+                // Nothing typed: back to the link, whose Copy button takes Enter (and `c`), as
+                // the view that did not fit says.
+                if self.allows_code_flow() && self.code.is_empty() {
+                    self.focus = Focus::Copy;
+                }
+            }
             // The server may already have used the one-time code: wait for its answer rather
             // than drop it (it comes within the 30 s request timeout).
             Msg::Key(Key::Esc) if self.busy() => {
@@ -404,10 +378,8 @@ impl AuthorizeScreen {
             Msg::Key(Key::Tab | Key::Down) => self.focus = next_focus(self.focus, 1),
             Msg::Key(Key::BackTab | Key::Up) => self.focus = next_focus(self.focus, -1),
             Msg::Key(Key::Enter) => match self.focus {
-                Focus::Open => effects = self.open(),
-                Focus::Copy => {
-                    effects.push(session.copy(Copied::Url, Secret::new(self.request.url.as_str())));
-                }
+                Focus::Open => effects = self.open(session),
+                Focus::Copy => effects.push(self.copy_link(session)),
                 Focus::Code => effects = self.submit(session),
             },
             // In the field every letter is text; the one-letter commands below are for the
@@ -422,14 +394,21 @@ impl AuthorizeScreen {
                     Focus::Open
                 };
             }
-            Msg::Key(Key::Char('o')) => effects = self.open(),
-            Msg::Key(Key::Char('c')) => {
-                effects.push(session.copy(Copied::Url, Secret::new(self.request.url.as_str())));
-            }
+            Msg::Key(Key::Char('o')) => effects = self.open(session),
+            Msg::Key(Key::Char('c')) => effects.push(self.copy_link(session)),
             Msg::Key(Key::Char('r')) => self.show_qr(session),
             Msg::Key(Key::Char('n')) => effects = self.register_again(session),
             Msg::Key(Key::Char('m')) => effects = self.code_flow(session),
-            Msg::CallbackReady { stamp, result } => effects = self.callback_ready(stamp, result),
+            // Any other letter on a button is the start of a code: it goes to the field.
+            Msg::Key(key @ Key::Char(_)) => {
+                self.focus = Focus::Code;
+                if self.code.handle(key) {
+                    self.error = None;
+                }
+            }
+            Msg::CallbackReady { stamp, result } => {
+                effects = self.callback_ready(stamp, result, session);
+            }
             Msg::CallbackReceived { stamp, result } => {
                 // The listener keeps listening: a refused code can be approved again.
                 if matches!(&self.redirect, Redirect::Loopback { stamp: s, .. } if *s == stamp) {

@@ -142,6 +142,14 @@ pub(super) fn next(exit: Exit, session: &mut Session) -> Next {
             });
             (Step::Register(screen), effects)
         }
+        Exit::SignInAgain(pick, scopes, unkept) => {
+            let (screen, mut effects) = RegisterScreen::start(pick, scopes, session);
+            effects.push(Effect::Revoke {
+                stamp: session.stamp(),
+                unkept,
+            });
+            (Step::Register(screen), effects)
+        }
         Exit::Granted(granted) => {
             let (screen, effects) = VerifyScreen::start(granted, session);
             (Step::Verify(screen), effects)

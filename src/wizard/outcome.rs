@@ -62,6 +62,10 @@ pub enum Exit {
     /// again at once with these scopes widened to `read`, in one key press, revoking the narrow
     /// token that cannot be checked.
     StepUp(ServerPick, Vec<String>, Unkept),
+    /// Verify: the browser signed in as another account than the one named: sign in again
+    /// with the same scopes (the link now forces a fresh login), revoking the token of the
+    /// account that was not wanted.
+    SignInAgain(ServerPick, Vec<String>, Unkept),
 }
 
 /// What the Authorize step hands to Verify.

@@ -75,8 +75,9 @@ pub fn render_qr(frame: &mut Frame, url: &str, theme: Theme, below: u16, keep: u
                 full.width, full.height
             )),
             Line::raw(
+                // Esc leaves the view with the focus on "Copy link" (the Authorize step).
                 "Enlarge the window (or make the font smaller), or press Esc to go back and \
-                 copy the link (c).",
+                 copy the link (Enter).",
             ),
         ];
         let height = wrapped_height(&text, area.width).min(area.height);

@@ -53,6 +53,9 @@ pub struct Session {
     pub ssh: bool,
     /// Base URLs on which this session added an account (the next sign-in there forces a login).
     pub added_on: Vec<String>,
+    /// Base URLs where the browser signed in as another account than the one asked for: the
+    /// browser holds a session there, so every later sign-in there forces a fresh login.
+    pub login_forced_on: Vec<String>,
     /// The accounts this run saved, in order: named in the shell after the full screen closes.
     pub saved: Vec<crate::vault::model::AccountKey>,
     /// Bumped on every copy, so only the latest copy's timer clears the clipboard.
@@ -88,6 +91,7 @@ impl Session {
             notice: None,
             ssh,
             added_on: Vec::new(),
+            login_forced_on: Vec::new(),
             saved: Vec::new(),
             clipboard_generation: 0,
             token_copied_to: None,
@@ -193,6 +197,7 @@ impl Session {
     /// Whether signing in on this server must force a fresh login (someone is signed in there).
     pub fn needs_force_login(&self, base: &str) -> bool {
         self.added_on.iter().any(|b| b == base)
+            || self.login_forced_on.iter().any(|b| b == base)
             || self.view().is_some_and(|v| v.has_account_on(base))
     }
 }

@@ -250,7 +250,8 @@ impl VerifyScreen {
         // Not the account re-authorized, or not the user of the typed handle.
         if self.server.is_other_account(&account) {
             self.account = Some(account);
-            self.phase = Phase::WrongAccount(WrongAccount::SaveAsNew);
+            // The choice that changes nothing first: Enter never keeps the other account.
+            self.phase = Phase::WrongAccount(WrongAccount::SignInAgain);
             return Outcome::stay(self);
         }
         if self.server.reauth.is_some() {
@@ -370,6 +371,7 @@ impl VerifyScreen {
                 (WrongAccount::Discard, Key::Enter) => {
                     return self.discard(Saved::Discarded, session);
                 }
+                (WrongAccount::SignInAgain, Key::Enter) => return self.sign_in_again(session),
                 _ => self.phase = Phase::WrongAccount(choice.moved(key).unwrap_or(choice)),
             },
             (Phase::Clash { choice, existing }, Msg::Key(key)) => match (choice, key) {

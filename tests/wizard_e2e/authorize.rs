@@ -1,5 +1,6 @@
-//! The Authorize step in the real binary: a code typed after `m` (its letters are never
-//! commands), the link the terminal wraps as one line, and a typed handle's account checked.
+//! The Authorize step in the real binary: a code typed after `m` or after copying the link over
+//! SSH (its letters are never commands), the link the terminal wraps as one line, and a typed
+//! handle's account checked (Enter on another account saves nothing and signs in again).
 
 use crate::support::e2e::{E2e, browser_follows, choose_first_passphrase};
 use crate::support::fake_server::Mode;
@@ -81,12 +82,101 @@ fn a_typed_handle_signed_in_as_another_account_is_caught_and_nothing_is_saved() 
     let screen = pty.wait_for("This is not @alice");
     assert!(screen.contains("Nothing is saved yet"), "{screen}");
     assert!(!screen.contains("Choose a passphrase"), "{screen}");
-    pty.send("\x1b[C"); // → "Discard new token"
+    pty.send("\x1b[C\x1b[C"); // → → "Discard new token"
     pty.send(ENTER);
     pty.send(CTRL_C);
     pty.wait_exit();
     assert!(
         !t.config_dir().join("vault.age").exists(),
+        "nothing was saved as bob"
+    );
+}
+
+#[test]
+fn over_ssh_a_code_typed_after_copying_the_link_is_accepted() {
+    let t = E2e::new(Mode::Mastodon47);
+    let base = t.server.base_url();
+    let mut pty = t.spawn(
+        &["add", &base],
+        &[("SSH_CONNECTION", "10.0.0.2 50000 10.0.0.1 22")],
+    );
+    pty.wait_for("2/5 Scopes");
+    pty.send(ENTER);
+    let screen = pty.wait_for("Over SSH");
+    assert!(screen.contains("Enter copy"), "{screen}");
+    assert!(screen.contains("Tab type code"), "{screen}");
+    let url = link_on_screen(&pty, base.trim_end_matches('/'));
+    pty.send(ENTER); // "Copy link": the code comes next, so the field takes the keys
+    let code = (0..500)
+        .map(|_| t.server.approve(&url, "alice").unwrap().code)
+        .find(|code| "rqno".chars().all(|c| code.contains(c)))
+        .expect("a code with r, q, n and o");
+    pty.send(&code);
+    let screen = pty.wait_for(&format!("Code: {code}"));
+    assert!(screen.contains("4/5 Authorize"), "{screen}");
+    pty.send(ENTER);
+    choose_first_passphrase(&mut pty);
+    pty.wait_for("Saved in the vault");
+    pty.send(CTRL_C);
+    pty.wait_exit();
+    let vault = t.unlock();
+    assert_eq!(
+        vault
+            .data()
+            .accounts_with_handle("alice@social.example")
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn enter_on_another_account_saves_nothing_and_signs_in_again_with_a_fresh_login() {
+    let t = E2e::new(Mode::Mastodon47);
+    let base = t.server.base_url();
+    let handle = format!(
+        "@alice@{}",
+        base.trim_start_matches("http://").trim_end_matches('/')
+    );
+    let mut pty = t.spawn(&["add", &handle], &[]);
+    pty.wait_for("2/5 Scopes");
+    pty.send(ENTER);
+    pty.wait_for("mastokey continues by itself");
+    pty.send(ENTER); // "Open in browser"
+    let url = t.wait_opened(1);
+    assert!(!url.contains("force_login"), "{url}");
+    let approval = t.server.approve(&url, "bob").unwrap();
+    browser_follows(&approval.redirect);
+    let screen = pty.wait_for("This is not @alice");
+    assert!(screen.contains("[ Sign in again as @alice ]"), "{screen}");
+    pty.send(ENTER); // the first choice changes nothing stored
+    let screen = pty.wait_for("4/5 Authorize");
+    assert!(!screen.contains("Choose a passphrase"), "{screen}");
+    assert!(screen.contains("Sign in as @alice."), "{screen}");
+    pty.wait_for("mastokey continues by itself");
+    let again = link_on_screen(&pty, base.trim_end_matches('/'));
+    assert!(again.contains("force_login=true"), "{again}");
+    pty.send(ENTER);
+    let opened = t.wait_opened(2);
+    assert!(opened.contains("force_login=true"), "{opened}");
+    let approval = t.server.approve(&opened, "alice").unwrap();
+    browser_follows(&approval.redirect);
+    choose_first_passphrase(&mut pty);
+    pty.wait_for("Saved in the vault");
+    pty.send(CTRL_C);
+    pty.wait_exit();
+    let vault = t.unlock();
+    assert_eq!(
+        vault
+            .data()
+            .accounts_with_handle("alice@social.example")
+            .len(),
+        1
+    );
+    assert!(
+        vault
+            .data()
+            .accounts_with_handle("bob@social.example")
+            .is_empty(),
         "nothing was saved as bob"
     );
 }

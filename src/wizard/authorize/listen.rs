@@ -17,6 +17,7 @@ impl AuthorizeScreen {
         &mut self,
         stamp: Stamp,
         result: Result<CallbackHandle, CallbackError>,
+        session: &mut Session,
     ) -> Vec<Effect> {
         if !matches!(self.redirect, Redirect::Loopback { stamp: s, .. } if s == stamp) {
             // Not wanted any more: dropping the handle closes the port at once.
@@ -38,8 +39,11 @@ impl AuthorizeScreen {
             }
             // The out-of-band link is already open in a browser: keep it.
             Ok(_) => self.paste_instead(NO_LISTENER_NOTE),
-            // The app's own port is taken: the code flow needs no port.
-            Err(CallbackError::Bind { .. }) if self.allows_code_flow() => {
+            // The app's own port is taken (by another program, or not to be had): the code flow
+            // needs no port, so the link and Enter move to it.
+            Err(CallbackError::Bind { .. } | CallbackError::PortTaken { .. })
+                if self.allows_code_flow() =>
+            {
                 self.paste_instead(PORT_TAKEN_NOTE);
                 if self.request.redirect_uri != OOB_REDIRECT {
                     // A link opened already would end on the port that is taken.
@@ -48,13 +52,21 @@ impl AuthorizeScreen {
                     self.opened_at = None;
                     self.focus = Focus::Open;
                 }
+                if open_now {
+                    return self.open(session);
+                }
             }
             Err(error) => {
                 self.paste_instead(NO_LISTENER_NOTE);
                 self.error = Some(sentence(error));
-                if open_now {
+                if self.allows_code_flow() {
                     self.rebuild(OOB_REDIRECT);
                     self.opened = false;
+                }
+                // Otherwise only the loopback link exists, and nothing listens for it: Enter
+                // gets an app for the code flow instead (`open` does it), never this link.
+                if open_now && self.allows_code_flow() {
+                    return self.open(session);
                 }
             }
         }
@@ -104,13 +116,14 @@ impl AuthorizeScreen {
     }
 
     /// `m`: the code flow; on an app without the out-of-band URI (a server that takes one
-    /// redirect URI per app), a new app for the code flow first.
+    /// redirect URI per app), an app for the code flow first: the one a former run registered
+    /// if it still exists, else a new one.
     pub(super) fn code_flow(&mut self, session: &mut Session) -> Vec<Effect> {
         self.use_other_device(session);
         if self.allows_code_flow() {
             Vec::new()
         } else {
-            self.register_again(session)
+            self.prepare(session, false)
         }
     }
 

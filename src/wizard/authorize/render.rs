@@ -47,21 +47,33 @@ impl Screen for AuthorizeScreen {
             ],
             // Enter presses the focused button; the other one keeps its letter.
             Focus::Open | Focus::Copy => {
-                let (enter, other) = if self.focus == Focus::Open {
-                    (("Enter", "open"), ("c", "copy"))
+                let open = if self.loopback_dead() {
+                    "use a code"
                 } else {
-                    (("Enter", "copy"), ("o", "open"))
+                    "open"
                 };
-                vec![
-                    enter,
-                    other,
-                    ("r", "QR"),
-                    ("m", "other device"),
+                let (enter, other) = if self.focus == Focus::Open {
+                    (("Enter", open), ("c", "copy"))
+                } else {
+                    (("Enter", "copy"), ("o", open))
+                };
+                // On the code flow already, `m` has nothing to switch to; the way into the
+                // field is what the user needs (a letter typed here goes there too).
+                // A dead loopback link: Enter is `m` already.
+                let field_or_device = if self.shows_code() {
+                    Some(("Tab", "type code"))
+                } else {
+                    (!self.loopback_dead()).then_some(("m", "other device"))
+                };
+                let mut keys = vec![enter, other, ("r", "QR")];
+                keys.extend(field_or_device);
+                keys.extend([
                     ("n", "new app"),
                     ("Esc", "back"),
                     ("?", "help"),
                     ("q", "quit"),
-                ]
+                ]);
+                keys
             }
         }
     }
@@ -159,7 +171,9 @@ impl Screen for AuthorizeScreen {
             Focus::Copy => Some(1),
             Focus::Code => None,
         };
-        let open_label = if self.opened {
+        let open_label = if self.loopback_dead() {
+            "Sign in with a code"
+        } else if self.opened {
             "Open again"
         } else {
             "Open in browser"

@@ -296,3 +296,79 @@ fn the_code_field_has_no_glyph_and_the_terminal_cursor_stands_after_the_code() {
     let cursor = terminal.backend_mut().get_cursor_position().unwrap();
     assert_eq!((cursor.x, cursor.y), (10, u16::try_from(row).unwrap()));
 }
+
+/// `mastokey add social.example` over SSH, at the Authorize step (focus on "Copy link").
+fn over_ssh() -> State {
+    let (mut state, _) = start(VaultStatus::Missing, Start::Add(None), None);
+    state.session.ssh = true;
+    typed(&mut state, "social.example");
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    discovered(&mut state, stamp, true);
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    app_ready(&mut state, stamp, true);
+    state
+}
+
+#[test]
+fn after_copying_the_code_flow_link_a_typed_code_is_text() {
+    let mut state = over_ssh();
+    // The way into the field is on screen while a button has the focus.
+    assert!(screen(&state).contains("Tab type code"));
+    let effects = key(&mut state, Key::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Copy { .. }]),
+        "{effects:?}"
+    );
+    // The code comes next: its letters are never the buttons' commands.
+    assert!(state.step.text_focused());
+    for c in "rqnocm".chars() {
+        assert!(key(&mut state, Key::Char(c)).is_empty(), "{c}");
+    }
+    assert!(!state.session.quit);
+    let s = screen(&state);
+    assert!(s.contains("Code: rqnocm"), "{s}");
+    assert!(s.contains("4/5 Authorize"), "{s}");
+    // `c` copies too, with the same effect on the focus.
+    let mut state = over_ssh();
+    key(&mut state, Key::Char('c'));
+    assert!(state.step.text_focused());
+}
+
+#[test]
+fn a_letter_that_is_no_command_moves_from_the_buttons_into_the_field() {
+    let mut state = over_ssh();
+    assert!(!state.step.text_focused());
+    assert!(key(&mut state, Key::Char('x')).is_empty());
+    assert!(state.step.text_focused());
+    typed(&mut state, "Y7q");
+    let s = screen(&state);
+    assert!(s.contains("Code: xY7q"), "{s}");
+    assert!(!state.session.quit);
+}
+
+#[test]
+fn esc_from_a_qr_view_that_does_not_fit_lands_on_copy_link() {
+    let mut state = over_ssh();
+    key(&mut state, Key::Char('r'));
+    let small = screen(&state);
+    assert!(small.contains("The QR code does not fit"), "{small}");
+    assert!(small.contains("press Esc to go back and"), "{small}");
+    assert!(small.contains("the link (Enter)"), "{small}");
+    key(&mut state, Key::Esc);
+    assert!(!state.step.text_focused());
+    assert!(screen(&state).contains("Enter copy"));
+    let effects = key(&mut state, Key::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Copy { .. }]),
+        "{effects:?}"
+    );
+    // And `c`, as the view said before.
+    let mut state = over_ssh();
+    key(&mut state, Key::Char('r'));
+    key(&mut state, Key::Esc);
+    let effects = key(&mut state, Key::Char('c'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Copy { .. }]),
+        "{effects:?}"
+    );
+}

@@ -97,26 +97,97 @@ fn the_apps_port_taken_falls_back_to_the_code_and_says_so() {
     let [Effect::ListenForCallback { stamp, .. }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    key(&mut state, Key::Enter);
-    send(
+    // Open pressed before the listener ran: once the port turns out taken, the browser opens
+    // the link that shows a code, never the one that ends on the taken port.
+    assert!(key(&mut state, Key::Enter).is_empty());
+    let effects = send(
         &mut state,
         Msg::CallbackReady {
             stamp: *stamp,
-            result: Err(CallbackError::Bind {
-                detail: "address in use".into(),
-            }),
+            result: Err(CallbackError::PortTaken { port: 41234 }),
         },
     );
+    let [Effect::OpenBrowser { url }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(url.contains("redirect_uri=urn%3Aietf"), "{url}");
     let s = screen(&state);
     assert!(
         s.contains("port mastokey registered with this server is in use"),
         "{s}"
     );
-    assert!(
-        s.contains("Open in browser"),
-        "the link must be opened again: {s}"
-    );
     assert!(url_of(&state).contains("redirect_uri=urn%3Aietf"));
+    // The code is typed next: the field has the keys.
+    assert!(state.step.text_focused());
+}
+
+#[test]
+fn a_port_taken_by_another_program_moves_enter_to_the_code_flow() {
+    // Nothing pressed yet: the link and Enter switch to the code.
+    let app = exact_app(&[redirect_oob(), EXACT], &["read:accounts"]);
+    let (mut state, effects) = authorize_with(prepared(app));
+    let stamp = listen_stamp(&effects);
+    let taken = Msg::CallbackReady {
+        stamp,
+        result: Err(CallbackError::PortTaken { port: 41234 }),
+    };
+    assert!(send(&mut state, taken).is_empty());
+    let s = screen(&state);
+    assert!(s.contains("so the sign-in uses"), "{s}");
+    let effects = key(&mut state, Key::Enter);
+    let [Effect::OpenBrowser { url }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(url.contains("redirect_uri=urn%3Aietf"), "{url}");
+    assert!(!url.contains("41234"), "{url}");
+
+    // An app with the loopback address only (one redirect per app): Enter gets an app for the
+    // code flow, as `m` does, and the button says so.
+    let app = exact_app(&[EXACT], &["read:accounts"]);
+    let (mut state, effects) = authorize_with(PreparedApp {
+        single_redirect: Some(EXACT.into()),
+        ..prepared(app)
+    });
+    let stamp = listen_stamp(&effects);
+    let taken = Msg::CallbackReady {
+        stamp,
+        result: Err(CallbackError::PortTaken { port: 41234 }),
+    };
+    send(&mut state, taken);
+    let s = screen(&state);
+    assert!(s.contains("Another program is using port 41234"), "{s}");
+    assert!(s.contains("[ Sign in with a code ]"), "{s}");
+    assert!(s.contains("Enter use a code"), "{s}");
+    snap_text("authorize_port_taken_one_redirect", &s);
+    let effects = key(&mut state, Key::Enter);
+    let [
+        Effect::PrepareApp {
+            listen,
+            force_new: false,
+            ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("never the link to the taken port: {effects:?}")
+    };
+    assert_eq!(*listen, crate::wizard::msg::Listen::CodeOnly);
+    // `o` too.
+    let (mut state, effects) = authorize_with(PreparedApp {
+        single_redirect: Some(EXACT.into()),
+        ..prepared(exact_app(&[EXACT], &["read:accounts"]))
+    });
+    send(
+        &mut state,
+        Msg::CallbackReady {
+            stamp: listen_stamp(&effects),
+            result: Err(CallbackError::PortTaken { port: 41234 }),
+        },
+    );
+    let effects = key(&mut state, Key::Char('o'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::PrepareApp { .. }]),
+        "{effects:?}"
+    );
 }
 
 #[test]
@@ -148,6 +219,13 @@ fn a_server_with_one_redirect_per_app_and_only_the_code_says_why() {
     assert!(s.contains("one redirect address per app"), "{s}");
 }
 
+fn listen_stamp(effects: &[Effect]) -> u64 {
+    let [Effect::ListenForCallback { stamp, .. }] = effects else {
+        panic!("{effects:?}")
+    };
+    *stamp
+}
+
 fn redirect_oob() -> &'static str {
     super::super::redirect::OOB_REDIRECT
 }
@@ -165,7 +243,7 @@ fn m_on_an_app_with_only_the_loopback_uri_registers_one_for_the_code() {
     let [
         Effect::PrepareApp {
             listen,
-            force_new: true,
+            force_new: false,
             ..
         },
     ] = effects.as_slice()
@@ -179,14 +257,42 @@ fn m_on_an_app_with_only_the_loopback_uri_registers_one_for_the_code() {
         &mut state,
         Msg::AppReady {
             stamp,
-            result: Ok(prepared(exact_app(&[redirect_oob()], &["read:accounts"]))),
+            result: Ok(PreparedApp {
+                reused: false,
+                ..prepared(exact_app(&[redirect_oob()], &["read:accounts"]))
+            }),
         },
     );
     assert!(state.step.text_focused());
-    assert!(screen(&state).contains("then type the code here"));
+    // Nothing was opened yet: nothing to approve "again".
+    let s = screen(&state);
+    assert!(s.contains("registered an app for the code flow"), "{s}");
+    assert!(s.contains("then type the code here"), "{s}");
+    assert!(!s.contains("again"), "{s}");
     typed(&mut state, "on");
     let s = screen(&state);
     assert!(s.contains("Code: on"), "{s}");
+}
+
+#[test]
+fn m_reuses_the_code_flows_app_a_former_run_registered_and_says_so() {
+    let (mut state, _) = authorize_with(PreparedApp {
+        single_redirect: Some(EXACT.into()),
+        ..prepared(exact_app(&[EXACT], &["read:accounts"]))
+    });
+    let effects = key(&mut state, Key::Char('m'));
+    let stamp = stamp_of(&effects);
+    send(
+        &mut state,
+        Msg::AppReady {
+            stamp,
+            result: Ok(prepared(exact_app(&[redirect_oob()], &["read:accounts"]))),
+        },
+    );
+    let s = screen(&state);
+    assert!(s.contains("Signing in with the code"), "{s}");
+    assert!(!s.contains("registered"), "{s}");
+    assert!(url_of(&state).contains("redirect_uri=urn%3Aietf"));
 }
 
 #[test]

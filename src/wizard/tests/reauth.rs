@@ -60,8 +60,14 @@ fn reauthorizing_as_another_account_never_overwrites_the_first() {
     let mut state = reauthorize_as("2", "bob");
     let s = screen(&state);
     assert!(s.contains("This is not @alice@social.example"), "{s}");
+    assert!(
+        s.contains("[ Sign in again as @alice@social.example ]"),
+        "{s}"
+    );
     snap("verify_wrong_account", &state);
-    // Save separately: a normal save of bob (not a replacement of alice).
+    // Save separately, a deliberate second choice: a normal save of bob (not a replacement of
+    // alice).
+    key(&mut state, Key::Down);
     let effects = key(&mut state, Key::Enter);
     let [Effect::Save { save, .. }] = effects.as_slice() else {
         panic!("{effects:?}")
@@ -69,7 +75,8 @@ fn reauthorizing_as_another_account_never_overwrites_the_first() {
     assert_eq!(save.account.id, "2");
     // Or discard: nothing is saved, and the new token is revoked.
     let mut state = reauthorize_as("2", "bob");
-    key(&mut state, Key::Right);
+    key(&mut state, Key::Down);
+    key(&mut state, Key::Down);
     let effects = key(&mut state, Key::Enter);
     assert!(
         matches!(
@@ -82,6 +89,21 @@ fn reauthorizing_as_another_account_never_overwrites_the_first() {
         "{effects:?}"
     );
     assert!(screen(&state).contains("new token was discarded"));
+    // Or Enter at once: back to the sign-in for alice, nothing saved, bob's token revoked.
+    let mut state = reauthorize_as("2", "bob");
+    let effects = key(&mut state, Key::Enter);
+    assert!(matches!(state.step, Step::Register(_)));
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Save { .. })),
+        "{effects:?}"
+    );
+    assert!(effects.iter().any(|e| matches!(e, Effect::Revoke { .. })));
+    app_ready(&mut state, stamp_of(&effects[..1]), true);
+    let s = screen(&state);
+    assert!(
+        s.contains("Re-authorizing: sign in as @alice@social.example"),
+        "{s}"
+    );
 }
 
 #[test]
@@ -167,7 +189,8 @@ fn a_typed_handle_names_the_account_and_another_one_is_caught() {
     assert!(s.contains("Nothing is saved yet"), "{s}");
     assert!(!s.contains("Choose a passphrase"), "{s}");
     // Discarding revokes the new token and saves nothing.
-    key(&mut state, Key::Right);
+    key(&mut state, Key::Down);
+    key(&mut state, Key::Down);
     let effects = key(&mut state, Key::Enter);
     assert!(
         matches!(effects.as_slice(), [Effect::Revoke { .. }]),
@@ -213,4 +236,72 @@ fn add_another_after_a_typed_handle_is_not_for_that_user_again() {
     pick.user = None;
     pick.text = "social.example:8443".into();
     assert_eq!(pick.add_another_text(), "social.example:8443");
+}
+
+/// The Verify step's answer for `add @alice@social.example` approved as bob.
+fn typed_handle_approved_as_bob() -> State {
+    let mut state = add_typed_handle();
+    let stamp = submit_code(&mut state, "code");
+    let stamp = exchanged(&mut state, stamp, "tok-bob");
+    send(
+        &mut state,
+        Msg::Verified {
+            stamp,
+            result: Ok(account("2", "bob")),
+        },
+    );
+    state
+}
+
+#[test]
+fn enter_on_the_wrong_account_saves_nothing_and_signs_in_again_with_a_fresh_login() {
+    let mut state = typed_handle_approved_as_bob();
+    let s = screen(&state);
+    assert!(s.contains("[ Sign in again as @alice ]"), "{s}");
+    assert!(s.contains("[ Save as new account ]"), "{s}");
+    snap("verify_wrong_typed_handle", &state);
+    // Enter takes the first choice, which stores nothing: back to the sign-in, the token of
+    // the account not wanted revoked on the way.
+    let effects = key(&mut state, Key::Enter);
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::Save { .. } | Effect::CreateVaultAndSave { .. })),
+        "{effects:?}"
+    );
+    assert!(!screen(&state).contains("Choose a passphrase"));
+    assert!(
+        effects.iter().any(|e| matches!(
+            e,
+            Effect::Revoke {
+                unkept: Unkept::New { .. },
+                ..
+            }
+        )),
+        "{effects:?}"
+    );
+    assert!(
+        matches!(state.step, Step::Register(_)),
+        "back to the sign-in"
+    );
+    let stamp = stamp_of(&effects[..1]);
+    app_ready(&mut state, stamp, true);
+    let Step::Authorize(a) = &state.step else {
+        panic!("not on the authorize step")
+    };
+    // The link forces a fresh sign-in, and the screen still names the account.
+    assert!(a.url().contains("force_login=true"), "{}", a.url());
+    let s = screen(&state);
+    assert!(s.contains("Sign in as @alice."), "{s}");
+    // Approved as alice this time: saved as usual.
+    let stamp = submit_code(&mut state, "code");
+    let stamp = exchanged(&mut state, stamp, "tok-alice");
+    send(
+        &mut state,
+        Msg::Verified {
+            stamp,
+            result: Ok(account("7", "alice")),
+        },
+    );
+    assert!(screen(&state).contains("Choose a passphrase"));
 }

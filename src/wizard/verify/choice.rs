@@ -4,18 +4,23 @@ use super::super::view::Choice;
 
 pub(super) use super::super::shared_choice::{Duplicate, Then};
 
-/// A re-authorization signed in as another account than the one it was for.
+/// A sign-in for a named account (a re-authorization, or a typed handle) signed in as another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum WrongAccount {
+    /// First: it changes nothing stored. Back to the link, which forces a fresh sign-in.
+    SignInAgain,
+    /// A deliberate second choice: the other account is kept after all.
     SaveAsNew,
     Discard,
 }
 
 impl Choice for WrongAccount {
-    const ALL: &'static [Self] = &[Self::SaveAsNew, Self::Discard];
+    const ALL: &'static [Self] = &[Self::SignInAgain, Self::SaveAsNew, Self::Discard];
 
+    /// The labels without the account's name ("Sign in again as @alice" is built where drawn).
     fn label(self) -> &'static str {
         match self {
+            Self::SignInAgain => "Sign in again",
             Self::SaveAsNew => "Save as new account",
             Self::Discard => "Discard new token",
         }

@@ -1,9 +1,10 @@
 //! Leaving the Verify step before the new token is stored: what counts as leaving (so that
-//! `flow` can ask "Discard this token?" first) and what a confirmed discard does.
+//! `flow` can ask "Discard this token?" first), what a confirmed discard does, and signing in
+//! again as the account that was named.
 
 use super::super::discard::Stakes;
 use super::super::msg::{Effect, Key};
-use super::super::outcome::Outcome;
+use super::super::outcome::{Exit, Outcome};
 use super::super::state::{NoticeKind, Session};
 use super::{Phase, Saved, Then, VerifyScreen};
 
@@ -71,6 +72,17 @@ impl VerifyScreen {
             Phase::Duplicate(_) => self.discard(Saved::KeptOld, session),
             _ => self.discard(Saved::Discarded, session),
         }
+    }
+
+    /// "Sign in again as @alice": the browser holds a session for another account on this
+    /// server, so from now on the link there forces a fresh login; the token of the account
+    /// that was not wanted is revoked on the way.
+    pub(super) fn sign_in_again(self, session: &mut Session) -> Outcome<Self> {
+        session
+            .login_forced_on
+            .push(self.server.caps.base.as_str().to_owned());
+        let unkept = self.unkept_new();
+        Outcome::exit(Exit::SignInAgain(self.server, self.requested, unkept))
     }
 
     /// The new token is not kept: revoke it, never offer it for copying, and say what happened.

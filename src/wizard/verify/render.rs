@@ -13,7 +13,9 @@ use crate::mastodon::for_terminal;
 use super::super::reopen::Reopen;
 use super::super::state::NoticeKind;
 use super::super::state::Session;
-use super::super::view::{Choice, Screen, ViewCtx, buttons, choices, spinner, wrapped_height};
+use super::super::view::{
+    Choice, Screen, ViewCtx, button_rows, buttons, choices, spinner, wrapped_height,
+};
 use super::{Clash, Duplicate, Phase, Saved, Then, VerifyScreen, WrongAccount};
 
 impl Screen for VerifyScreen {
@@ -203,15 +205,30 @@ impl Screen for VerifyScreen {
                     format!("This is not @{target}: the browser signed in as another account."),
                     theme.warn(),
                 ));
-                lines.push(Line::raw(if self.server.reauth.is_some() {
-                    format!(
-                        "@{target} keeps its old token. Save the new token as a separate account?"
-                    )
+                let kept = if self.server.reauth.is_some() {
+                    format!("@{target} keeps its old token.")
                 } else {
-                    "Nothing is saved yet. Save the new token as this account anyway?".to_owned()
-                }));
+                    "Nothing is saved yet.".to_owned()
+                };
+                lines.push(Line::raw(format!(
+                    "{kept} Signing in again asks for a fresh sign-in and revokes this token."
+                )));
                 lines.push(Line::raw(""));
-                lines.push(choices(*choice, WrongAccount::label, theme));
+                // The account's name is in the first label: rows of whole buttons.
+                let first = format!("Sign in again as @{target}");
+                let labels: Vec<&str> = WrongAccount::ALL
+                    .iter()
+                    .map(|c| match c {
+                        WrongAccount::SignInAgain => first.as_str(),
+                        other => other.label(),
+                    })
+                    .collect();
+                let focused = WrongAccount::ALL.iter().position(|c| c == choice);
+                lines.extend(
+                    button_rows(&labels, focused, area.width, theme)
+                        .into_iter()
+                        .map(owned),
+                );
             }
             Phase::Duplicate(choice) => {
                 lines.push(Line::styled(
@@ -293,6 +310,16 @@ impl Screen for VerifyScreen {
             _ => {}
         }
     }
+}
+
+/// A line that no longer borrows the label it was drawn from.
+fn owned(line: Line<'_>) -> Line<'static> {
+    Line::from(
+        line.spans
+            .into_iter()
+            .map(|span| Span::styled(span.content.into_owned(), span.style))
+            .collect::<Vec<_>>(),
+    )
 }
 
 const VERIFY_HELP: &str = "mastokey asks the server whose token this is, then keeps it in the \
