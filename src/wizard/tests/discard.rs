@@ -87,10 +87,12 @@ fn quitting_with_an_unsaved_token_asks_first_starting_on_keep() {
     assert!(asks(&state));
     key(&mut state, Key::Esc);
     assert!(!asks(&state) && !state.session.quit);
-    // Choosing "Discard it" quits.
+    // Choosing "Discard it" revokes the token, then quits.
     key(&mut state, Key::Char('q'));
     key(&mut state, Key::Right);
-    key(&mut state, Key::Enter);
+    let effects = key(&mut state, Key::Enter);
+    assert!(!state.session.quit);
+    revoke_answered(&mut state, &effects, Ok(true));
     assert!(state.session.quit);
 }
 

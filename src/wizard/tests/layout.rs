@@ -14,7 +14,10 @@ pub(super) fn assert_readable(state: &State, width: u16, height: u16) {
     for row in shown.lines() {
         assert_buttons_whole(row, &shown);
     }
-    let keys = state.step.screen().keys(&state.session);
+    let keys = crate::wizard::view::with_help(
+        state.step.screen().keys(&state.session),
+        state.step.help_key(),
+    );
     let full: String = keys
         .iter()
         .flat_map(|(k, w)| [" ", k, " ", w, " "])

@@ -1,11 +1,13 @@
 //! Leaving the Verify step before the new token is stored: what counts as leaving (so that
 //! `flow` can ask "Discard this token?" first) and what a confirmed discard does.
 
+use crate::accounts::{NotRevoked, Unkept};
+
 use super::super::discard::Stakes;
 use super::super::msg::{Effect, Key};
 use super::super::outcome::Outcome;
 use super::super::state::{NoticeKind, Session};
-use super::{Phase, Saved, Then, VerifyScreen};
+use super::{Phase, Saved, Then, VerifyScreen, settle};
 
 impl VerifyScreen {
     /// True while the new token exists only here: leaving now would lose it.
@@ -94,5 +96,16 @@ impl VerifyScreen {
         self.revoking_new = Some(stamp);
         let unkept = self.unkept_new();
         Outcome::Stay(self, vec![Effect::Revoke { stamp, unkept }])
+    }
+
+    /// What a confirmed quit revokes first: the new token while it is unsaved, unless the user
+    /// copied it (the copy may be in use).
+    pub fn unkept_on_quit(&self) -> Option<Unkept> {
+        (self.holds_unsaved_token() && !self.copied).then(|| self.unkept_new())
+    }
+
+    /// Why a revoke did not happen, in a few words (for the line left in the shell).
+    pub fn revoke_failure(why: &NotRevoked) -> String {
+        settle::not_revoked(why)
     }
 }
