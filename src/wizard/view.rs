@@ -120,10 +120,12 @@ pub fn render(
     }
     let left = Line::from(left);
     let room = usize::from(header.width).saturating_sub(left.width() + 2);
-    let progress = screen.progress().map(|(n, name)| progress_text(n, name, room));
+    let progress = screen
+        .progress()
+        .map(|(n, name)| progress_text(n, name, room));
     // A long title (a re-authorized handle) gives way to the step, cut with `…`.
-    let title_room = usize::from(header.width)
-        .saturating_sub(progress.as_deref().map_or(0, |p| width(p) + 1));
+    let title_room =
+        usize::from(header.width).saturating_sub(progress.as_deref().map_or(0, |p| width(p) + 1));
     frame.render_widget(Paragraph::new(fit_line(left, title_room)), header);
     if let Some(text) = progress {
         frame.render_widget(

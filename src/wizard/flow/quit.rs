@@ -17,7 +17,10 @@ pub const REVOKE_BOUND: SignedDuration = SignedDuration::from_secs(5);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QuitRevoke {
     /// Sent; the wizard quits when it is answered or at `deadline`.
-    Waiting { stamp: Stamp, deadline: Timestamp },
+    Waiting {
+        stamp: Stamp,
+        deadline: Timestamp,
+    },
     Revoked,
     /// The server gave the stored token again: it is in the vault, nothing to revoke.
     Stored,

@@ -321,7 +321,10 @@ fn a_confirmed_quit_revokes_the_unsaved_token_then_quits() {
     let end = farewell(&state);
     assert_eq!(end.code, QUIT_UNSAVED);
     let warning = end.warning.unwrap_or_default();
-    assert!(warning.contains("the unsaved token was revoked"), "{warning}");
+    assert!(
+        warning.contains("the unsaved token was revoked"),
+        "{warning}"
+    );
 }
 
 #[test]
