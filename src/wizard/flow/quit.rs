@@ -24,26 +24,31 @@ pub enum QuitRevoke {
     Revoked,
     /// The server gave the stored token again: it is in the vault, nothing to revoke.
     Stored,
-    /// Not revoked, and why (a few words, no secret).
-    Failed(String),
-    /// The user forced the quit (Ctrl-C) instead of waiting.
-    Skipped,
+    /// Not revoked: why (a few words, no secret), and where to revoke it by hand.
+    Failed {
+        why: String,
+        there: String,
+    },
+    /// The user forced the quit (Ctrl-C) instead of waiting; where to revoke it by hand.
+    Skipped {
+        there: String,
+    },
 }
 
 impl QuitRevoke {
     /// A phrase for the shell line: "the unsaved token was revoked", …
     pub fn phrase(&self) -> String {
         match self {
-            QuitRevoke::Waiting { .. } | QuitRevoke::Skipped => {
-                "the unsaved token was not revoked: revoke it on the server's Authorized apps page"
-                    .to_owned()
+            // Never kept past the answer: the wizard quits only once the revoke is settled.
+            QuitRevoke::Waiting { .. } => "the unsaved token may not be revoked".to_owned(),
+            QuitRevoke::Skipped { there } => {
+                format!("the unsaved token was not revoked: revoke it {there}")
             }
             QuitRevoke::Revoked => "the unsaved token was revoked".to_owned(),
             QuitRevoke::Stored => "the new token is the one already stored".to_owned(),
-            QuitRevoke::Failed(why) => format!(
-                "the unsaved token could not be revoked: {why}; revoke it on the server's \
-                 Authorized apps page"
-            ),
+            QuitRevoke::Failed { why, there } => {
+                format!("the unsaved token could not be revoked: {why}; revoke it {there}")
+            }
         }
     }
 }
@@ -77,10 +82,22 @@ impl State {
     /// A force quit (Ctrl-C on the question) leaves a token that was not copied live: the shell
     /// line says so.
     pub(super) fn force_quit(&mut self) {
-        if matches!(&self.step, Step::Verify(s) if s.unkept_on_quit().is_some()) {
-            self.quit_revoke = Some(QuitRevoke::Skipped);
+        if let Step::Verify(s) = &self.step
+            && s.unkept_on_quit().is_some()
+        {
+            self.quit_revoke = Some(QuitRevoke::Skipped {
+                there: s.where_to_revoke(),
+            });
         }
         self.session.quit = true;
+    }
+
+    /// Where to revoke the new token by hand, for the shell line.
+    fn there(&self) -> String {
+        match &self.step {
+            Step::Verify(s) => s.where_to_revoke(),
+            _ => "in the server's settings".to_owned(),
+        }
     }
 
     /// While the quit waits for its revoke, every message ends here: the answer or the deadline
@@ -93,13 +110,21 @@ impl State {
             Msg::Revoked { stamp: s, result } if *s == stamp => Some(match result {
                 Ok(true) => QuitRevoke::Revoked,
                 Ok(false) => QuitRevoke::Stored,
-                Err(why) => QuitRevoke::Failed(VerifyScreen::revoke_failure(why)),
+                Err(why) => QuitRevoke::Failed {
+                    why: VerifyScreen::revoke_failure(why),
+                    there: self.there(),
+                },
             }),
-            Msg::Key(Key::Ctrl('c')) => Some(QuitRevoke::Skipped),
-            Msg::Tick if self.session.now >= deadline => Some(QuitRevoke::Failed(format!(
-                "the server did not answer within {} seconds",
-                REVOKE_BOUND.as_secs()
-            ))),
+            Msg::Key(Key::Ctrl('c')) => Some(QuitRevoke::Skipped {
+                there: self.there(),
+            }),
+            Msg::Tick if self.session.now >= deadline => Some(QuitRevoke::Failed {
+                why: format!(
+                    "the server did not answer within {} seconds",
+                    REVOKE_BOUND.as_secs()
+                ),
+                there: self.there(),
+            }),
             Msg::Tick => {
                 self.session.spinner = self.session.spinner.wrapping_add(1);
                 None

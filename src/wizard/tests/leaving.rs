@@ -344,7 +344,10 @@ fn a_revoke_that_fails_on_quit_is_said_in_the_shell() {
         ),
         "{warning}"
     );
-    assert!(warning.contains("Authorized apps"), "{warning}");
+    assert!(
+        warning.contains("revoke it at https://social.example/oauth/authorized_applications"),
+        "{warning}"
+    );
 }
 
 #[test]
@@ -373,7 +376,7 @@ fn ctrl_c_while_the_quit_revokes_quits_at_once_and_says_it_was_not_revoked() {
     assert!(state.session.quit);
     let warning = farewell(&state).warning.unwrap_or_default();
     assert!(
-        warning.contains("the unsaved token was not revoked"),
+        warning.contains("the unsaved token was not revoked: revoke it at https://"),
         "{warning}"
     );
 }

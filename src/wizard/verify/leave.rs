@@ -1,7 +1,7 @@
 //! Leaving the Verify step before the new token is stored: what counts as leaving (so that
 //! `flow` can ask "Discard this token?" first) and what a confirmed discard does.
 
-use crate::accounts::{NotRevoked, Unkept};
+use crate::accounts::{NotRevoked, Unkept, where_to_revoke};
 
 use super::super::discard::Stakes;
 use super::super::msg::{Effect, Key};
@@ -102,6 +102,12 @@ impl VerifyScreen {
     /// copied it (the copy may be in use).
     pub fn unkept_on_quit(&self) -> Option<Unkept> {
         (self.holds_unsaved_token() && !self.copied).then(|| self.unkept_new())
+    }
+
+    /// Where the user revokes the new token by hand, to end "revoke it …".
+    pub fn where_to_revoke(&self) -> String {
+        let caps = &self.server.caps;
+        where_to_revoke(caps.base.as_str(), Some(&caps.software.name))
     }
 
     /// Why a revoke did not happen, in a few words (for the line left in the shell).
