@@ -1,7 +1,8 @@
 //! "Discard this token?": asked by `flow`, in one place for every screen, before anything leaves
 //! an authorized token unsaved (Esc out of the Verify step, `q`, Ctrl-C). It starts on the choice
-//! that loses nothing; a second Ctrl-C while it shows quits anyway, without revoking. It is never asked while a save
-//! or a revoke is in flight (then `flow` waits for it instead), so what it says is true when shown.
+//! that loses nothing; a second Ctrl-C while it shows quits anyway, without revoking. It is never
+//! asked while a save or a revoke is in flight (then `flow` waits for it instead), so what it says
+//! is true when shown.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -291,7 +291,8 @@ impl State {
         )
     }
 
-    /// The runner ticks while a spinner shows, and while a hint waits for its time to appear.
+    /// The runner ticks while a spinner shows, while a hint waits for its time to appear, and
+    /// while a quit waits for its revoke (the tick notices the deadline).
     pub fn needs_tick(&self) -> bool {
         self.step.busy()
             || matches!(self.quit_revoke, Some(QuitRevoke::Waiting { .. }))
