@@ -382,4 +382,5 @@ fn another_device_with_m_then_a_pasted_callback_address_works_too() {
 
 mod authorize;
 mod pending_apps;
+mod quit;
 mod real_servers;

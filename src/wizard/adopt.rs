@@ -235,9 +235,6 @@ impl AdoptScreen {
                 (_, Key::Esc) => self.discard(session),
                 _ => self.phase = Phase::Duplicate(choice.moved(key).unwrap_or(choice)),
             },
-            (Phase::NewPassphrase(_), Msg::Key(Key::Esc)) => {
-                self.phase = Phase::Confirm(Confirm::Save);
-            }
             // "Discard token" on the form: nothing is stored, as Discard does before it.
             (Phase::NewPassphrase(form), Msg::Key(Key::Enter)) if form.discard_focused() => {
                 self.discard(session);

@@ -1,7 +1,8 @@
 //! "Discard this token?": asked by `flow`, in one place for every screen, before anything leaves
 //! an authorized token unsaved (Esc out of the Verify step, `q`, Ctrl-C). It starts on the choice
-//! that loses nothing; a second Ctrl-C while it shows quits anyway. It is never asked while a save
-//! or a revoke is in flight (then `flow` waits for it instead), so what it says is true when shown.
+//! that loses nothing; a second Ctrl-C while it shows quits anyway, without revoking. It is never
+//! asked while a save or a revoke is in flight (then `flow` waits for it instead), so what it says
+//! is true when shown.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -106,7 +107,9 @@ impl Confirm {
                      revoke it on the server's Authorized apps page."
                 )
             }
-            (false, Leave::Quit) => "Quitting now loses it: it is not in the vault.".to_owned(),
+            (false, Leave::Quit) => {
+                "Quitting now loses it: mastokey revokes it on the server, then quits.".to_owned()
+            }
             (false, Leave::Discard) => {
                 "Leaving now loses it; mastokey revokes it on the server.".to_owned()
             }
@@ -121,6 +124,15 @@ impl Confirm {
         sentences.join(" ")
     }
 
+    /// The question's keys: Ctrl-C quits at once, so a token not copied stays valid.
+    fn keys(self) -> &'static str {
+        if self.stakes.copied {
+            "Enter choose · ←→ move · Esc keep · Ctrl-C quit now"
+        } else {
+            "Enter choose · ←→ move · Esc keep · Ctrl-C quit now without revoking"
+        }
+    }
+
     /// The question over the middle of `area`.
     pub fn render(self, frame: &mut Frame, area: Rect, theme: Theme) {
         let lines = vec![
@@ -130,10 +142,7 @@ impl Confirm {
             Line::raw(""),
             choices(self.choice, Answer::label, theme),
             Line::raw(""),
-            Line::styled(
-                "Enter choose · ←→ move · Esc keep · Ctrl-C quit now",
-                theme.dim(),
-            ),
+            Line::styled(self.keys(), theme.dim()),
         ];
         let width = area.width.saturating_sub(8).min(64);
         let height = (wrapped_height(&lines, width.saturating_sub(4)) + 2).min(area.height);

@@ -79,11 +79,17 @@ pub fn farewell(state: &State) -> Farewell {
         };
     }
     if adding {
+        // A quit that revoked (or could not revoke) the unsaved token says how that went.
+        let revoke = state
+            .quit_revoke
+            .as_ref()
+            .map(|r| format!(", and {}", r.phrase()))
+            .unwrap_or_default();
         return Farewell {
             lines: Vec::new(),
-            warning: Some(
-                "mastokey: quit before the account was saved; the vault was not changed.".into(),
-            ),
+            warning: Some(format!(
+                "mastokey: quit before the account was saved; the vault was not changed{revoke}."
+            )),
             code: QUIT_UNSAVED,
         };
     }

@@ -26,6 +26,10 @@ use super::unlock::UnlockScreen;
 use super::verify::VerifyScreen;
 use super::view::{self, Screen};
 
+mod quit;
+
+pub use quit::QuitRevoke;
+
 pub enum Step {
     Unlock(UnlockScreen),
     Home(HomeScreen),
@@ -212,6 +216,11 @@ impl Step {
         empty || !self.text_focused()
     }
 
+    /// The key that opens the help now, as the footer names it.
+    pub fn help_key(&self) -> &'static str {
+        if self.help_key_free() { "?" } else { "F1" }
+    }
+
     /// True while a new token exists only in this step: leaving asks first.
     pub fn holds_unsaved_token(&self) -> bool {
         matches!(self, Step::Verify(s) if s.holds_unsaved_token())
@@ -259,6 +268,8 @@ pub struct State {
     /// `q` or Ctrl-C came while a save was in flight: quit once it is done (a second Ctrl-C
     /// quits at once).
     pub quit_when_saved: bool,
+    /// A confirmed quit revokes the unsaved token first; how that went.
+    pub quit_revoke: Option<QuitRevoke>,
 }
 
 impl State {
@@ -282,14 +293,17 @@ impl State {
                 help: false,
                 confirm: None,
                 quit_when_saved: false,
+                quit_revoke: None,
             },
             effects,
         )
     }
 
-    /// The runner ticks while a spinner shows, and while a hint waits for its time to appear.
+    /// The runner ticks while a spinner shows, while a hint waits for its time to appear, and
+    /// while a quit waits for its revoke (the tick notices the deadline).
     pub fn needs_tick(&self) -> bool {
         self.step.busy()
+            || matches!(self.quit_revoke, Some(QuitRevoke::Waiting { .. }))
             || matches!(&self.step, Step::Authorize(s) if s.awaits_hint(self.session.now))
     }
 
@@ -300,7 +314,14 @@ impl State {
             view::render_too_small(frame, area, theme, self.confirm.is_some());
             return;
         }
-        view::render(self.step.screen(), &self.session, self.help, frame, theme);
+        view::render(
+            self.step.screen(),
+            &self.session,
+            self.help,
+            self.step.help_key(),
+            frame,
+            theme,
+        );
         if let Some(confirm) = self.confirm {
             confirm.render(frame, area, theme);
         }
@@ -369,7 +390,8 @@ impl State {
         match decided {
             Decided::Asking(confirm) => self.confirm = Some(confirm),
             Decided::Keep => {}
-            Decided::Leave(Leave::Quit) | Decided::ForceQuit => self.session.quit = true,
+            Decided::Leave(Leave::Quit) => return self.quit_revoking(),
+            Decided::ForceQuit => self.force_quit(),
             Decided::Leave(Leave::Discard) => {
                 let step = std::mem::replace(&mut self.step, Step::Home(HomeScreen::default()));
                 let (next, effects) = match step {
@@ -405,6 +427,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         other => other,
     };
+    if let Some(effects) = state.waiting_revoke(&msg) {
+        return effects;
+    }
     // The discard question takes every key while it shows; slow work still comes back.
     if let Some(confirm) = state.confirm {
         match msg {

@@ -16,6 +16,17 @@ use super::view::{Choice, choices};
 
 pub const MIN_PASSPHRASE_CHARS: usize = crate::vault::MIN_PASSPHRASE_LEN;
 
+/// The form's keys, for the help of every screen that shows it (one behaviour, one wording).
+macro_rules! form_keys_help {
+    () => {
+        "Enter moves to the second field, then saves. Tab moves through the fields and the \
+         buttons. Esc steps back: from the second field to the first, from the first to the \
+         buttons (Save, Discard token), from the buttons to the first field; it never throws \
+         the token away."
+    };
+}
+pub(super) use form_keys_help;
+
 /// Where the keyboard is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Focus {

@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::msg::{Effect, Key, Listen, Msg, Stamp};
 use super::outcome::{Exit, Outcome};
-use super::state::{ServerPick, Session};
+use super::state::{Reauth, ServerPick, Session};
 use super::view::{Screen, ViewCtx, sentence, status_line, wrapped_height};
 
 pub struct RegisterScreen {
@@ -86,6 +86,10 @@ impl RegisterScreen {
 impl Screen for RegisterScreen {
     fn title(&self) -> &'static str {
         "Add account"
+    }
+
+    fn heading(&self) -> Option<String> {
+        self.server.reauth.as_ref().map(Reauth::title)
     }
 
     fn progress(&self) -> Option<(u8, &'static str)> {

@@ -15,7 +15,7 @@ use crate::mastodon::scopes::{Availability, ServerScopes, catalogue, negotiate, 
 
 use super::msg::{Key, Msg};
 use super::outcome::{Exit, Outcome};
-use super::state::{ServerPick, Session};
+use super::state::{Reauth, ServerPick, Session};
 use super::theme::Theme;
 use super::view::{Screen, ViewCtx, fit_line, wrapped_height};
 
@@ -325,6 +325,10 @@ impl ScopesScreen {
 impl Screen for ScopesScreen {
     fn title(&self) -> &'static str {
         "Add account"
+    }
+
+    fn heading(&self) -> Option<String> {
+        self.server.reauth.as_ref().map(Reauth::title)
     }
 
     fn progress(&self) -> Option<(u8, &'static str)> {

@@ -169,6 +169,10 @@ impl Screen for ServerScreen {
         }
     }
 
+    fn heading(&self) -> Option<String> {
+        self.reauth.as_ref().map(Reauth::title)
+    }
+
     fn progress(&self) -> Option<(u8, &'static str)> {
         // The token path has two screens, not the sign-in's five steps.
         (!self.adopt).then_some((1, "Server"))
@@ -194,12 +198,11 @@ impl Screen for ServerScreen {
     }
 
     fn help(&self) -> &'static str {
-        "Type the server of the account you want a token for.\n\n\
-         Any of these work: mastodon.social, https://mastodon.social/, @alice@mastodon.social, \
-         alice@mastodon.social.\n\n\
-         mastokey then asks the server what it supports (scopes, PKCE) before going on.\n\n\
-         Ctrl-T: you already have a token (from the server's Development settings or another \
-         app); paste it on the next screen instead of signing in."
+        match (self.adopt, self.reauth.is_some()) {
+            (true, _) => ADOPT_HELP,
+            (false, true) => REAUTH_HELP,
+            (false, false) => SIGN_IN_HELP,
+        }
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
@@ -257,3 +260,19 @@ impl Screen for ServerScreen {
         }
     }
 }
+
+const SIGN_IN_HELP: &str = "Type the server of the account you want a token for.\n\n\
+    Any of these work: mastodon.social, https://mastodon.social/, @alice@mastodon.social, \
+    alice@mastodon.social.\n\n\
+    mastokey then asks the server what it supports (scopes, PKCE) before going on.\n\n\
+    Ctrl-T: you already have a token (from the server's Development settings or another app); \
+    paste it on the next screen instead of signing in.";
+
+const ADOPT_HELP: &str = "Type the server the token you have is for: mastodon.social, \
+    https://mastodon.social/ or @alice@mastodon.social.\n\n\
+    mastokey asks the server what it supports, then you paste the token on the next screen; it \
+    is checked before it is saved.\n\n\
+    Ctrl-T: back to signing in, where mastokey gets a new token for you.";
+
+const REAUTH_HELP: &str = "mastokey asks this account's server again what it supports, then \
+    signs in as the account with the scopes it has, and replaces its stored token.";

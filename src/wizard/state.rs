@@ -258,3 +258,10 @@ pub struct Reauth {
     pub id: String,
     pub scopes: Vec<String>,
 }
+
+impl Reauth {
+    /// The header's title while this account is re-authorized.
+    pub fn title(&self) -> String {
+        format!("Re-authorize @{}", self.handle)
+    }
+}

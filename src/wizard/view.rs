@@ -22,6 +22,11 @@ pub const MIN_HEIGHT: u16 = 16;
 pub trait Screen {
     /// "Add account", "Accounts", "Unlock".
     fn title(&self) -> &'static str;
+    /// The header's title where it names what the screen is for (a re-authorization names the
+    /// account); `None` shows `title`.
+    fn heading(&self) -> Option<String> {
+        None
+    }
     /// The step header, e.g. `(2, "Scopes")` shown as "2/5 Scopes".
     fn progress(&self) -> Option<(u8, &'static str)> {
         None
@@ -64,7 +69,15 @@ pub fn sentence(text: impl std::fmt::Display) -> String {
 
 /// The frame around the current screen: header, the screen, the notice, the keys, and the
 /// help over it when open.
-pub fn render(screen: &dyn Screen, session: &Session, help: bool, frame: &mut Frame, theme: Theme) {
+/// `help_key` is the key that opens the help now: `?`, or `F1` where `?` is text.
+pub fn render(
+    screen: &dyn Screen,
+    session: &Session,
+    help: bool,
+    help_key: &'static str,
+    frame: &mut Frame,
+    theme: Theme,
+) {
     let area = frame.area();
     if too_small(area) {
         render_too_small(frame, area, theme, false);
@@ -95,16 +108,26 @@ pub fn render(screen: &dyn Screen, session: &Session, help: bool, frame: &mut Fr
     let mut left = vec![
         Span::styled(" mastokey", theme.accent()),
         Span::raw(" · "),
-        Span::styled(screen.title(), theme.bold()),
+        Span::styled(
+            screen
+                .heading()
+                .unwrap_or_else(|| screen.title().to_owned()),
+            theme.bold(),
+        ),
     ];
     if session.ssh {
         left.push(Span::styled("  (over SSH)", theme.dim()));
     }
     let left = Line::from(left);
     let room = usize::from(header.width).saturating_sub(left.width() + 2);
-    frame.render_widget(Paragraph::new(left), header);
-    if let Some((n, name)) = screen.progress() {
-        let text = progress_text(n, name, room);
+    let progress = screen
+        .progress()
+        .map(|(n, name)| progress_text(n, name, room));
+    // A long title (a re-authorized handle) gives way to the step, cut with `…`.
+    let title_room =
+        usize::from(header.width).saturating_sub(progress.as_deref().map_or(0, |p| width(p) + 1));
+    frame.render_widget(Paragraph::new(fit_line(left, title_room)), header);
+    if let Some(text) = progress {
         frame.render_widget(
             Paragraph::new(Line::styled(text, theme.bold())).alignment(Alignment::Right),
             header,
@@ -120,13 +143,35 @@ pub fn render(screen: &dyn Screen, session: &Session, help: bool, frame: &mut Fr
     }
 
     frame.render_widget(
-        Paragraph::new(fit::footer(&screen.keys(session), footer.width, theme)),
+        Paragraph::new(fit::footer(
+            &with_help(screen.keys(session), help_key),
+            footer.width,
+            theme,
+        )),
         footer,
     );
 
     if help {
         render_help(frame, area, screen, theme);
     }
+}
+
+/// Every footer names the help key, the one that works now (a screen that lists `?` where `?`
+/// is text gets `F1`); a screen that does not list it gets it just before its quit key.
+pub fn with_help(
+    mut keys: Vec<(&'static str, &'static str)>,
+    help_key: &'static str,
+) -> Vec<(&'static str, &'static str)> {
+    if let Some(item) = keys.iter_mut().find(|(_, what)| *what == "help") {
+        item.0 = help_key;
+        return keys;
+    }
+    let at = match keys.last() {
+        Some((_, "quit")) => keys.len() - 1,
+        _ => keys.len(),
+    };
+    keys.insert(at, (help_key, "help"));
+    keys
 }
 
 /// The steps of adding an account, as the header names them.
@@ -221,7 +266,10 @@ fn render_help(frame: &mut Frame, area: Rect, screen: &dyn Screen, theme: Theme)
     if wrapped_height(&with_everywhere, inner) <= room {
         lines = with_everywhere;
     } else {
-        lines.push(close);
+        lines.push(close.clone());
+        if wrapped_height(&lines, inner) > room {
+            lines = cut_help(screen.help(), inner, room, close, theme);
+        }
     }
     // As tall as the text needs (measured at the box's inner width), within the screen.
     let height = wrapped_height(&lines, inner)
@@ -238,6 +286,56 @@ fn render_help(frame: &mut Frame, area: Rect, screen: &dyn Screen, theme: Theme)
         ),
         popup,
     );
+}
+
+/// The help text cut to what `room` rows hold, at a word, with a line that says there is more
+/// and the way out below it: a cut is never silent.
+fn cut_help(
+    help: &str,
+    inner: u16,
+    room: u16,
+    close: Line<'static>,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let tail = [
+        Line::styled("… (enlarge the window to read the rest)", theme.accent()),
+        close,
+    ];
+    let fits = |kept: &[Line<'static>]| {
+        let mut all = kept.to_vec();
+        all.extend(tail.iter().cloned());
+        wrapped_height(&all, inner) <= room
+    };
+    let mut kept: Vec<Line<'static>> = Vec::new();
+    for paragraph in help.lines() {
+        let whole = Line::raw(paragraph.to_owned());
+        kept.push(whole);
+        if fits(&kept) {
+            continue;
+        }
+        kept.pop();
+        // As many of its words as still fit.
+        let words: Vec<&str> = paragraph.split_whitespace().collect();
+        let mut best = None;
+        for n in 1..=words.len() {
+            kept.push(Line::raw(words[..n].join(" ")));
+            let ok = fits(&kept);
+            kept.pop();
+            if !ok {
+                break;
+            }
+            best = Some(n);
+        }
+        if let Some(n) = best {
+            kept.push(Line::raw(words[..n].join(" ")));
+        }
+        break;
+    }
+    while kept.last().is_some_and(|l| l.width() == 0) {
+        kept.pop();
+    }
+    kept.extend(tail);
+    kept
 }
 
 /// A box `width` × `height` in the middle of `area` (for popups), within `area`.

@@ -10,6 +10,7 @@ use crate::accounts::adopt::{Adoption, Candidate};
 use crate::accounts::{revoke_page, where_to_revoke};
 use crate::mastodon::for_terminal;
 
+use super::super::passphrase::form_keys_help;
 use super::super::reopen::Reopen;
 use super::super::state::Session;
 use super::super::theme::Theme;
@@ -24,7 +25,7 @@ impl Screen for AdoptScreen {
     }
 
     fn keys(&self, _: &Session) -> Vec<(&'static str, &'static str)> {
-        match self.phase {
+        match &self.phase {
             Phase::Entering { .. } => vec![
                 ("Enter", "check"),
                 ("Esc", "change server"),
@@ -32,12 +33,8 @@ impl Screen for AdoptScreen {
             ],
             Phase::Checking { .. } => vec![("Esc", "stop"), ("Ctrl-C", "quit")],
             Phase::Saving { .. } => vec![("Ctrl-C", "quit")],
-            Phase::NewPassphrase(_) => vec![
-                ("Enter", "next"),
-                ("Tab", "switch field"),
-                ("Esc", "back"),
-                ("Ctrl-C", "quit"),
-            ],
+            // The same form, keys and Esc as the sign-in's first save.
+            Phase::NewPassphrase(form) => form.keys(),
             Phase::SaveFailed {
                 reopen: Some(_), ..
             } => Reopen::keys(),
@@ -61,6 +58,9 @@ impl Screen for AdoptScreen {
     }
 
     fn help(&self) -> &'static str {
+        if matches!(self.phase, Phase::NewPassphrase(_)) {
+            return PASSPHRASE_HELP;
+        }
         "Paste a token you already have: made on the server's website (Preferences → \
          Development) or taken from another app. It is never shown.\n\n\
          mastokey asks the server whose it is and what it may do, then keeps it in the vault. \
@@ -242,3 +242,12 @@ fn describe(candidate: &Candidate, full: bool, lines: &mut Vec<Line<'static>>, t
     }
     lines.push(Line::raw(""));
 }
+
+const PASSPHRASE_HELP: &str = concat!(
+    "This passphrase encrypts the new vault, where the token is kept. You type it whenever \
+     mastokey opens the vault; it cannot be recovered if lost. A few unrelated words make a \
+     strong one.\n\n",
+    form_keys_help!(),
+    "\n\nDiscard token: nothing is saved, and you can paste another token. F1 opens this help: \
+     in a field, ? is text."
+);

@@ -7,7 +7,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::super::qr::render_qr;
-use super::super::state::Session;
+use super::super::state::{Reauth, Session};
 use super::super::view::{Screen, ViewCtx, buttons, spinner, wrapped_height};
 use super::{AuthorizeScreen, Focus};
 
@@ -25,6 +25,10 @@ pub fn link_rows(url: &str, width: u16) -> Vec<String> {
 impl Screen for AuthorizeScreen {
     fn title(&self) -> &'static str {
         "Add account"
+    }
+
+    fn heading(&self) -> Option<String> {
+        self.server.reauth.as_ref().map(Reauth::title)
     }
 
     fn progress(&self) -> Option<(u8, &'static str)> {

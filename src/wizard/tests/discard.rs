@@ -87,10 +87,12 @@ fn quitting_with_an_unsaved_token_asks_first_starting_on_keep() {
     assert!(asks(&state));
     key(&mut state, Key::Esc);
     assert!(!asks(&state) && !state.session.quit);
-    // Choosing "Discard it" quits.
+    // Choosing "Discard it" revokes the token, then quits.
     key(&mut state, Key::Char('q'));
     key(&mut state, Key::Right);
-    key(&mut state, Key::Enter);
+    let effects = key(&mut state, Key::Enter);
+    assert!(!state.session.quit);
+    revoke_answered(&mut state, &effects, Ok(true));
     assert!(state.session.quit);
 }
 
@@ -302,4 +304,62 @@ fn a_failed_save_keeps_the_token_to_copy_and_asks_before_discarding() {
     assert!(screen(&state).contains("could not be saved"));
     assert!(key(&mut state, Key::Esc).is_empty());
     assert!(asks(&state));
+}
+
+/// Both passphrase screens (a sign-in's first save and a pasted token's) are one form: the same
+/// footer, the same Esc, the same help for its keys.
+#[test]
+fn the_token_passphrase_screen_behaves_and_reads_as_the_sign_in_one() {
+    let mut state =
+        super::adopt::saved_candidate_state(super::adopt::at_adopt(VaultStatus::Missing));
+    key(&mut state, Key::Enter);
+    let footer = |s: &State| screen(s).lines().last().unwrap_or_default().to_owned();
+    let (mut sign_in, stamp) = at_verify(true);
+    send(
+        &mut sign_in,
+        Msg::Verified {
+            stamp,
+            result: Ok(account("7", "alice")),
+        },
+    );
+    assert_eq!(footer(&state), footer(&sign_in));
+    assert!(
+        footer(&state).contains("Esc to the buttons"),
+        "{}",
+        footer(&state)
+    );
+    // Esc from the first field goes to the buttons and back, never off the form.
+    typed(&mut state, "long enough passphrase");
+    key(&mut state, Key::Esc);
+    assert!(!state.step.text_focused());
+    assert!(
+        footer(&state).contains("Esc to the first field"),
+        "{}",
+        footer(&state)
+    );
+    key(&mut state, Key::Esc);
+    assert!(state.step.text_focused());
+    let s = screen(&state);
+    assert!(s.contains("Choose a passphrase for your new vault"), "{s}");
+    // What was typed is still there: Enter moves on to the second field.
+    key(&mut state, Key::Enter);
+    typed(&mut state, "long enough passphrase");
+    let effects = key(&mut state, Key::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Adopt { .. }]),
+        "{effects:?}"
+    );
+    // One wording of the keys in both helps.
+    let esc = "Esc steps back: from the second field to the first, from the first to the buttons";
+    let mut adopt =
+        super::adopt::saved_candidate_state(super::adopt::at_adopt(VaultStatus::Missing));
+    key(&mut adopt, Key::Enter);
+    for help in [adopt.step.screen().help(), sign_in.step.screen().help()] {
+        let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(esc), "{help}");
+        assert!(
+            !flat.contains("Esc moves back to the first field"),
+            "{help}"
+        );
+    }
 }

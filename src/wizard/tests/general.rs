@@ -378,3 +378,36 @@ fn the_help_of_every_screen_fits_at_80x24() {
     checked.dedup();
     assert_eq!(checked.len(), 11, "each of them has its own help");
 }
+
+/// While a stored account is re-authorized, every step's header names it, not "Add account".
+#[test]
+fn re_authorize_steps_are_titled_with_the_account() {
+    let view = view_with(vec![row(
+        "alice@social.example",
+        "1",
+        Some(CheckStatus::Revoked),
+    )]);
+    let (mut state, _) = start(VaultStatus::Unlocked(view), Start::Home, None);
+    key(&mut state, Key::Enter);
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    let title = "Re-authorize @alice@social.example";
+    let header = |s: &State| screen(s).lines().next().unwrap_or_default().to_owned();
+    assert!(matches!(state.step, Step::Server(_)));
+    assert!(header(&state).contains(title), "{}", header(&state));
+    discovered(&mut state, stamp, true);
+    assert!(matches!(state.step, Step::Scopes(_)));
+    assert!(header(&state).contains(title), "{}", header(&state));
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    assert!(matches!(state.step, Step::Register(_)));
+    assert!(header(&state).contains(title), "{}", header(&state));
+    app_ready(&mut state, stamp, true);
+    assert!(matches!(state.step, Step::Authorize(_)));
+    assert!(header(&state).contains(title), "{}", header(&state));
+    let stamp = submit_code(&mut state, "code");
+    exchanged(&mut state, stamp, "tok-new");
+    assert!(matches!(state.step, Step::Verify(_)));
+    assert!(header(&state).contains(title), "{}", header(&state));
+    // A new account is still "Add account".
+    let (fresh, _) = start(VaultStatus::Missing, Start::Home, None);
+    assert!(header(&fresh).contains("Add account"), "{}", header(&fresh));
+}

@@ -14,7 +14,10 @@ pub(super) fn assert_readable(state: &State, width: u16, height: u16) {
     for row in shown.lines() {
         assert_buttons_whole(row, &shown);
     }
-    let keys = state.step.screen().keys(&state.session);
+    let keys = crate::wizard::view::with_help(
+        state.step.screen().keys(&state.session),
+        state.step.help_key(),
+    );
     let full: String = keys
         .iter()
         .flat_map(|(k, w)| [" ", k, " ", w, " "])
@@ -98,6 +101,22 @@ fn states() -> Vec<(&'static str, State)> {
     for _ in 0..3 {
         key(&mut scopes_detail, Key::Down);
     }
+    let (mut saved, stamp) = at_first_save(true);
+    send(
+        &mut saved,
+        Msg::Saved {
+            stamp,
+            result: Ok(view_with(vec![row("alice@social.example", "7", None)])),
+        },
+    );
+    let mut typed_server = start(VaultStatus::Missing, Start::Home, None).0;
+    typed(&mut typed_server, "social.example");
+    let mut token_server = start(VaultStatus::Missing, Start::Home, None).0;
+    key(&mut token_server, Key::Ctrl('t'));
+    let adopt = super::adopt::at_adopt(VaultStatus::Missing);
+    let mut adopt_passphrase =
+        super::adopt::saved_candidate_state(super::adopt::at_adopt(VaultStatus::Missing));
+    key(&mut adopt_passphrase, Key::Enter);
     vec![
         ("unlock", start(VaultStatus::Locked, Start::Home, None).0),
         ("home", home),
@@ -110,7 +129,75 @@ fn states() -> Vec<(&'static str, State)> {
         ("register", register),
         ("authorize", at_authorize(true)),
         ("new passphrase", passphrase),
+        ("saved", saved),
+        ("server, typed", typed_server),
+        ("token server", token_server),
+        ("token", adopt),
+        ("token passphrase", adopt_passphrase),
     ]
+}
+
+/// Every footer, complete or shortened, names the key that opens the help.
+#[test]
+fn every_footer_names_the_help_key() {
+    for (name, state) in states() {
+        for (w, h) in [(60, 16), (80, 24), (200, 50)] {
+            let shown = render_at(&state, w, h);
+            let footer = shown.lines().last().unwrap_or_default();
+            let key = state.step.help_key();
+            assert!(
+                footer.contains(&format!("{key} help")),
+                "{name} at {w}×{h}: {footer:?}"
+            );
+        }
+    }
+}
+
+/// `?` is named only where it opens the help; F1 where `?` would be typed.
+#[test]
+fn the_footer_names_f1_where_a_question_mark_is_text() {
+    let states = states();
+    let footer = |name: &str| {
+        let (_, state) = states.iter().find(|(n, _)| *n == name).unwrap();
+        render_at(state, 80, 24).lines().last().unwrap().to_owned()
+    };
+    assert!(footer("server").contains("? help"), "{}", footer("server"));
+    for name in ["server, typed", "unlock", "new passphrase", "token"] {
+        assert!(footer(name).contains("F1 help"), "{name}: {}", footer(name));
+    }
+    assert!(footer("home details").contains("? help"));
+}
+
+/// At the minimum size a help box that cannot show all its text says so, and the way out
+/// always shows.
+#[test]
+fn every_help_box_at_the_minimum_size_ends_visibly() {
+    for (name, mut state) in states() {
+        let help = state.step.screen().help();
+        state.help = true;
+        let s = render_at(&state, 60, 16);
+        let text = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            text.contains("Press any key to close this help."),
+            "{name}: no way out:\n{s}"
+        );
+        let last_words: Vec<&str> = help.split_whitespace().rev().take(3).collect();
+        let last: String = last_words.into_iter().rev().collect::<Vec<_>>().join(" ");
+        // Rows of the box joined: a word is never split across rows, so the end reads whole.
+        let inside: String = s
+            .lines()
+            .filter_map(|l| {
+                let first = l.find('│')?;
+                let rest = &l[first + '│'.len_utf8()..];
+                Some(rest[..rest.rfind('│')?].trim().to_owned())
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            inside.contains(&last) || inside.contains("… (enlarge the window to read the rest)"),
+            "{name}: the help is cut without a sign:\n{s}"
+        );
+    }
 }
 
 #[test]
@@ -243,5 +330,18 @@ fn every_help_box_fits_whole_at_80x24() {
             text.contains("Press any key to close this help."),
             "{name}:\n{s}"
         );
+    }
+}
+
+#[test]
+fn cut_help_boxes_read_as_cut() {
+    for (name, snapshot) in [
+        ("home details", "help_home_details"),
+        ("saved", "help_saved"),
+        ("authorize", "help_authorize"),
+    ] {
+        let (_, mut state) = states().into_iter().find(|(n, _)| *n == name).unwrap();
+        state.help = true;
+        snap(snapshot, &state);
     }
 }

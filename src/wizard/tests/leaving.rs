@@ -291,3 +291,154 @@ fn a_question_mark_is_text_in_every_masked_field() {
     };
     assert_eq!(passphrase.expose(), "?long enough passphrase");
 }
+
+/// `q` on a failed save, then "Discard it": returns the revoke's effects.
+fn quit_and_discard(state: &mut State) -> Vec<Effect> {
+    key(state, Key::Char('q'));
+    assert!(asks(state), "{}", screen(state));
+    key(state, Key::Right);
+    key(state, Key::Enter)
+}
+
+#[test]
+fn a_confirmed_quit_revokes_the_unsaved_token_then_quits() {
+    let mut state = at_save_failed();
+    let effects = quit_and_discard(&mut state);
+    let [Effect::Revoke { unkept, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(matches!(unkept, crate::accounts::Unkept::New { .. }));
+    // It waits for the answer, saying so, with the runner ticking for the deadline.
+    assert!(!state.session.quit);
+    assert!(state.needs_tick());
+    let s = screen(&state);
+    assert!(s.contains("Revoking the unsaved token"), "{s}");
+    // Keys other than Ctrl-C wait too.
+    assert!(key(&mut state, Key::Enter).is_empty());
+    assert!(!state.session.quit);
+    revoke_answered(&mut state, &effects, Ok(true));
+    assert!(state.session.quit);
+    let end = farewell(&state);
+    assert_eq!(end.code, QUIT_UNSAVED);
+    let warning = end.warning.unwrap_or_default();
+    assert!(
+        warning.contains("the unsaved token was revoked"),
+        "{warning}"
+    );
+}
+
+#[test]
+fn a_revoke_that_fails_on_quit_is_said_in_the_shell() {
+    let mut state = at_save_failed();
+    let effects = quit_and_discard(&mut state);
+    revoke_answered(
+        &mut state,
+        &effects,
+        Err(crate::accounts::NotRevoked::NoCredentials),
+    );
+    assert!(state.session.quit);
+    let warning = farewell(&state).warning.unwrap_or_default();
+    assert!(
+        warning.contains(
+            "the unsaved token could not be revoked: the vault lacks the app that issued it"
+        ),
+        "{warning}"
+    );
+    assert!(
+        warning.contains("revoke it at https://social.example/oauth/authorized_applications"),
+        "{warning}"
+    );
+}
+
+#[test]
+fn a_dead_server_does_not_hold_the_quit_past_five_seconds() {
+    let mut state = at_save_failed();
+    quit_and_discard(&mut state);
+    let started = state.session.now;
+    state.session.now = started + jiff::SignedDuration::from_secs(4);
+    send(&mut state, Msg::Tick);
+    assert!(!state.session.quit, "still within the bound");
+    state.session.now = started + jiff::SignedDuration::from_secs(5);
+    send(&mut state, Msg::Tick);
+    assert!(state.session.quit);
+    let warning = farewell(&state).warning.unwrap_or_default();
+    assert!(
+        warning.contains("could not be revoked: the server did not answer within 5 seconds"),
+        "{warning}"
+    );
+}
+
+#[test]
+fn ctrl_c_while_the_quit_revokes_quits_at_once_and_says_it_was_not_revoked() {
+    let mut state = at_save_failed();
+    quit_and_discard(&mut state);
+    assert!(key(&mut state, Key::Ctrl('c')).is_empty());
+    assert!(state.session.quit);
+    let warning = farewell(&state).warning.unwrap_or_default();
+    assert!(
+        warning.contains("the unsaved token was not revoked: revoke it at https://"),
+        "{warning}"
+    );
+}
+
+#[test]
+fn a_forced_quit_on_the_question_does_not_revoke_and_the_question_says_so() {
+    let mut state = at_save_failed();
+    key(&mut state, Key::Char('q'));
+    let s = screen(&state);
+    // The popup wraps the keys line.
+    let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("Ctrl-C quit now without"), "{s}");
+    assert!(flat.contains("revoking"), "{s}");
+    assert!(key(&mut state, Key::Ctrl('c')).is_empty());
+    assert!(state.session.quit);
+    let warning = farewell(&state).warning.unwrap_or_default();
+    assert!(
+        warning.contains("the unsaved token was not revoked"),
+        "{warning}"
+    );
+}
+
+#[test]
+fn a_copied_token_is_not_revoked_on_quit() {
+    let mut state = at_save_failed();
+    copy_token(&mut state);
+    let effects = quit_and_discard(&mut state);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(state.session.quit);
+    let warning = farewell(&state).warning.unwrap_or_default();
+    assert!(!warning.contains("revoked"), "{warning}");
+}
+
+#[test]
+fn quitting_on_the_known_account_question_revokes_the_new_token() {
+    let view = view_with(vec![row("alice@social.example", "7", None)]);
+    let (mut state, _) = start(
+        VaultStatus::Unlocked(view),
+        Start::Add(Some("social.example".into())),
+        None,
+    );
+    discovered(&mut state, 1, true);
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    app_ready(&mut state, stamp, true);
+    let stamp = submit_code(&mut state, "code");
+    let stamp = exchanged(&mut state, stamp, "tok-2");
+    send(
+        &mut state,
+        Msg::Verified {
+            stamp,
+            result: Ok(account("7", "alice")),
+        },
+    );
+    assert!(screen(&state).contains("already in the vault"));
+    let effects = quit_and_discard(&mut state);
+    let [Effect::Revoke { unkept, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let crate::accounts::Unkept::New { token, .. } = unkept else {
+        panic!("the new token, never the stored one")
+    };
+    assert_eq!(token.expose(), "tok-2");
+    revoke_answered(&mut state, &effects, Ok(true));
+    assert!(state.session.quit);
+}

@@ -90,3 +90,23 @@ fn a_long_discovery_error_is_shown_whole_at_the_minimum_size() {
     // The examples under the question wrap whole instead of being cut at the edge.
     assert!(s.contains("@alice@mastodon.social"), "{s}");
 }
+
+/// The token path's Server step explains that path: Ctrl-T there goes back to signing in.
+#[test]
+fn the_token_paths_server_help_is_its_own() {
+    let (mut state, _) = start(VaultStatus::Missing, Start::Home, None);
+    let sign_in = state.step.screen().help();
+    assert!(
+        sign_in.contains("Ctrl-T: you already have a token"),
+        "{sign_in}"
+    );
+    key(&mut state, Key::Ctrl('t'));
+    let help = state.step.screen().help();
+    assert!(!help.contains("you already have a token"), "{help}");
+    assert!(!help.contains("instead of signing in"), "{help}");
+    assert!(help.contains("Ctrl-T: back to signing in"), "{help}");
+    assert!(help.contains("paste the token"), "{help}");
+    // And the footer agrees with it.
+    let s = screen(&state);
+    assert!(s.contains("Ctrl-T sign in instead"), "{s}");
+}

@@ -2,11 +2,13 @@
 //! `flow` can ask "Discard this token?" first), what a confirmed discard does, and signing in
 //! again as the account that was named.
 
+use crate::accounts::{NotRevoked, Unkept, where_to_revoke};
+
 use super::super::discard::Stakes;
 use super::super::msg::{Effect, Key};
 use super::super::outcome::{Exit, Outcome};
 use super::super::state::{NoticeKind, Session};
-use super::{Phase, Saved, Then, VerifyScreen};
+use super::{Phase, Saved, Then, VerifyScreen, settle};
 
 impl VerifyScreen {
     /// True while the new token exists only here: leaving now would lose it.
@@ -106,5 +108,22 @@ impl VerifyScreen {
         self.revoking_new = Some(stamp);
         let unkept = self.unkept_new();
         Outcome::Stay(self, vec![Effect::Revoke { stamp, unkept }])
+    }
+
+    /// What a confirmed quit revokes first: the new token while it is unsaved, unless the user
+    /// copied it (the copy may be in use).
+    pub fn unkept_on_quit(&self) -> Option<Unkept> {
+        (self.holds_unsaved_token() && !self.copied).then(|| self.unkept_new())
+    }
+
+    /// Where the user revokes the new token by hand, to end "revoke it …".
+    pub fn where_to_revoke(&self) -> String {
+        let caps = &self.server.caps;
+        where_to_revoke(caps.base.as_str(), Some(&caps.software.name))
+    }
+
+    /// Why a revoke did not happen, in a few words (for the line left in the shell).
+    pub fn revoke_failure(why: &NotRevoked) -> String {
+        settle::not_revoked(why)
     }
 }

@@ -10,9 +10,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 use crate::base_url::short_name;
 use crate::mastodon::for_terminal;
 
+use super::super::passphrase::form_keys_help;
 use super::super::reopen::Reopen;
 use super::super::state::NoticeKind;
-use super::super::state::Session;
+use super::super::state::{Reauth, Session};
 use super::super::view::{
     Choice, Screen, ViewCtx, button_rows, buttons, choices, spinner, wrapped_height,
 };
@@ -21,6 +22,10 @@ use super::{Clash, Duplicate, Phase, Saved, Then, VerifyScreen, WrongAccount};
 impl Screen for VerifyScreen {
     fn title(&self) -> &'static str {
         "Add account"
+    }
+
+    fn heading(&self) -> Option<String> {
+        self.server.reauth.as_ref().map(Reauth::title)
     }
 
     fn progress(&self) -> Option<(u8, &'static str)> {
@@ -329,16 +334,19 @@ const VERIFY_HELP: &str = "mastokey asks the server whose token this is, then ke
     changes nothing.\n\n\
     A token you do not keep (discarded, or replaced by a new one) is revoked on the server, \
     unless you copied it. Leaving before the token is saved (Esc, q, Ctrl-C) asks first: \
-    \"Discard this token?\"; during a save, q and Ctrl-C wait for it.";
+    \"Discard this token?\"; discarding revokes it, and a quit waits up to 5 seconds for the \
+    server to answer. Ctrl-C on the question quits at once without revoking. During a save, q \
+    and Ctrl-C wait for it.";
 
-const PASSPHRASE_HELP: &str = "This passphrase encrypts the new vault, where every token is \
-    kept. You type it whenever mastokey opens the vault; it cannot be recovered if lost. A few \
-    unrelated words make a strong one.\n\n\
-    Enter moves to the second field, then saves. Tab moves through the fields and the buttons; \
-    Esc moves back to the first field and never throws the token away.\n\n\
-    Discard token, q or Ctrl-C ask first: \"Discard this token?\" starts on Keep. A discarded \
-    token is revoked on the server (unless you copied it). F1 opens this help: in a field, ? is \
-    text.";
+const PASSPHRASE_HELP: &str = concat!(
+    "This passphrase encrypts the new vault, where every token is kept. You type it whenever \
+     mastokey opens the vault; it cannot be recovered if lost. A few unrelated words make a \
+     strong one.\n\n",
+    form_keys_help!(),
+    "\n\nDiscard token, q or Ctrl-C ask first: \"Discard this token?\" starts on Keep. A \
+     discarded token is revoked on the server (unless you copied it), also when you quit. F1 \
+     opens this help: in a field, ? is text."
+);
 
 const SAVED_HELP: &str = "The token is saved in the encrypted vault.\n\n\
     Done (or Esc): the list of your accounts.\n\

@@ -184,7 +184,7 @@ impl VerifyScreen {
 }
 
 /// Why a revoke did not happen, in a few words.
-fn not_revoked(why: &NotRevoked) -> String {
+pub(super) fn not_revoked(why: &NotRevoked) -> String {
     match why {
         NotRevoked::Failed(error) => sentence(error).trim_end_matches('.').to_owned(),
         NotRevoked::NoCredentials => "the vault lacks the app that issued it".to_owned(),
