@@ -65,7 +65,7 @@ fn default_journey(t: &E2e, user: &str, first: bool) -> String {
     } else {
         "Saved in the vault"
     };
-    if wait_either(&pty, next, "lacks the scope") == 1 {
+    if wait_either(&pty, next, "One more sign-in is needed") == 1 {
         // The server needs `read` to check a token (Takahē): the screen says so and why, and one
         // key press signs in again with `read` (the narrow token is revoked).
         pty.wait_for("Press Enter to sign in again with `read`");
