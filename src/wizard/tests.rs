@@ -308,3 +308,26 @@ mod reopen;
 mod scopes;
 mod server;
 mod verify;
+
+/// alice is stored; signing in as her again reaches the replace-or-keep question.
+pub(super) fn signed_in_again_as_a_known_account() -> State {
+    let view = view_with(vec![row("alice@social.example", "7", None)]);
+    let (mut state, _) = start(
+        VaultStatus::Unlocked(view),
+        Start::Add(Some("social.example".into())),
+        None,
+    );
+    discovered(&mut state, 1, true);
+    let stamp = stamp_of(&key(&mut state, Key::Enter));
+    app_ready(&mut state, stamp, true);
+    let stamp = submit_code(&mut state, "code");
+    let stamp = exchanged(&mut state, stamp, "tok-2");
+    send(
+        &mut state,
+        Msg::Verified {
+            stamp,
+            result: Ok(account("7", "alice")),
+        },
+    );
+    state
+}

@@ -130,24 +130,7 @@ fn the_discard_button_asks_then_revokes_the_new_token() {
 
 #[test]
 fn esc_on_the_known_account_question_asks_before_discarding() {
-    let view = view_with(vec![row("alice@social.example", "7", None)]);
-    let (mut state, _) = start(
-        VaultStatus::Unlocked(view),
-        Start::Add(Some("social.example".into())),
-        None,
-    );
-    discovered(&mut state, 1, true);
-    let stamp = stamp_of(&key(&mut state, Key::Enter));
-    app_ready(&mut state, stamp, true);
-    let stamp = submit_code(&mut state, "code");
-    let stamp = exchanged(&mut state, stamp, "tok-2");
-    send(
-        &mut state,
-        Msg::Verified {
-            stamp,
-            result: Ok(account("7", "alice")),
-        },
-    );
+    let mut state = signed_in_again_as_a_known_account();
     assert!(screen(&state).contains("already in the vault"));
     assert!(key(&mut state, Key::Esc).is_empty());
     assert!(asks(&state));

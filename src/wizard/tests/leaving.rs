@@ -198,24 +198,7 @@ fn a_question_asked_while_checking_gives_way_to_the_save_it_started() {
 
 #[test]
 fn after_the_old_token_was_revoked_the_question_says_so() {
-    let view = view_with(vec![row("alice@social.example", "7", None)]);
-    let (mut state, _) = start(
-        VaultStatus::Unlocked(view),
-        Start::Add(Some("social.example".into())),
-        None,
-    );
-    discovered(&mut state, 1, true);
-    let stamp = stamp_of(&key(&mut state, Key::Enter));
-    app_ready(&mut state, stamp, true);
-    let stamp = submit_code(&mut state, "code");
-    let stamp = exchanged(&mut state, stamp, "tok-2");
-    send(
-        &mut state,
-        Msg::Verified {
-            stamp,
-            result: Ok(account("7", "alice")),
-        },
-    );
+    let mut state = signed_in_again_as_a_known_account();
     // Replace: the stored token is revoked first. No question while that runs.
     key(&mut state, Key::Right);
     let effects = key(&mut state, Key::Enter);
@@ -412,24 +395,7 @@ fn a_copied_token_is_not_revoked_on_quit() {
 
 #[test]
 fn quitting_on_the_known_account_question_revokes_the_new_token() {
-    let view = view_with(vec![row("alice@social.example", "7", None)]);
-    let (mut state, _) = start(
-        VaultStatus::Unlocked(view),
-        Start::Add(Some("social.example".into())),
-        None,
-    );
-    discovered(&mut state, 1, true);
-    let stamp = stamp_of(&key(&mut state, Key::Enter));
-    app_ready(&mut state, stamp, true);
-    let stamp = submit_code(&mut state, "code");
-    let stamp = exchanged(&mut state, stamp, "tok-2");
-    send(
-        &mut state,
-        Msg::Verified {
-            stamp,
-            result: Ok(account("7", "alice")),
-        },
-    );
+    let mut state = signed_in_again_as_a_known_account();
     assert!(screen(&state).contains("already in the vault"));
     let effects = quit_and_discard(&mut state);
     let [Effect::Revoke { unkept, .. }] = effects.as_slice() else {

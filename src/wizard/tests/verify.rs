@@ -69,29 +69,6 @@ fn first_save_asks_for_a_passphrase_twice_then_creates_the_vault() {
     assert!(screen(&state).contains("Server: social.example"));
 }
 
-/// alice is stored; signing in as her again reaches the replace-or-keep question.
-fn signed_in_again_as_a_known_account() -> State {
-    let view = view_with(vec![row("alice@social.example", "7", None)]);
-    let (mut state, _) = start(
-        VaultStatus::Unlocked(view),
-        Start::Add(Some("social.example".into())),
-        None,
-    );
-    discovered(&mut state, 1, true);
-    let stamp = stamp_of(&key(&mut state, Key::Enter));
-    app_ready(&mut state, stamp, true);
-    let stamp = submit_code(&mut state, "code");
-    let stamp = exchanged(&mut state, stamp, "tok-2");
-    send(
-        &mut state,
-        Msg::Verified {
-            stamp,
-            result: Ok(account("7", "alice")),
-        },
-    );
-    state
-}
-
 /// Answers the single revoke in `effects` with `result`; returns what the screen does next.
 pub(super) fn revoke_answered(
     state: &mut State,
