@@ -126,6 +126,10 @@ the terminal or give --replace."
         /// Replace a stored entry of the same account without asking.
         #[arg(long)]
         replace: bool,
+        /// A token given as an argument: refused without being echoed (arguments show in `ps`
+        /// and the shell's history), so clap's "unexpected argument" never prints it.
+        #[arg(hide = true, num_args = 0.., trailing_var_arg = true)]
+        stray: Vec<String>,
     },
     /// Unlock once: start an agent that holds the vault key, so commands need no passphrase.
     #[command(

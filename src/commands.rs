@@ -53,7 +53,11 @@ pub fn run(command: Command, env: &Env) -> Result<ExitCode, Error> {
             server,
             from_toot,
             replace,
+            stray,
         } => {
+            if !stray.is_empty() {
+                return Err(Error::TokenAsArgument);
+            }
             let source = match from_toot {
                 Some(path) => import::Source::Toot(path),
                 // clap requires SERVER without --from-toot.

@@ -71,6 +71,8 @@ pub enum Error {
     NoToken,
     /// Enter was pressed at the token prompt with nothing typed.
     NoTokenTyped,
+    /// `import SERVER TOKEN`: the token was given as an argument.
+    TokenAsArgument,
     /// `import --from-toot`: toot's config file could not be read.
     Toot(crate::accounts::adopt::toot::TootError),
     /// The unlock agent could not be started or reached.
@@ -114,6 +116,7 @@ impl Error {
             | Error::Output(_)
             | Error::NoToken
             | Error::NoTokenTyped
+            | Error::TokenAsArgument
             | Error::Toot(_) => EXIT_USAGE,
             Error::TokenNotValid { .. } => EXIT_INVALID,
             #[cfg(unix)]
@@ -185,7 +188,8 @@ impl fmt::Display for Error {
             Error::NoPassphraseSource => write!(
                 f,
                 "the vault is locked and there is no terminal to ask for its passphrase. \
-                 Set {PASSPHRASE_COMMAND}, {PASSPHRASE_FILE} or {PASSPHRASE}, or run the command in a terminal."
+                 Set {PASSPHRASE_COMMAND}, {PASSPHRASE_FILE} or {PASSPHRASE}, run the command in a terminal, \
+                 or run `mastokey unlock` in a terminal first (then commands need no passphrase for a while)."
             ),
             Error::NewPassphraseNeedsTerminal => f.write_str(
                 "the new passphrase can only be typed at a terminal (stdin is not one); nothing was changed. \
@@ -208,6 +212,12 @@ impl fmt::Display for Error {
                 "{server} refused the token: {}. Nothing was saved. Check that you copied the \
                  whole token and that it belongs to this server.",
                 first_clause(detail)
+            ),
+            Error::TokenAsArgument => f.write_str(
+                "import reads the token from stdin, not from the arguments (they show in `ps` \
+                 and your shell's history); nothing was saved. Run `mastokey import SERVER` and \
+                 paste it at the prompt, or `mastokey import SERVER < token.txt`. If others can \
+                 read your history, revoke that token and make a new one.",
             ),
             Error::NoTokenTyped => f.write_str(
                 "no token was typed; nothing was saved. Paste the token at the prompt and press \

@@ -82,6 +82,16 @@ pub async fn check_token(
         Ok(account) => account,
         Err(error) if refuses_token(&error) => {
             let (status, detail) = classify(&Err(error), "");
+            // The token may well work; this server only tells whose it is to a token that may
+            // read everything. One sentence: the CLI keeps only the first.
+            let detail = if status == CheckStatus::InsufficientScope {
+                "it tells whose a token is only when the token may read everything (the `read` \
+                 scope), and this one may not, so mastokey cannot check it; use a token with \
+                 `read`, or let mastokey make one by signing in"
+                    .to_owned()
+            } else {
+                detail
+            };
             return Ok(Checked::NotValid { status, detail });
         }
         Err(error) => return Err(error),

@@ -172,11 +172,23 @@ pub(super) fn open_or_create(env: &Env) -> Result<Vault, Error> {
         return unlock::open_at(&dir, env);
     }
     let passphrase = match vault::passphrase_from_env(env)? {
+        // The same minimum as a passphrase typed in the wizard or at `passwd`.
+        Some(passphrase) if passphrase.expose().chars().count() < vault::MIN_PASSPHRASE_LEN => {
+            return Err(Error::PassphraseTooShort {
+                min: vault::MIN_PASSPHRASE_LEN,
+            });
+        }
         Some(passphrase) => passphrase,
         None if io::stdin().is_terminal() => {
             unlock::new_passphrase("New vault passphrase: ", "New vault passphrase again: ")?
         }
         None => return Err(Error::NoPassphraseSource),
     };
-    Ok(Vault::create(&dir, &passphrase, Kdf::default())?)
+    let vault = Vault::create(&dir, &passphrase, Kdf::default())?;
+    // Said, so nobody is surprised later by a vault they did not know they made.
+    output::eprintln(&format!(
+        "mastokey: created a new vault in {}; its passphrase is the one given.",
+        dir.display()
+    ));
+    Ok(vault)
 }

@@ -144,6 +144,24 @@ fn a_token_whose_scopes_the_server_does_not_tell_is_listed_as_unknown() {
 }
 
 #[test]
+fn a_token_the_server_will_not_describe_is_explained_not_called_invalid() {
+    let cli = Cli::new();
+    cli.create_vault();
+    // Takahē tells whose a token is only to a token with `read`.
+    let server = FakeServer::start(Mode::Takahe);
+    let (_, token) = server.create_token("alice", &["read:accounts"]);
+    let out = import(&cli, &[&server.base_url()], &token);
+    out.code(1);
+    assert!(
+        out.stderr
+            .contains("only when the token may read everything"),
+        "{out:?}"
+    );
+    assert!(!out.stderr.contains("Re-authorize"), "{out:?}");
+    assert!(cli.unlock().data().accounts.is_empty());
+}
+
+#[test]
 fn an_unreachable_server_exits_4() {
     let cli = Cli::new();
     cli.create_vault();
@@ -264,8 +282,32 @@ fn import_without_a_vault_creates_one_with_the_passphrase_variable() {
     let cli = Cli::new();
     let server = FakeServer::start(Mode::Mastodon47);
     let (_, token) = server.create_token("alice", &["read"]);
-    import(&cli, &[&server.base_url()], &token).code(0);
+    let out = import(&cli, &[&server.base_url()], &token);
+    assert!(
+        out.code(0).stderr.contains("created a new vault"),
+        "{out:?}"
+    );
     assert_eq!(cli.unlock().data().accounts[0].token.expose(), token);
+    // A passphrase shorter than the wizard's minimum makes no vault.
+    let short = Cli::new();
+    let out = run_with_stdin(
+        short
+            .locked(&["import", &server.base_url()])
+            .env("MASTOKEY_PASSPHRASE", "abc"),
+        &token,
+    );
+    assert!(out.code(3).stderr.contains("shorter than"), "{out:?}");
+    assert!(!short.config().join("vault.age").exists());
+    // A token given as an argument is refused without being echoed.
+    let out = run_with_stdin(
+        &mut short.command(&["import", &server.base_url(), &token]),
+        "",
+    );
+    assert!(
+        out.code(2).stderr.contains("reads the token from stdin"),
+        "{out:?}"
+    );
+    assert!(!out.stderr.contains(&token), "{out:?}");
     // Without a passphrase source and no terminal: nothing is created.
     let other = Cli::new();
     let out = run_with_stdin(&mut other.locked(&["import", &server.base_url()]), &token);

@@ -160,9 +160,9 @@ fn info_lines(row: &AccountRow, details: &Details, ctx: &ViewCtx) -> Vec<Line<'s
     match (row.last_status, &row.last_detail) {
         (Some(status), Some(detail)) if needs_reauth(status) => {
             lines.push(Line::from(vec![
-                Span::raw("Last check "),
+                Span::raw("Last check: "),
                 Span::styled(status_label(status), theme.tone(status_tone(status))),
-                Span::styled(format!(": {}", cause(detail)), theme.dim()),
+                Span::styled(format!(" — {}", cause(detail)), theme.dim()),
             ]));
             lines.push(Line::styled(
                 "Press Re-authorize to sign in again and replace this token.",
@@ -170,9 +170,9 @@ fn info_lines(row: &AccountRow, details: &Details, ctx: &ViewCtx) -> Vec<Line<'s
             ));
         }
         (Some(status), Some(detail)) => lines.push(Line::from(vec![
-            Span::raw("Last check "),
+            Span::raw("Last check: "),
             Span::styled(status_label(status), theme.tone(status_tone(status))),
-            Span::styled(format!(" {detail}"), theme.dim()),
+            Span::styled(format!(" ({detail})"), theme.dim()),
         ])),
         _ => lines.push(Line::styled("Not checked yet", theme.dim())),
     }

@@ -1,6 +1,7 @@
 //! The accounts list: one row per account, columns sized by what they hold. When the width runs
-//! short, Scopes gives way first, then Server, then Last check; the account's name, the one
-//! column that tells rows apart, is cut last. Every cut ends with `…`.
+//! short, Scopes gives way first, then Server, then Last check; below their least, Scopes and
+//! Server are hidden whole; the account's name, the one column that tells rows apart, is cut
+//! last. Every cut ends with `…`.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Rect};
@@ -20,27 +21,34 @@ const HEADERS: [&str; 4] = ["Account", "Server", "Scopes", "Last check"];
 const GAP: u16 = 2;
 /// The order in which columns give up width (indexes into `HEADERS`), and the least each keeps
 /// before the next one gives way.
-const SHRINK: [(usize, u16); 4] = [(2, 7), (1, 8), (3, 10), (0, 1)];
+const SHRINK: [(usize, u16); 3] = [(2, 7), (1, 8), (3, 10)];
+/// Below their least, these columns are hidden whole rather than cut to a stub (a name that needs
+/// the server to tell it apart carries the server in itself).
+const HIDE: [usize; 2] = [2, 1];
+const ACCOUNT: usize = 0;
+const LAST_CHECK: usize = 3;
 
 /// Each column's width: its widest cell (header included) when all fit in `room`, else shrunk
-/// in the order of `SHRINK`.
+/// in the order of `SHRINK`, then Scopes and Server hidden, and only then the account cut (Last
+/// check last of all).
 pub(super) fn column_widths(natural: [u16; 4], room: u16) -> [u16; 4] {
     let mut widths = natural;
     let gaps = GAP * 3;
-    let total = |w: &[u16; 4]| w.iter().sum::<u16>() + gaps;
+    let over = |w: &[u16; 4]| (w.iter().sum::<u16>() + gaps).saturating_sub(room);
     for (column, floor) in SHRINK {
-        let over = total(&widths).saturating_sub(room);
-        if over == 0 {
-            break;
-        }
         let floor = floor.min(widths[column]);
-        let give = over.min(widths[column] - floor);
-        widths[column] -= give;
+        widths[column] -= over(&widths).min(widths[column] - floor);
     }
-    // Below every floor, the floors themselves give way, account last.
-    for (column, _) in SHRINK {
-        let over = total(&widths).saturating_sub(room);
-        widths[column] -= over.min(widths[column]);
+    for column in HIDE {
+        if over(&widths) > 0 {
+            widths[column] = 0;
+        }
+    }
+    for column in [ACCOUNT, LAST_CHECK] {
+        widths[column] -= over(&widths).min(widths[column].saturating_sub(1));
+    }
+    for column in [LAST_CHECK, ACCOUNT] {
+        widths[column] -= over(&widths).min(widths[column]);
     }
     widths
 }
@@ -142,8 +150,11 @@ mod tests {
         // Scopes gives way first, then Server; the account keeps its width.
         assert_eq!(column_widths([22, 14, 30, 16], 68), [22, 14, 10, 16]);
         assert_eq!(column_widths([22, 14, 30, 16], 58), [22, 8, 7, 15]);
-        // Only when the others are at their least is the account cut.
-        assert_eq!(column_widths([40, 14, 30, 16], 50), [19, 8, 7, 10]);
+        // Below their least, Scopes and then Server are hidden rather than cut to a stub, and
+        // only then is the account cut.
+        assert_eq!(column_widths([38, 15, 7, 16], 56), [38, 0, 0, 10]);
+        assert_eq!(column_widths([40, 14, 30, 16], 50), [34, 0, 0, 10]);
+        assert_eq!(column_widths([30, 14, 30, 16], 60), [30, 8, 0, 10]);
         // Never wider than the room, whatever it is.
         let w = column_widths([40, 14, 30, 16], 10);
         assert!(w.iter().sum::<u16>() + 6 <= 10, "{w:?}");

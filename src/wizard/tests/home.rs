@@ -332,7 +332,7 @@ fn a_revoked_token_opens_on_re_authorize_and_says_so() {
     let s = screen(&state);
     assert!(s.contains("Press Re-authorize"), "{s}");
     assert!(!s.contains("Create a new token"), "{s}");
-    assert!(s.contains("revoked: the token was revoked"), "{s}");
+    assert!(s.contains("revoked — the token was revoked"), "{s}");
     snap("home_details_revoked", &state);
     // The focus is on Re-authorize: Enter starts it.
     let effects = key(&mut state, Key::Enter);
@@ -410,13 +410,16 @@ fn home_columns_fit_their_content_and_cut_the_name_last() {
     let s = render_at(&state, 80, 24);
     assert!(s.contains("@alice.longname@localhost.example "), "{s}");
     assert!(s.contains('…'), "{s}");
-    // 60 columns: the others are down to their least before the handle is cut, and every cut
-    // is marked.
+    // 60 columns: Scopes is hidden rather than cut to a stub, Server is down to its least,
+    // and the handle, the column that tells rows apart, stays whole; every cut is marked.
     let s = render_at(&state, 60, 16);
     let first = s.lines().nth(2).unwrap();
-    assert!(first.starts_with(" @alice.longname@localhost"), "{s}");
+    assert!(
+        first.starts_with(" @alice.longname@localhost.example "),
+        "{s}"
+    );
     assert!(first.contains("social.…"), "{s}");
-    assert!(first.contains("read w…"), "{s}");
+    assert!(!s.contains("Scopes"), "{s}");
     // 200 columns: the columns sit side by side, not spread across the width.
     let s = render_at(&state, 200, 50);
     let header = s.lines().nth(1).unwrap();
