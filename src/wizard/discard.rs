@@ -111,7 +111,7 @@ impl Confirm {
                 "Quitting now loses it: mastokey revokes it on the server, then quits.".to_owned()
             }
             (false, Leave::Discard) => {
-                "Leaving now loses it; mastokey revokes it on the server.".to_owned()
+                "Discarding loses it; mastokey revokes it on the server.".to_owned()
             }
         });
         if self.stakes.old_revoked {
@@ -127,9 +127,9 @@ impl Confirm {
     /// The question's keys: Ctrl-C quits at once, so a token not copied stays valid.
     fn keys(self) -> &'static str {
         if self.stakes.copied {
-            "Enter choose · ←→ move · Esc keep · Ctrl-C quit now"
+            "Enter choose  ←→ move  Esc keep  Ctrl-C quit now"
         } else {
-            "Enter choose · ←→ move · Esc keep · Ctrl-C quit now without revoking"
+            "Enter choose  ←→ move  Esc keep  Ctrl-C quit, no revoke"
         }
     }
 
@@ -141,12 +141,22 @@ impl Confirm {
             Line::raw(self.consequence()),
             Line::raw(""),
             choices(self.choice, Answer::label, theme),
-            Line::raw(""),
-            Line::styled(self.keys(), theme.dim()),
         ];
         let width = area.width.saturating_sub(8).min(64);
         let height = (wrapped_height(&lines, width.saturating_sub(4)) + 2).min(area.height);
         let popup = centered(area, width, height);
+        // The footer under the question is the question's: the screen's own keys do not act
+        // while it shows.
+        let footer = Rect {
+            y: area.bottom().saturating_sub(1),
+            height: 1.min(area.height),
+            ..area
+        };
+        frame.render_widget(Clear, footer);
+        frame.render_widget(
+            Paragraph::new(Line::styled(format!(" {}", self.keys()), theme.dim())),
+            footer,
+        );
         frame.render_widget(Clear, popup);
         frame.render_widget(
             Paragraph::new(lines).wrap(Wrap { trim: false }).block(

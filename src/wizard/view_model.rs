@@ -76,14 +76,23 @@ impl AccountRow {
     }
 
     /// For a token made elsewhere (no app credentials): mastokey cannot revoke it, and where
-    /// the user can (the page's address only where the server has that page).
-    pub fn revoke_note(&self) -> Option<String> {
-        (!self.revocable).then(|| {
-            format!(
-                "Made elsewhere: mastokey cannot revoke it; do so {}",
-                crate::accounts::where_to_revoke(&self.server, self.software.as_deref())
-            )
-        })
+    /// the user can (the page's address only where the server has that page, on a line of its
+    /// own so a narrow window never breaks it mid-word).
+    pub fn revoke_note(&self) -> Vec<String> {
+        if self.revocable {
+            return Vec::new();
+        }
+        let software = self.software.as_deref();
+        match crate::accounts::revoke_page(&self.server, software) {
+            Some(page) => vec![
+                "Made elsewhere: mastokey cannot revoke it; do so at".to_owned(),
+                page,
+            ],
+            None => vec![format!(
+                "Made elsewhere: mastokey cannot revoke it; do so {}.",
+                crate::accounts::where_to_revoke(&self.server, software)
+            )],
+        }
     }
 
     /// What a new sign-in for this account should ask for: what was asked for last, not what

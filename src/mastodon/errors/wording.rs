@@ -171,10 +171,10 @@ impl fmt::Display for ApiError {
                 status_and_hint(*status, hint.as_ref())
             ),
             ApiError::TokenInvalid => f.write_str(
-                "the token is not valid on this server (unknown or deleted). Create a new token for this account.",
+                "the token is not valid on this server (unknown or deleted). Re-authorize the account to get a new one (in `mastokey`, its details).",
             ),
             ApiError::TokenRevoked => f.write_str(
-                "the token was revoked, for example under Authorized apps on the server's website. Create a new token for this account.",
+                "the token was revoked, for example under Authorized apps on the server's website. Re-authorize the account to get a new one (in `mastokey`, its details).",
             ),
             ApiError::InsufficientScope => f.write_str(
                 "the token lacks the scope this server needs to check it: read always works, while profile or read:accounts is not enough on some servers. Re-authorize the account with the read scope to fix it.",

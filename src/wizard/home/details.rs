@@ -178,6 +178,7 @@ fn info_lines(row: &AccountRow, details: &Details, ctx: &ViewCtx) -> Vec<Line<'s
     }
     lines.extend(
         row.revoke_note()
+            .into_iter()
             .map(|note| Line::styled(note, theme.warn())),
     );
     match &details.revealed {
@@ -200,7 +201,12 @@ pub(super) fn render(frame: &mut Frame, area: Rect, details: &Details, ctx: &Vie
     let Some(row) = ctx.session.view().and_then(|v| v.account(&details.key)) else {
         return;
     };
-    let width = area.width.saturating_sub(4).min(78);
+    // In a narrow window the box takes the whole width: an address must fit on one row.
+    let width = if area.width < 64 {
+        area.width
+    } else {
+        area.width.saturating_sub(4).min(78)
+    };
     // Border and one column of padding on each side.
     let inner_width = width.saturating_sub(4);
     let info = info_lines(row, details, ctx);

@@ -196,6 +196,27 @@ fn replacing_a_known_account_revokes_the_old_token_then_saves() {
 }
 
 #[test]
+fn replacing_a_token_made_elsewhere_says_so_without_an_alarm() {
+    let mut state = signed_in_again_as_a_known_account();
+    key(&mut state, Key::Right);
+    let effects = key(&mut state, Key::Enter);
+    let effects = revoke_answered(&mut state, &effects, Err(NotRevoked::NoCredentials));
+    let stamp = stamp_of(&effects);
+    let view = view_with(vec![row("alice@social.example", "7", None)]);
+    send(
+        &mut state,
+        Msg::Saved {
+            stamp,
+            result: Ok(view),
+        },
+    );
+    let s = screen(&state);
+    assert!(s.contains("stored token was replaced"), "{s}");
+    assert!(s.contains("made elsewhere"), "{s}");
+    assert!(!s.contains("could not be revoked"), "{s}");
+}
+
+#[test]
 fn leaving_a_token_that_could_not_be_checked_revokes_it() {
     let (mut state, stamp) = at_verify(true);
     send(

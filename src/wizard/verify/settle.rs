@@ -63,6 +63,14 @@ impl VerifyScreen {
                     }
                     // The server gave the same token again, or the entry is gone.
                     Ok(false) => {}
+                    // An adopted token: mastokey never had its app. It may well be dead already
+                    // (that is often why it is being replaced), so no alarm.
+                    Err(NotRevoked::NoCredentials) => self.notes.push((
+                        NoticeKind::Info,
+                        "The old token was made elsewhere, so mastokey cannot revoke it; if it \
+                         still works, revoke it on the server's website."
+                            .to_owned(),
+                    )),
                     Err(why) => self.notes.push((
                         NoticeKind::Error,
                         format!(
@@ -186,7 +194,13 @@ impl VerifyScreen {
 /// Why a revoke did not happen, in a few words.
 pub(super) fn not_revoked(why: &NotRevoked) -> String {
     match why {
-        NotRevoked::Failed(error) => sentence(error).trim_end_matches('.').to_owned(),
+        // A clause inside another sentence: the cause only, without the error's own advice
+        // (the caller says what to do).
+        NotRevoked::Failed(error) => {
+            let text = error.to_string();
+            let cause = text.split(". ").next().unwrap_or_default();
+            cause.trim_end_matches('.').to_owned()
+        }
         NotRevoked::NoCredentials => "the vault lacks the app that issued it".to_owned(),
     }
 }
