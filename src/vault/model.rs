@@ -2,8 +2,10 @@
 //!
 //! Serialised as versioned JSON, `{"version":2,"servers":[…],"accounts":[…]}`. Any change to the
 //! shape bumps [`FORMAT_VERSION`], so an older mastokey refuses a newer file instead of silently
-//! dropping fields it does not know on its next save. Older versions are still read: version 1
-//! had no `expires_at` (read as "does not expire") and no `expired` status.
+//! dropping fields it does not know on its next save; the one exception is a hint whose loss
+//! costs nothing but a repeated question (`StoredServer::verify_needs_read`: one more step-up).
+//! Older versions are still read: version 1 had no `expires_at` (read as "does not expire") and
+//! no `expired` status.
 
 use std::collections::BTreeSet;
 
