@@ -109,6 +109,7 @@ fn server() -> StoredServer {
         domain: "social.example".into(),
         software: Some("mastodon".into()),
         version: Some("4.5.0".into()),
+        verify_needs_read: false,
         apps: vec![StoredApp {
             client_id: "x".repeat(43),
             client_secret: Secret::new("s".repeat(43)),

@@ -224,6 +224,7 @@ fn fill(vault: &mut Vault, servers: &[FakeServer], tokens: &[Issued]) -> Result<
                 software: Some("mastodon".into()),
                 version: Some("4.7.0".into()),
                 apps,
+                verify_needs_read: false,
             });
         }
         for t in tokens {

@@ -35,15 +35,20 @@ pub struct ServerRecord {
     pub domain: String,
     pub software: String,
     pub version: Option<String>,
+    /// A token here was checked only once it had `read` (a step-up): the vault remembers it so
+    /// later sign-ins ask for `read` from the start. A save never forgets it.
+    pub verify_needs_read: bool,
 }
 
 impl ServerRecord {
+    /// What discovery tells; whether the server needs `read` is learned by signing in.
     pub fn from_capabilities(caps: &Capabilities) -> Self {
         Self {
             base: caps.base.clone(),
             domain: caps.domain.clone(),
             software: caps.software.name.clone(),
             version: caps.software.version.clone(),
+            verify_needs_read: false,
         }
     }
 }
@@ -219,6 +224,7 @@ pub fn save(
         server.domain.clone_from(&new.server.domain);
         server.software = Some(new.server.software.clone());
         server.version.clone_from(&new.server.version);
+        server.verify_needs_read |= new.server.verify_needs_read;
         let key = AccountKey::new(&base, &new.account.id);
         let created_at = data.find_account(&key).map_or(now, |a| a.created_at);
         data.upsert_account(StoredAccount {

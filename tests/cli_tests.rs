@@ -151,6 +151,7 @@ pub fn add_at(vault: &mut Vault, server: &FakeServer, user: &str, base_url: &str
                 domain: domain.clone(),
                 software: Some(server.mode().software().into()),
                 version: Some(server.mode().version().into()),
+                verify_needs_read: false,
                 apps: Vec::new(),
             });
             stored.apps.push(StoredApp {

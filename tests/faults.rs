@@ -170,6 +170,7 @@ fn invalid_client_registers_a_new_app_once() {
                 domain: "social.example".into(),
                 software: None,
                 version: None,
+                verify_needs_read: false,
                 apps: vec![mastokey::vault::StoredApp {
                     client_id: client_id.clone(),
                     client_secret: Secret::new("forgotten-secret"),

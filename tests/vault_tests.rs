@@ -50,6 +50,7 @@ fn server(client_secret: &str) -> StoredServer {
         domain: "social.example".into(),
         software: Some("mastodon".into()),
         version: Some("4.5.0".into()),
+        verify_needs_read: false,
         apps: vec![StoredApp {
             client_id: "client-1".into(),
             client_secret: Secret::new(client_secret),

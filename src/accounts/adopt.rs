@@ -166,6 +166,7 @@ pub fn save(
             domain: candidate.server.domain.clone(),
             software: Some(candidate.server.software.clone()),
             version: candidate.server.version.clone(),
+            verify_needs_read: false,
             apps: Vec::new(),
         });
         let client_id = match &candidate.app {

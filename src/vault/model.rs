@@ -2,8 +2,10 @@
 //!
 //! Serialised as versioned JSON, `{"version":2,"servers":[…],"accounts":[…]}`. Any change to the
 //! shape bumps [`FORMAT_VERSION`], so an older mastokey refuses a newer file instead of silently
-//! dropping fields it does not know on its next save. Older versions are still read: version 1
-//! had no `expires_at` (read as "does not expire") and no `expired` status.
+//! dropping fields it does not know on its next save; the one exception is a hint whose loss
+//! costs nothing but a repeated question (`StoredServer::verify_needs_read`: one more step-up).
+//! Older versions are still read: version 1 had no `expires_at` (read as "does not expire") and
+//! no `expired` status.
 
 use std::collections::BTreeSet;
 
@@ -39,6 +41,12 @@ pub struct StoredServer {
     pub version: Option<String>,
     #[serde(default)]
     pub apps: Vec<StoredApp>,
+    /// The server tells whose a token is (`verify_credentials`) only to a token with `read`: a
+    /// sign-in there needed a step-up once, so later ones ask for `read` from the start
+    /// (ARCHITECTURE.md, Server behaviour). Written only when true, so files without it are
+    /// unchanged; an older build of this format ignores it and at worst steps up once more.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub verify_needs_read: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -191,6 +199,7 @@ impl VaultData {
                 software: None,
                 version: None,
                 apps: Vec::new(),
+                verify_needs_read: false,
             });
             self.servers.len() - 1
         });
@@ -229,6 +238,8 @@ impl VaultData {
         stored.domain = server.domain;
         stored.software = server.software;
         stored.version = server.version;
+        // Learned once, kept: a caller that did not sign in here knows nothing against it.
+        stored.verify_needs_read |= server.verify_needs_read;
         for app in server.apps {
             if let Some(old) = stored
                 .apps

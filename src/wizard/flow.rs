@@ -68,17 +68,8 @@ fn home() -> Next {
     (Step::Home(HomeScreen::default()), Vec::new())
 }
 
-/// The scopes widened so that `verify_credentials` works everywhere: `profile` and every
-/// `read:…` scope become `read`; the others stay.
-pub(super) fn with_read(scopes: &[String]) -> Vec<String> {
-    let mut out = vec!["read".to_owned()];
-    for scope in scopes {
-        if scope != "profile" && !scope.starts_with("read") && !out.contains(scope) {
-            out.push(scope.clone());
-        }
-    }
-    out
-}
+// The step-up's scopes; the Scopes step adds `read` the same way where a step-up was needed.
+pub(super) use super::scopes::with_read;
 
 fn empty_server() -> Next {
     (Step::Server(ServerScreen::new("")), Vec::new())
@@ -138,7 +129,9 @@ pub(super) fn next(exit: Exit, session: &mut Session) -> Next {
             let (screen, effects) = AuthorizeScreen::start(pick, scopes, prepared, session);
             (Step::Authorize(screen), effects)
         }
-        Exit::StepUp(pick, scopes, unkept) => {
+        Exit::StepUp(mut pick, scopes, unkept) => {
+            // Once the token with `read` is checked, the session (and the save) remember it.
+            pick.verify_needs_read = true;
             let (screen, mut effects) = RegisterScreen::start(pick, with_read(&scopes), session);
             // Best effort: the answer comes back to a screen that no longer waits for it.
             effects.push(Effect::Revoke {

@@ -27,6 +27,8 @@ enum Row {
         name: String,
         description: String,
         scopes: Vec<String>,
+        /// `read` was added to what the preset asks for elsewhere (this server needs it).
+        read_added: bool,
     },
     Group(String),
     /// Whether the server offers it is read from the capabilities when needed, never copied.
@@ -75,16 +77,48 @@ fn offer(name: &str, server: &ServerScopes, caps: &Capabilities) -> Offer {
     }
 }
 
+/// The scopes widened so that `verify_credentials` works everywhere: `profile` and every
+/// `read:…` scope become `read`; the others stay.
+pub(super) fn with_read(scopes: &[String]) -> Vec<String> {
+    let mut out = vec!["read".to_owned()];
+    for scope in scopes {
+        if scope != "profile" && !scope.starts_with("read") && !out.contains(scope) {
+            out.push(scope.clone());
+        }
+    }
+    out
+}
+
+/// Why `read` is in the selection (or what leaving it out costs) where this server tells whose
+/// a token is only to a token with `read`.
+fn read_note(with_read: bool) -> &'static str {
+    if with_read {
+        "This server tells whose a token is only to tokens that may read everything: `read` is \
+         added."
+    } else {
+        "This server tells whose a token is only to tokens that may read everything: without \
+         `read`, one more sign-in follows."
+    }
+}
+
 impl ScopesScreen {
     /// `previous` restores the user's choice when coming back with Esc.
     pub fn new(server: ServerPick, previous: Option<BTreeSet<String>>) -> Self {
         let cat = catalogue();
         let mut rows = Vec::new();
         for preset in &cat.presets {
+            let negotiated = negotiate(&preset.scopes, &server.caps).scopes;
+            // A step-up was needed here before: every preset asks for `read` at once.
+            let scopes = if server.verify_needs_read {
+                with_read(&negotiated)
+            } else {
+                negotiated.clone()
+            };
             rows.push(Row::Preset {
                 name: preset.name.clone(),
                 description: preset.description.clone(),
-                scopes: negotiate(&preset.scopes, &server.caps).scopes,
+                read_added: !negotiated.iter().any(|s| s == "read") && scopes != negotiated,
+                scopes,
             });
         }
         for group in &cat.groups {
@@ -213,15 +247,22 @@ impl ScopesScreen {
                 ),
                 theme.accent(),
             ),
-            if self.scopes.enforces_scopes {
-                Line::raw("")
-            } else {
-                Line::styled(
-                    "This server ignores scopes: any token may do everything.",
-                    theme.warn(),
-                )
-            },
         ]
+    }
+
+    /// The line under the summary, wrapped: that scopes mean nothing here, or why `read` is
+    /// added.
+    fn note_line(&self, theme: Theme) -> Line<'static> {
+        if !self.scopes.enforces_scopes {
+            Line::styled(
+                "This server ignores scopes: any token may do everything.",
+                theme.warn(),
+            )
+        } else if self.server.verify_needs_read {
+            Line::styled(read_note(self.checked.contains("read")), theme.dim())
+        } else {
+            Line::raw("")
+        }
     }
 
     /// One row of the list, uncut.
@@ -232,6 +273,7 @@ impl ScopesScreen {
                 name,
                 description,
                 scopes,
+                ..
             } => {
                 let mark = if marked == Some(index) {
                     "(•)"
@@ -274,7 +316,15 @@ impl ScopesScreen {
                 name,
                 description,
                 scopes,
-            }) => format!("{name} [{}]: {description}", scopes.join(" ")),
+                read_added,
+            }) => {
+                let added = if *read_added {
+                    " Here `read` is added: the token can read everything."
+                } else {
+                    ""
+                };
+                format!("{name} [{}]: {description}{added}", scopes.join(" "))
+            }
             Some(Row::Scope { name, description }) => {
                 match offer(name, &self.scopes, &self.server.caps) {
                     Offer::Not { reason, .. } => format!("{name} is unavailable: {reason}."),
@@ -365,8 +415,11 @@ impl Screen for ScopesScreen {
             None => self.focused_detail(theme),
         };
         let detail_height = wrapped_height(std::slice::from_ref(&detail), area.width).min(3);
-        let [summary, list, _, status] = Layout::vertical([
-            Constraint::Length(4),
+        let note = self.note_line(theme);
+        let note_height = wrapped_height(std::slice::from_ref(&note), area.width).clamp(1, 2);
+        let [summary, note_area, list, _, status] = Layout::vertical([
+            Constraint::Length(3),
+            Constraint::Length(note_height),
             Constraint::Min(3),
             Constraint::Length(1),
             Constraint::Length(detail_height),
@@ -378,6 +431,7 @@ impl Screen for ScopesScreen {
             .map(|line| fit_line(line, max))
             .collect::<Vec<_>>();
         frame.render_widget(Paragraph::new(summary_lines), summary);
+        frame.render_widget(Paragraph::new(note).wrap(Wrap { trim: true }), note_area);
         let items: Vec<ListItem> = (0..self.rows.len())
             .filter_map(|index| self.row_line(index, theme))
             .map(|line| ListItem::new(fit_line(line, max)))

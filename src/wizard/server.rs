@@ -130,6 +130,7 @@ impl ServerScreen {
                             .and_then(|input| input.user);
                         let pick = ServerPick {
                             text: self.field.value().to_owned(),
+                            verify_needs_read: session.verify_needs_read(caps.base.as_str()),
                             caps,
                             reauth: self.reauth,
                             user,

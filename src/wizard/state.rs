@@ -65,6 +65,9 @@ pub struct Session {
     pub quit: bool,
     /// The scopes of the account just added, for "Add another account" to start with.
     pub last_scopes: Option<Vec<String>>,
+    /// Base URLs where a token was checked only once it had `read` (a step-up succeeded), so
+    /// the next sign-in there asks for `read` at once, before any save put it in the vault.
+    pub verify_needs_read_on: Vec<String>,
     pub spinner: usize,
     /// Injected by the runner before each update; never read from the system clock here.
     pub now: Timestamp,
@@ -97,6 +100,7 @@ impl Session {
             token_copied_to: None,
             quit: false,
             last_scopes: None,
+            verify_needs_read_on: Vec::new(),
             spinner: 0,
             now: Timestamp::UNIX_EPOCH,
             zone: jiff::tz::TimeZone::UTC,
@@ -200,6 +204,23 @@ impl Session {
             || self.login_forced_on.iter().any(|b| b == base)
             || self.view().is_some_and(|v| v.has_account_on(base))
     }
+
+    /// Whether this server tells whose a token is only to a token with `read`, as this session
+    /// or the vault learned from a step-up there.
+    pub fn verify_needs_read(&self, base: &str) -> bool {
+        let same = |b: &String| crate::base_url::same(b, base);
+        self.verify_needs_read_on.iter().any(same)
+            || self
+                .view()
+                .is_some_and(|v| v.verify_needs_read_on.iter().any(same))
+    }
+
+    /// Remembers that a token here was checked only once it had `read`.
+    pub fn learn_verify_needs_read(&mut self, base: &str) {
+        if !self.verify_needs_read(base) {
+            self.verify_needs_read_on.push(base.to_owned());
+        }
+    }
 }
 
 /// The server chosen in step 1, carried by every later step so `Esc` can go back.
@@ -212,6 +233,9 @@ pub struct ServerPick {
     /// The user of a typed handle (`@alice@host` → `alice`): the sign-in is for that account,
     /// and the Verify step catches another one as it catches it for a re-authorization.
     pub user: Option<String>,
+    /// The server checks a token only when it has `read`: known from an earlier step-up there
+    /// (the Scopes step then adds `read`), or this sign-in is the step-up.
+    pub verify_needs_read: bool,
 }
 
 impl ServerPick {

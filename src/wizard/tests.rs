@@ -97,6 +97,7 @@ fn view_with(rows: Vec<AccountRow>) -> VaultView {
     VaultView {
         accounts: rows,
         servers: vec![SERVER.into()],
+        verify_needs_read_on: Vec::new(),
     }
 }
 

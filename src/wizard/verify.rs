@@ -181,8 +181,10 @@ impl VerifyScreen {
     }
 
     fn save_request(&self, account: &VerifiedAccount) -> SaveRequest {
+        let mut server = ServerRecord::from_capabilities(&self.server.caps);
+        server.verify_needs_read = self.server.verify_needs_read;
         SaveRequest {
-            server: ServerRecord::from_capabilities(&self.server.caps),
+            server,
             app: duplicate_app(&self.app),
             account: account.clone(),
             token: self.grant.access_token.duplicate(),
@@ -247,6 +249,10 @@ impl VerifyScreen {
     }
 
     fn verified(mut self, account: VerifiedAccount, session: &mut Session) -> Outcome<Self> {
+        if self.server.verify_needs_read {
+            // The check worked with `read`: the next sign-in here asks for it at once.
+            session.learn_verify_needs_read(self.server.caps.base.as_str());
+        }
         // Not the account re-authorized, or not the user of the typed handle.
         if self.server.is_other_account(&account) {
             self.account = Some(account);

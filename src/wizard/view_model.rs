@@ -9,6 +9,9 @@ pub struct VaultView {
     pub accounts: Vec<AccountRow>,
     /// Base URLs of the servers the vault knows, most recently used first.
     pub servers: Vec<String>,
+    /// Base URLs of the servers that check a token only when it has `read` (the vault learned
+    /// it from a step-up there).
+    pub verify_needs_read_on: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -156,7 +159,17 @@ impl VaultView {
         // The order of `list` and `verify` (one rule, in the vault model).
         accounts.sort_by(|a, b| label_order(&a.label, &b.label));
         let servers = data.servers.iter().map(|s| s.base_url.clone()).collect();
-        Self { accounts, servers }
+        let verify_needs_read_on = data
+            .servers
+            .iter()
+            .filter(|s| s.verify_needs_read)
+            .map(|s| s.base_url.clone())
+            .collect();
+        Self {
+            accounts,
+            servers,
+            verify_needs_read_on,
+        }
     }
 
     pub fn account(&self, key: &AccountKey) -> Option<&AccountRow> {

@@ -181,6 +181,7 @@ pub fn seed_vault(t: &E2e, users: &[&str]) -> Vec<String> {
                     domain: "social.example".into(),
                     software: Some("Mastodon".into()),
                     version: Some("4.7.0".into()),
+                    verify_needs_read: false,
                     apps: vec![StoredApp {
                         client_id: client_id.clone(),
                         client_secret: Secret::new("unknown"),

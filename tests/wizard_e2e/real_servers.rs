@@ -125,6 +125,28 @@ fn default_journey_on_takahe() {
     whole_journey(&E2e::new(Mode::Takahe));
 }
 
+/// A server that checks a token only when it has `read` (Takahē): the first add steps up once,
+/// and the vault remembers it, so the next add there asks for `read` at once: one sign-in, and
+/// the app registered for `read` is reused.
+#[test]
+fn on_takahe_the_step_up_is_paid_once() {
+    let t = E2e::new(Mode::Takahe);
+    default_journey(&t, "alice", true);
+    assert_eq!(t.opened().len(), 2, "the first add signs in twice");
+    let apps = t.server.apps_registered();
+    let vault = t.unlock();
+    let server = &vault.data().servers[0];
+    assert!(server.verify_needs_read, "{:?}", server.base_url);
+    drop(vault);
+    t.server.set_browser_user("bob");
+    default_journey(&t, "bob", false);
+    assert_eq!(t.opened().len(), 3, "the second add signs in once");
+    assert_eq!(t.server.apps_registered(), apps, "no app registered again");
+    let vault = t.unlock();
+    let bob = vault.data().accounts.iter().find(|a| a.username == "bob");
+    assert!(bob.is_some_and(|a| a.scopes.iter().any(|s| s == "read")));
+}
+
 #[test]
 fn default_journey_on_gotosocial() {
     whole_journey(&E2e::new(Mode::GoToSocial));

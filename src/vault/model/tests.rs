@@ -5,6 +5,8 @@ use proptest::prelude::*;
 
 use super::*;
 
+mod needs_read;
+
 fn account(server: &str, id: &str, user: &str, domain: &str) -> StoredAccount {
     StoredAccount {
         id: id.into(),
@@ -40,6 +42,7 @@ fn server(base: &str, apps: Vec<StoredApp>) -> StoredServer {
         software: Some("mastodon".into()),
         version: Some("4.5.0".into()),
         apps,
+        verify_needs_read: false,
     }
 }
 

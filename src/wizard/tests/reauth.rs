@@ -151,6 +151,74 @@ fn step_up_signs_in_again_with_read_in_one_key_press() {
     );
 }
 
+#[test]
+fn a_step_up_that_worked_is_remembered_and_the_next_sign_in_asks_for_read_at_once() {
+    let (mut state, stamp) = at_verify(true);
+    send(
+        &mut state,
+        Msg::Verified {
+            stamp,
+            result: Err(ApiError::InsufficientScope),
+        },
+    );
+    let stamp = stamp_of(&key(&mut state, Key::Enter)[..1]);
+    app_ready(&mut state, stamp, false);
+    let stamp = submit_code(&mut state, "the-code");
+    let stamp = exchanged(&mut state, stamp, "tok-read");
+    send(
+        &mut state,
+        Msg::Verified {
+            stamp,
+            result: Ok(account("7", "alice")),
+        },
+    );
+    typed(&mut state, "long enough passphrase");
+    key(&mut state, Key::Enter);
+    typed(&mut state, "long enough passphrase");
+    let effects = key(&mut state, Key::Enter);
+    // The save tells the vault, so later runs know it too.
+    let Some(Effect::CreateVaultAndSave { stamp, save, .. }) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    assert!(save.server.verify_needs_read);
+    // The session knows it without the vault: the view the save returns says nothing of it.
+    let stamp = *stamp;
+    send(
+        &mut state,
+        Msg::Saved {
+            stamp,
+            result: Ok(view_with(vec![row("alice@social.example", "7", None)])),
+        },
+    );
+    let stamp = stamp_of(&key(&mut state, Key::Char('a')));
+    discovered(&mut state, stamp, true);
+    let s = screen(&state);
+    assert!(s.contains("Selected: read\n"), "{s}");
+    assert!(s.contains("`read` is added."), "{s}");
+    // Enter asks for `read` from the start: one sign-in, no step-up.
+    let effects = key(&mut state, Key::Enter);
+    let prepare = effects.iter().find_map(|e| match e {
+        Effect::PrepareApp { scopes, .. } => Some(scopes.clone()),
+        _ => None,
+    });
+    assert_eq!(prepare.as_deref(), Some(&["read".to_owned()][..]));
+}
+
+#[test]
+fn a_step_up_that_did_not_finish_teaches_nothing() {
+    let (mut state, stamp) = at_verify(true);
+    send(
+        &mut state,
+        Msg::Verified {
+            stamp,
+            result: Err(ApiError::InsufficientScope),
+        },
+    );
+    key(&mut state, Key::Enter);
+    assert!(state.session.verify_needs_read_on.is_empty());
+    assert!(!state.session.verify_needs_read(SERVER));
+}
+
 /// `mastokey add @alice@social.example` up to the Authorize step.
 fn add_typed_handle() -> State {
     let (mut state, _) = start(
@@ -224,6 +292,7 @@ fn add_another_after_a_typed_handle_is_not_for_that_user_again() {
         caps: caps(true),
         reauth: None,
         user: Some("alice".into()),
+        verify_needs_read: false,
     };
     assert_eq!(pick.add_another_text(), "social.example");
     let input = crate::mastodon::parse_server_input(&pick.add_another_text()).unwrap();

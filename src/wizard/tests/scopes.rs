@@ -33,6 +33,75 @@ fn scopes_on_an_old_server_fall_back_to_read_accounts_with_the_reason() {
     assert!(s.contains("Selected: read:accounts"), "{s}");
 }
 
+/// A vault that learned from a step-up that this server checks tokens only with `read`.
+fn at_scopes_where_read_is_needed() -> State {
+    let mut view = view_with(Vec::new());
+    view.verify_needs_read_on = vec![format!("{SERVER}/")];
+    let (mut state, effects) = start(
+        VaultStatus::Unlocked(view),
+        Start::Add(Some("social.example".into())),
+        None,
+    );
+    discovered(&mut state, stamp_of(&effects), true);
+    assert!(matches!(state.step, Step::Scopes(_)));
+    state
+}
+
+#[test]
+fn scopes_add_read_where_a_step_up_was_needed_and_say_why() {
+    let mut state = at_scopes_where_read_is_needed();
+    let s = screen(&state);
+    assert!(s.contains("Selected: read\n"), "{s}");
+    assert!(s.contains("(•) Account check only"), "{s}");
+    assert!(
+        s.contains("This server tells whose a token is only to tokens that may read"),
+        "{s}"
+    );
+    assert!(s.contains("`read` is added."), "{s}");
+    // The preset's own description no longer tells the whole truth: the detail says so.
+    assert!(
+        s.contains("Here `read` is added: the token can read"),
+        "{s}"
+    );
+    snap("scopes_read_needed", &state);
+    // Every preset adds it: the posting bot too.
+    key(&mut state, Key::Down);
+    key(&mut state, Key::Char(' '));
+    let s = screen(&state);
+    assert!(
+        s.contains("Selected: read write:media write:statuses"),
+        "{s}"
+    );
+    // The user may still leave it out; the line says what that costs.
+    key(&mut state, Key::Home);
+    for _ in 0..4 {
+        key(&mut state, Key::Down); // the `read` row
+    }
+    key(&mut state, Key::Char(' '));
+    let s = screen(&state);
+    assert!(s.contains("Selected: write:media write:statuses"), "{s}");
+    assert!(
+        s.contains("without `read`, one more sign-in follows."),
+        "{s}"
+    );
+    let effects = key(&mut state, Key::Enter);
+    let prepare = effects.iter().find_map(|e| match e {
+        Effect::PrepareApp { scopes, .. } => Some(scopes.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        prepare.as_deref(),
+        Some(&["write:media".to_owned(), "write:statuses".to_owned()][..])
+    );
+}
+
+#[test]
+fn scopes_elsewhere_add_nothing() {
+    let state = at_scopes(true);
+    let s = screen(&state);
+    assert!(!s.contains("tokens that may read"), "{s}");
+}
+
 #[test]
 fn scopes_toggle_presets_and_require_one() {
     let mut state = at_scopes(true);
