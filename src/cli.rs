@@ -128,7 +128,12 @@ the terminal or give --replace."
         replace: bool,
         /// A token given as an argument: refused without being echoed (arguments show in `ps`
         /// and the shell's history), so clap's "unexpected argument" never prints it.
-        #[arg(hide = true, num_args = 0.., trailing_var_arg = true)]
+        #[arg(
+            hide = true,
+            num_args = 0..,
+            trailing_var_arg = true,
+            allow_hyphen_values = true
+        )]
         stray: Vec<String>,
     },
     /// Unlock once: start an agent that holds the vault key, so commands need no passphrase.

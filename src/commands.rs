@@ -55,7 +55,7 @@ pub fn run(command: Command, env: &Env) -> Result<ExitCode, Error> {
             replace,
             stray,
         } => {
-            if !stray.is_empty() {
+            if !stray.is_empty() || server.as_deref().is_some_and(looks_like_token) {
                 return Err(Error::TokenAsArgument);
             }
             let source = match from_toot {
@@ -80,4 +80,14 @@ pub fn run(command: Command, env: &Env) -> Result<ExitCode, Error> {
 
 fn done((): ()) -> ExitCode {
     ExitCode::SUCCESS
+}
+
+/// A token given where the server goes (`mastokey import TOKEN`): long, and nothing but the
+/// characters of a token, with no dot, colon, slash or @ that a server name or address has.
+/// Refused without being echoed, like a token given after the server.
+fn looks_like_token(text: &str) -> bool {
+    text.len() >= 30
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }

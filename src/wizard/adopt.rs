@@ -97,6 +97,11 @@ impl AdoptScreen {
         }
     }
 
+    /// True once the token was saved or kept out: quitting then leaves nothing half done.
+    pub fn settled(&self) -> bool {
+        matches!(self.phase, Phase::Done { .. })
+    }
+
     pub fn busy(&self) -> bool {
         match &self.phase {
             Phase::Checking { .. } | Phase::Saving { .. } => true,

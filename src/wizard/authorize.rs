@@ -197,7 +197,8 @@ impl AuthorizeScreen {
 
     /// The sign-in link while it is on screen (not behind the QR view).
     pub fn shown_link(&self) -> Option<String> {
-        (!self.qr).then(|| self.request.url.to_string())
+        // A dead loopback link is never made clickable (OSC 8).
+        (!self.qr && !self.loopback_dead()).then(|| self.request.url.to_string())
     }
 
     /// True while the code field is empty (then `?` opens the help).
@@ -257,12 +258,17 @@ impl AuthorizeScreen {
 
     /// The link to the clipboard. On the code flow the code is what comes next, so the field
     /// takes the keys (a code holds letters that are commands on the buttons).
-    fn copy_link(&mut self, session: &mut Session) -> Effect {
+    fn copy_link(&mut self, session: &mut Session) -> Vec<Effect> {
+        // Nothing listens behind the loopback link: copying it would hand the code to whatever
+        // holds the port. The code flow, as for Open.
+        if self.loopback_dead() {
+            return self.code_flow(session);
+        }
         self.link_given = true;
         if self.shows_code() {
             self.focus = Focus::Code;
         }
-        session.copy(Copied::Url, Secret::new(self.request.url.as_str()))
+        vec![session.copy(Copied::Url, Secret::new(self.request.url.as_str()))]
     }
 
     fn rebuild(&mut self, redirect_uri: &str) {
@@ -379,7 +385,7 @@ impl AuthorizeScreen {
             Msg::Key(Key::BackTab | Key::Up) => self.focus = next_focus(self.focus, -1),
             Msg::Key(Key::Enter) => match self.focus {
                 Focus::Open => effects = self.open(session),
-                Focus::Copy => effects.push(self.copy_link(session)),
+                Focus::Copy => effects.extend(self.copy_link(session)),
                 Focus::Code => effects = self.submit(session),
             },
             // In the field every letter is text; the one-letter commands below are for the
@@ -395,7 +401,7 @@ impl AuthorizeScreen {
                 };
             }
             Msg::Key(Key::Char('o')) => effects = self.open(session),
-            Msg::Key(Key::Char('c')) => effects.push(self.copy_link(session)),
+            Msg::Key(Key::Char('c')) => effects.extend(self.copy_link(session)),
             Msg::Key(Key::Char('r')) => self.show_qr(session),
             Msg::Key(Key::Char('n')) => effects = self.register_again(session),
             Msg::Key(Key::Char('m')) => effects = self.code_flow(session),

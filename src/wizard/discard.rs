@@ -104,7 +104,7 @@ impl Confirm {
                 };
                 format!(
                     "You copied it, so {leaving} does not revoke it: it stays valid until you \
-                     revoke it on the server's Authorized apps page."
+                     revoke it in the server's settings (Authorized apps on Mastodon)."
                 )
             }
             (false, Leave::Quit) => {

@@ -43,33 +43,26 @@ pub fn farewell(state: &State) -> Farewell {
             labels.push(label);
         }
     }
+    let mut lines: Vec<String> = labels.iter().map(|l| format!("✓ Saved {l}")).collect();
     if let Some(last) = labels.last() {
-        let mut lines: Vec<String> = labels.iter().map(|l| format!("✓ Saved {l}")).collect();
         let name = argument(last);
         lines.push(format!(
             "  Next: mastokey token {name}   or   mastokey exec {name} -- CMD"
         ));
-        return Farewell {
-            lines,
-            warning: None,
-            code: 0,
-        };
     }
-    // Leaving Home (or the passphrase prompt) is an ordinary end; leaving an account half added
-    // is not, and a script must be able to tell.
-    let adding = matches!(
-        state.step,
-        Step::Server(_)
-            | Step::Scopes(_)
-            | Step::Register(_)
-            | Step::Authorize(_)
-            | Step::Verify(_)
-            | Step::Adopt(_)
-    );
+    // Leaving Home (or the passphrase prompt) is an ordinary end, and so is leaving once the
+    // choice for a new token is made; leaving an account half added is not (even after others
+    // were saved in this run), and a script must be able to tell.
+    let adding = match &state.step {
+        Step::Server(_) | Step::Scopes(_) | Step::Register(_) | Step::Authorize(_) => true,
+        Step::Verify(s) => !s.settled(),
+        Step::Adopt(s) => !s.settled(),
+        Step::Home(_) | Step::Unlock(_) => false,
+    };
     // A save forced to stop (Ctrl-C twice) may still have finished on its thread.
     if state.step.in_flight() {
         return Farewell {
-            lines: Vec::new(),
+            lines,
             warning: Some(
                 "mastokey: quit while the account was being saved; it may or may not be in the \
                  vault: `mastokey list` shows it."
@@ -85,16 +78,19 @@ pub fn farewell(state: &State) -> Farewell {
             .as_ref()
             .map(|r| format!(", and {}", r.phrase()))
             .unwrap_or_default();
+        let what = if labels.is_empty() {
+            "the account was saved; the vault was not changed"
+        } else {
+            "the next account was saved; it is not in the vault"
+        };
         return Farewell {
-            lines: Vec::new(),
-            warning: Some(format!(
-                "mastokey: quit before the account was saved; the vault was not changed{revoke}."
-            )),
+            lines,
+            warning: Some(format!("mastokey: quit before {what}{revoke}.")),
             code: QUIT_UNSAVED,
         };
     }
     Farewell {
-        lines: Vec::new(),
+        lines,
         warning: None,
         code: 0,
     }

@@ -109,6 +109,16 @@ pub(super) fn next(exit: Exit, session: &mut Session) -> Next {
                     .map(|s| s.into_iter().collect()),
                 (None, None) => None,
             };
+            // A server known to need `read` for the check gets it here too, not only in presets.
+            let previous = previous.map(|p: BTreeSet<String>| {
+                if pick.verify_needs_read {
+                    with_read(&p.into_iter().collect::<Vec<_>>())
+                        .into_iter()
+                        .collect()
+                } else {
+                    p
+                }
+            });
             (Step::Scopes(ScopesScreen::new(pick, previous)), Vec::new())
         }
         Exit::EditServer(text) => (Step::Server(ServerScreen::new(&text)), Vec::new()),
@@ -272,7 +282,7 @@ impl State {
             if self.step.holds_unsaved_token() {
                 self.session.notify(
                     NoticeKind::Error,
-                    "Not quitting: the token was not saved. Press q again to decide.",
+                    "Not quitting: the token was not saved. Press Ctrl-C again to decide.",
                 );
             } else {
                 self.session.quit = true;

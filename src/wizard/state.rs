@@ -286,6 +286,10 @@ pub struct Reauth {
 impl Reauth {
     /// The header's title while this account is re-authorized.
     pub fn title(&self) -> String {
-        format!("Re-authorize @{}", self.handle)
+        // The stored handle may predate the checks at the protocol boundary.
+        format!(
+            "Re-authorize @{}",
+            crate::mastodon::for_terminal(&self.handle)
+        )
     }
 }

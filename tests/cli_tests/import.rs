@@ -308,6 +308,14 @@ fn import_without_a_vault_creates_one_with_the_passphrase_variable() {
         "{out:?}"
     );
     assert!(!out.stderr.contains(&token), "{out:?}");
+    // Also one that starts with a hyphen, and one given in place of the server.
+    let dashed = format!("-{token}");
+    let base = server.base_url();
+    for args in [vec!["import", &base, &dashed], vec!["import", &token]] {
+        let out = run_with_stdin(&mut short.command(&args), "");
+        assert!(out.code(2).stderr.contains("from stdin"), "{out:?}");
+        assert!(!out.stderr.contains(&token), "{out:?}");
+    }
     // Without a passphrase source and no terminal: nothing is created.
     let other = Cli::new();
     let out = run_with_stdin(&mut other.locked(&["import", &server.base_url()]), &token);

@@ -34,7 +34,11 @@ const LAST_CHECK: usize = 3;
 pub(super) fn column_widths(natural: [u16; 4], room: u16) -> [u16; 4] {
     let mut widths = natural;
     let gaps = GAP * 3;
-    let over = |w: &[u16; 4]| (w.iter().sum::<u16>() + gaps).saturating_sub(room);
+    // Summed wide: a server may send a name far wider than any window.
+    let over = |w: &[u16; 4]| {
+        let total = w.iter().map(|&x| u32::from(x)).sum::<u32>() + u32::from(gaps);
+        u16::try_from(total.saturating_sub(u32::from(room))).unwrap_or(u16::MAX)
+    };
     for (column, floor) in SHRINK {
         let floor = floor.min(widths[column]);
         widths[column] -= over(&widths).min(widths[column] - floor);
@@ -49,6 +53,17 @@ pub(super) fn column_widths(natural: [u16; 4], room: u16) -> [u16; 4] {
     }
     for column in [LAST_CHECK, ACCOUNT] {
         widths[column] -= over(&widths).min(widths[column]);
+    }
+    // Hiding a column may free more than was needed: the visible ones take it back, in the
+    // reverse of the order they gave it up.
+    let used = |w: &[u16; 4]| w.iter().map(|&x| u32::from(x)).sum::<u32>() + u32::from(gaps);
+    for column in [ACCOUNT, LAST_CHECK, 1, 2] {
+        if widths[column] == 0 {
+            continue;
+        }
+        let spare = u32::from(room).saturating_sub(used(&widths));
+        let want = u32::from(natural[column] - widths[column]);
+        widths[column] += u16::try_from(spare.min(want)).unwrap_or(0);
     }
     widths
 }
@@ -152,9 +167,17 @@ mod tests {
         assert_eq!(column_widths([22, 14, 30, 16], 58), [22, 8, 7, 15]);
         // Below their least, Scopes and then Server are hidden rather than cut to a stub, and
         // only then is the account cut.
-        assert_eq!(column_widths([38, 15, 7, 16], 56), [38, 0, 0, 10]);
+        assert_eq!(column_widths([38, 15, 7, 16], 56), [38, 0, 0, 12]);
         assert_eq!(column_widths([40, 14, 30, 16], 50), [34, 0, 0, 10]);
-        assert_eq!(column_widths([30, 14, 30, 16], 60), [30, 8, 0, 10]);
+        assert_eq!(column_widths([30, 14, 30, 16], 60), [30, 8, 0, 16]);
+        // What hiding frees beyond the need goes back to the visible columns.
+        assert_eq!(column_widths([22, 14, 30, 16], 50), [22, 8, 0, 14]);
+        // A name as wide as a u16 can say neither overflows nor pushes past the room.
+        let w = column_widths([u16::MAX, 14, 30, u16::MAX], 60);
+        assert!(
+            w.iter().map(|&x| u32::from(x)).sum::<u32>() + 6 <= 60,
+            "{w:?}"
+        );
         // Never wider than the room, whatever it is.
         let w = column_widths([40, 14, 30, 16], 10);
         assert!(w.iter().sum::<u16>() + 6 <= 10, "{w:?}");

@@ -171,7 +171,22 @@ fn a_port_taken_by_another_program_moves_enter_to_the_code_flow() {
         panic!("never the link to the taken port: {effects:?}")
     };
     assert_eq!(*listen, crate::wizard::msg::Listen::CodeOnly);
-    // `o` too.
+    let state = start_dead_loopback();
+    // The dead link is never offered: not for clicking (OSC 8), and `o` and `c` both get the
+    // code flow.
+    assert_eq!(state_link(&state), None);
+    for letter in ['o', 'c'] {
+        let mut state = start_dead_loopback();
+        let effects = key(&mut state, Key::Char(letter));
+        assert!(
+            matches!(effects.as_slice(), [Effect::PrepareApp { .. }]),
+            "{letter}: never the link to the taken port: {effects:?}"
+        );
+    }
+}
+
+/// An app with the loopback address only, whose port another program holds.
+fn start_dead_loopback() -> State {
     let (mut state, effects) = authorize_with(PreparedApp {
         single_redirect: Some(EXACT.into()),
         ..prepared(exact_app(&[EXACT], &["read:accounts"]))
@@ -183,11 +198,14 @@ fn a_port_taken_by_another_program_moves_enter_to_the_code_flow() {
             result: Err(CallbackError::PortTaken { port: 41234 }),
         },
     );
-    let effects = key(&mut state, Key::Char('o'));
-    assert!(
-        matches!(effects.as_slice(), [Effect::PrepareApp { .. }]),
-        "{effects:?}"
-    );
+    state
+}
+
+fn state_link(state: &State) -> Option<String> {
+    match &state.step {
+        Step::Authorize(s) => s.shown_link(),
+        _ => None,
+    }
 }
 
 #[test]

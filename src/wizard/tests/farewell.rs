@@ -44,6 +44,31 @@ fn an_account_saved_twice_in_one_run_is_named_once() {
 }
 
 #[test]
+fn quitting_the_next_add_after_a_save_names_both_and_exits_130() {
+    let (mut state, stamp) = at_first_save(true);
+    let view = view_with(vec![row("alice@social.example", "7", None)]);
+    send(
+        &mut state,
+        Msg::Saved {
+            stamp,
+            result: Ok(view),
+        },
+    );
+    // Done is settled: quitting there is an ordinary end.
+    assert_eq!(farewell(&state).code, 0);
+    // `a`: the next account, left at Scopes.
+    key(&mut state, Key::Char('a'));
+    let end = farewell(&state);
+    assert_eq!(end.code, QUIT_UNSAVED);
+    assert_eq!(end.lines[0], "✓ Saved alice@social.example");
+    let warning = end.warning.unwrap_or_default();
+    assert!(
+        warning.contains("before the next account was saved"),
+        "{warning}"
+    );
+}
+
+#[test]
 fn quitting_an_add_before_saving_says_so_and_exits_130() {
     let mut state = at_scopes(true);
     let end = farewell(&state);

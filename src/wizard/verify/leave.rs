@@ -12,6 +12,12 @@ use super::{Phase, Saved, Then, VerifyScreen, settle};
 
 impl VerifyScreen {
     /// True while the new token exists only here: leaving now would lose it.
+    /// True once the user's choice is made (saved, replaced, kept the old token, discarded):
+    /// quitting then leaves nothing half done.
+    pub fn settled(&self) -> bool {
+        matches!(self.phase, Phase::Done { .. })
+    }
+
     pub fn holds_unsaved_token(&self) -> bool {
         !matches!(
             self.phase,
@@ -98,8 +104,8 @@ impl VerifyScreen {
         if self.copied {
             self.notes.push((
                 NoticeKind::Info,
-                "The copy you made stays valid: revoke it on the server's Authorized apps page \
-                 when you no longer need it."
+                "The copy you made stays valid: revoke it in the server's settings (Authorized \
+                 apps on Mastodon) when you no longer need it."
                     .to_owned(),
             ));
             return Outcome::stay(self);

@@ -220,7 +220,7 @@ impl Screen for VerifyScreen {
                 )));
                 lines.push(Line::raw(""));
                 // The account's name is in the first label: rows of whole buttons.
-                let first = format!("Sign in again as @{target}");
+                let first = format!("Sign in again as @{}", for_terminal(target));
                 let labels: Vec<&str> = WrongAccount::ALL
                     .iter()
                     .map(|c| match c {

@@ -30,8 +30,8 @@ impl VerifyScreen {
             Err(why) => (
                 NoticeKind::Error,
                 format!(
-                    "The new token could not be revoked ({}). Revoke it on the server's website \
-                     under Authorized apps.",
+                    "The new token could not be revoked ({}). Revoke it in the server's settings \
+                     (Authorized apps on Mastodon).",
                     not_revoked(&why)
                 ),
             ),
@@ -74,8 +74,8 @@ impl VerifyScreen {
                     Err(why) => self.notes.push((
                         NoticeKind::Error,
                         format!(
-                            "The old token could not be revoked ({}). Revoke it on the server's \
-                             website under Authorized apps.",
+                            "The old token could not be revoked ({}). Revoke it in the server's \
+                             settings (Authorized apps on Mastodon).",
                             not_revoked(&why)
                         ),
                     )),
