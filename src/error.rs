@@ -59,6 +59,8 @@ pub enum Error {
     NewPassphraseNeedsTerminal,
     /// A new passphrase shorter than `min` characters.
     PassphraseTooShort { min: usize },
+    /// `import` with no vault yet: the passphrase from a variable is too short for a new one.
+    NewVaultPassphraseTooShort { min: usize },
     /// The passphrase typed at the prompt is not UTF-8 text.
     PromptNotText,
     /// The line typed at the prompt is longer than `max` bytes.
@@ -128,6 +130,7 @@ impl Error {
             | Error::EmptyPassphrase
             | Error::NoPassphraseSource
             | Error::PassphraseTooShort { .. }
+            | Error::NewVaultPassphraseTooShort { .. }
             | Error::PromptNotText
             | Error::PromptTooLong { .. } => EXIT_VAULT,
         }
@@ -195,6 +198,12 @@ impl fmt::Display for Error {
                 "the new passphrase can only be typed at a terminal (stdin is not one); nothing was changed. \
                  Run `mastokey passwd` in a terminal.",
             ),
+            Error::NewVaultPassphraseTooShort { min } => write!(
+                f,
+                "there is no vault yet, and the passphrase from {PASSPHRASE_COMMAND}, {PASSPHRASE_FILE} \
+                 or {PASSPHRASE} is shorter than the {min} characters a new vault needs; nothing was \
+                 saved. Give a longer one, or run `mastokey` to create the vault."
+            ),
             Error::PassphraseTooShort { min } => write!(
                 f,
                 "the new passphrase is shorter than {min} characters; nothing was changed. Choose a longer one."
@@ -211,7 +220,7 @@ impl fmt::Display for Error {
                 f,
                 "{server} refused the token: {}. Nothing was saved. Check that you copied the \
                  whole token and that it belongs to this server.",
-                first_clause(detail)
+                crate::mastodon::cause(detail)
             ),
             Error::TokenAsArgument => f.write_str(
                 "import reads the token from stdin, not from the arguments (they show in `ps` \
@@ -275,17 +284,6 @@ impl From<crate::vault::VaultError> for Error {
     fn from(e: crate::vault::VaultError) -> Self {
         Error::Vault(e)
     }
-}
-
-/// The cause in a stored check detail, without the advice after it (the caller gives its own):
-/// "the token is not valid on this server (unknown or deleted). Create …" → its first sentence,
-/// without the full stop.
-fn first_clause(detail: &str) -> &str {
-    detail
-        .split(". ")
-        .next()
-        .unwrap_or(detail)
-        .trim_end_matches('.')
 }
 
 #[cfg(test)]

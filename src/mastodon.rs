@@ -27,7 +27,7 @@ pub use base_url::{BaseUrl, InvalidBaseUrl};
 pub use callback::{CallbackError, CallbackListener};
 pub use client::{Client, install_crypto_provider};
 pub use discovery::{Capabilities, Software};
-pub use errors::{ApiError, CodeInputError, InputError, NotMastodonReason, retry_wording};
+pub use errors::{ApiError, CodeInputError, InputError, NotMastodonReason, cause, retry_wording};
 pub use oauth::{
     AppCredentials, AppRegistration, AuthorizeParams, AuthorizeRequest, RegisteredApp, TokenGrant,
     authorize_url, parse_pasted_code,

@@ -90,7 +90,8 @@ pub async fn check_token(
                  `read`, or let mastokey make one by signing in"
                     .to_owned()
             } else {
-                detail
+                // The cause only: the advice after it is for a stored account, which this is not.
+                crate::mastodon::cause(&detail).to_owned()
             };
             return Ok(Checked::NotValid { status, detail });
         }

@@ -174,7 +174,7 @@ pub(super) fn open_or_create(env: &Env) -> Result<Vault, Error> {
     let passphrase = match vault::passphrase_from_env(env)? {
         // The same minimum as a passphrase typed in the wizard or at `passwd`.
         Some(passphrase) if passphrase.expose().chars().count() < vault::MIN_PASSPHRASE_LEN => {
-            return Err(Error::PassphraseTooShort {
+            return Err(Error::NewVaultPassphraseTooShort {
                 min: vault::MIN_PASSPHRASE_LEN,
             });
         }

@@ -8,9 +8,9 @@ mod wording;
 
 use jiff::Timestamp;
 
-pub use wording::retry_wording;
 #[cfg(test)]
 pub(crate) use wording::tests::check_shape;
+pub use wording::{cause, retry_wording};
 
 /// Why a typed server name cannot be used. Strings are sanitised copies of the user's input.
 #[derive(Debug, Clone, PartialEq, Eq)]

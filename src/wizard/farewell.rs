@@ -46,9 +46,9 @@ pub fn farewell(state: &State) -> Farewell {
     let mut lines: Vec<String> = labels.iter().map(|l| format!("✓ Saved {l}")).collect();
     if let Some(last) = labels.last() {
         let name = argument(last);
-        lines.push(format!(
-            "  Next: mastokey token {name}   or   mastokey exec {name} -- CMD"
-        ));
+        // Two lines: one would outgrow 80 columns for most handles.
+        lines.push(format!("  Next: mastokey token {name}"));
+        lines.push(format!("    or: mastokey exec {name} -- CMD"));
     }
     // Leaving Home (or the passphrase prompt) is an ordinary end, and so is leaving once the
     // choice for a new token is made; leaving an account half added is not (even after others
@@ -57,7 +57,8 @@ pub fn farewell(state: &State) -> Farewell {
         Step::Server(_) | Step::Scopes(_) | Step::Register(_) | Step::Authorize(_) => true,
         Step::Verify(s) => !s.settled(),
         Step::Adopt(s) => !s.settled(),
-        Step::Home(_) | Step::Unlock(_) => false,
+        Step::Unlock(s) => s.adds(),
+        Step::Home(_) => false,
     };
     // A save forced to stop (Ctrl-C twice) may still have finished on its thread.
     if state.step.in_flight() {

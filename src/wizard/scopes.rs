@@ -318,7 +318,10 @@ impl ScopesScreen {
                 scopes,
                 read_added,
             }) => {
-                let added = if *read_added {
+                // What the preset's own description promises may not hold here.
+                let added = if !self.scopes.enforces_scopes {
+                    " This server ignores scopes: the token can do everything."
+                } else if *read_added {
                     " Here `read` is added: the token can read everything."
                 } else {
                     ""

@@ -24,6 +24,12 @@ pub struct UnlockScreen {
 }
 
 impl UnlockScreen {
+    /// True when the run was started to add an account (`mastokey add …`): quitting here quits
+    /// that add.
+    pub fn adds(&self) -> bool {
+        matches!(self.then, Start::Add(_))
+    }
+
     pub fn start(
         then: Start,
         env_passphrase: Option<Secret>,

@@ -256,6 +256,17 @@ impl fmt::Display for CodeInputError {
 }
 impl std::error::Error for CodeInputError {}
 
+/// The cause in an error's wording, without the advice after it, for a sentence that gives its
+/// own: "the token was revoked, for example … website. Re-authorize …" → "the token was revoked,
+/// for example … website" (its first sentence, without the full stop).
+pub fn cause(text: &str) -> &str {
+    text.split(". ")
+        .next()
+        .unwrap_or(text)
+        .trim_end()
+        .trim_end_matches('.')
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 pub(crate) mod tests {

@@ -119,15 +119,6 @@ pub(super) const HELP: &str = "One stored account.\n\n\
      (the confirmation starts on Cancel).\n\n\
      ←→ or Tab move between the buttons, Enter presses one, Esc closes.";
 
-/// The cause in a stored check detail, without the CLI's advice after it (the wizard names its
-/// own button instead): its first sentence.
-fn cause(detail: &str) -> &str {
-    detail
-        .find(". ")
-        .map_or(detail, |end| &detail[..=end])
-        .trim_end()
-}
-
 fn info_lines(row: &AccountRow, details: &Details, ctx: &ViewCtx) -> Vec<Line<'static>> {
     let theme = ctx.theme;
     let mut lines = vec![
@@ -162,7 +153,10 @@ fn info_lines(row: &AccountRow, details: &Details, ctx: &ViewCtx) -> Vec<Line<'s
             lines.push(Line::from(vec![
                 Span::raw("Last check: "),
                 Span::styled(status_label(status), theme.tone(status_tone(status))),
-                Span::styled(format!(" — {}", cause(detail)), theme.dim()),
+                Span::styled(
+                    format!(" — {}.", crate::mastodon::cause(detail)),
+                    theme.dim(),
+                ),
             ]));
             lines.push(Line::styled(
                 "Press Re-authorize to sign in again and replace this token.",

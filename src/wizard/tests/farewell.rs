@@ -40,7 +40,7 @@ fn an_account_saved_twice_in_one_run_is_named_once() {
     let again = state.session.saved[0].clone();
     state.session.saved.push(again);
     let end = farewell(&state);
-    assert_eq!(end.lines.len(), 2, "{:?}", end.lines);
+    assert_eq!(end.lines.len(), 3, "{:?}", end.lines);
 }
 
 #[test]
@@ -66,6 +66,19 @@ fn quitting_the_next_add_after_a_save_names_both_and_exits_130() {
         warning.contains("before the next account was saved"),
         "{warning}"
     );
+}
+
+#[test]
+fn ctrl_c_at_unlock_of_an_add_quits_that_add() {
+    let (state, _) = start(
+        VaultStatus::Locked,
+        Start::Add(Some("social.example".into())),
+        None,
+    );
+    assert_eq!(farewell(&state).code, QUIT_UNSAVED);
+    // Opening the accounts and leaving at Unlock is an ordinary end.
+    let (state, _) = start(VaultStatus::Locked, Start::Home, None);
+    assert_eq!(farewell(&state).code, 0);
 }
 
 #[test]

@@ -216,6 +216,8 @@ fn snac_says_scopes_are_not_enforced() {
     };
     let s = screen(&at_scopes_with(caps));
     assert!(s.contains("This server ignores scopes"), "{s}");
+    // The focused preset's promise ("nothing else") is corrected where it is made.
+    assert!(s.contains("the token can do everything"), "{s}");
     assert!(!screen(&at_scopes(false)).contains("ignores scopes"));
 }
 

@@ -196,11 +196,7 @@ pub(super) fn not_revoked(why: &NotRevoked) -> String {
     match why {
         // A clause inside another sentence: the cause only, without the error's own advice
         // (the caller says what to do).
-        NotRevoked::Failed(error) => {
-            let text = error.to_string();
-            let cause = text.split(". ").next().unwrap_or_default();
-            cause.trim_end_matches('.').to_owned()
-        }
+        NotRevoked::Failed(error) => crate::mastodon::cause(&error.to_string()).to_owned(),
         NotRevoked::NoCredentials => "the vault lacks the app that issued it".to_owned(),
     }
 }
