@@ -39,26 +39,7 @@ fn after_m_a_typed_code_full_of_command_letters_is_accepted() {
     pty.wait_for("Code: mc?");
     pty.send(&BACKSPACE.repeat(3));
     // A code holding r, q, n and o, typed key by key.
-    let code = (0..500)
-        .map(|_| t.server.approve(&url, "alice").unwrap().code)
-        .find(|code| "rqno".chars().all(|c| code.contains(c)))
-        .expect("a code with r, q, n and o");
-    pty.send(&code);
-    let screen = pty.wait_for(&format!("Code: {code}"));
-    assert!(screen.contains("4/5 Authorize"), "{screen}");
-    pty.send(ENTER);
-    choose_first_passphrase(&mut pty);
-    pty.wait_for("Saved in the vault");
-    pty.send(CTRL_C);
-    pty.wait_exit();
-    let vault = t.unlock();
-    assert_eq!(
-        vault
-            .data()
-            .accounts_with_handle("alice@social.example")
-            .len(),
-        1
-    );
+    type_a_code_full_of_command_letters_and_save(&t, &mut pty, &url);
 }
 
 #[test]
@@ -107,26 +88,7 @@ fn over_ssh_a_code_typed_after_copying_the_link_is_accepted() {
     assert!(screen.contains("Tab type code"), "{screen}");
     let url = link_on_screen(&pty, base.trim_end_matches('/'));
     pty.send(ENTER); // "Copy link": the code comes next, so the field takes the keys
-    let code = (0..500)
-        .map(|_| t.server.approve(&url, "alice").unwrap().code)
-        .find(|code| "rqno".chars().all(|c| code.contains(c)))
-        .expect("a code with r, q, n and o");
-    pty.send(&code);
-    let screen = pty.wait_for(&format!("Code: {code}"));
-    assert!(screen.contains("4/5 Authorize"), "{screen}");
-    pty.send(ENTER);
-    choose_first_passphrase(&mut pty);
-    pty.wait_for("Saved in the vault");
-    pty.send(CTRL_C);
-    pty.wait_exit();
-    let vault = t.unlock();
-    assert_eq!(
-        vault
-            .data()
-            .accounts_with_handle("alice@social.example")
-            .len(),
-        1
-    );
+    type_a_code_full_of_command_letters_and_save(&t, &mut pty, &url);
 }
 
 #[test]
@@ -178,5 +140,30 @@ fn enter_on_another_account_saves_nothing_and_signs_in_again_with_a_fresh_login(
             .accounts_with_handle("bob@social.example")
             .is_empty(),
         "nothing was saved as bob"
+    );
+}
+
+/// Approves `url` as alice until the code holds r, q, n and o, types it key by key into the
+/// focused code field, and saves: the account is in the vault once.
+fn type_a_code_full_of_command_letters_and_save(t: &E2e, pty: &mut Pty, url: &str) {
+    let code = (0..500)
+        .map(|_| t.server.approve(url, "alice").unwrap().code)
+        .find(|code| "rqno".chars().all(|c| code.contains(c)))
+        .expect("a code with r, q, n and o");
+    pty.send(&code);
+    let screen = pty.wait_for(&format!("Code: {code}"));
+    assert!(screen.contains("4/5 Authorize"), "{screen}");
+    pty.send(ENTER);
+    choose_first_passphrase(pty);
+    pty.wait_for("Saved in the vault");
+    pty.send(CTRL_C);
+    pty.wait_exit();
+    let vault = t.unlock();
+    assert_eq!(
+        vault
+            .data()
+            .accounts_with_handle("alice@social.example")
+            .len(),
+        1
     );
 }
