@@ -67,6 +67,7 @@ fn tui(start: Start, env: &commands::Env) -> Result<ExitCode, Error> {
         None
     };
     let browser = env("BROWSER").and_then(|b| b.into_string().ok());
+    let no_color = commands::no_color(env);
     let deps = Deps {
         services: Services {
             client: Client::new()?,
@@ -75,10 +76,10 @@ fn tui(start: Start, env: &commands::Env) -> Result<ExitCode, Error> {
             dir,
             clock: jiff::Timestamp::now,
         },
-        no_color: commands::no_color(env),
+        no_color,
         hyperlinks: wizard::hyperlinks_supported(
             env("TERM").and_then(|t| t.into_string().ok()).as_deref(),
-            commands::no_color(env),
+            no_color,
         ),
         ssh: is_ssh_session(env),
         env_passphrase,

@@ -5,7 +5,7 @@
 //! then saves again. Shared by the Verify step and the token screen.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::Line;
 
 use crate::secret::Secret;
@@ -15,7 +15,7 @@ use super::msg::{Effect, Key, Msg, Stamp};
 use super::state::{Session, VaultStatus};
 use super::text_field::TextField;
 use super::theme::Theme;
-use super::view::{ViewCtx, sentence, status_line};
+use super::view::{ViewCtx, field_with_status, sentence};
 
 pub struct Reopen {
     field: TextField,
@@ -117,15 +117,16 @@ impl Reopen {
 
     /// The passphrase field, a blank row, and the status line.
     pub fn render_field(&self, frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
-        let [field, _, status] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Min(0),
-        ])
-        .areas(area);
-        self.field
-            .render(frame, field, "Passphrase: ", self.busy.is_none(), ctx.theme);
         let working = self.busy.map(|_| "Unlocking…".to_owned());
-        frame.render_widget(status_line(ctx, working, self.error.as_ref()), status);
+        field_with_status(
+            frame,
+            area,
+            ctx,
+            &self.field,
+            "Passphrase: ",
+            self.busy.is_none(),
+            working,
+            self.error.as_ref(),
+        );
     }
 }

@@ -278,18 +278,35 @@ fn at_verify(modern: bool) -> (State, u64) {
 /// twice; returns the stamp of the save that creates the vault.
 fn at_first_save(modern: bool) -> (State, u64) {
     let (mut state, stamp) = at_verify(modern);
+    let stamp = stamp_of(&first_save_of_alice(&mut state, stamp));
+    (state, stamp)
+}
+
+/// The save at `stamp` succeeds: the vault holds alice (id 7).
+fn saved_alice(state: &mut State, stamp: u64) -> Vec<Effect> {
     send(
-        &mut state,
+        state,
+        Msg::Saved {
+            stamp,
+            result: Ok(view_with(vec![row("alice@social.example", "7", None)])),
+        },
+    )
+}
+
+/// The check at `stamp` answers alice (id 7); the new vault's passphrase is typed twice and
+/// Enter saves: the effects of that Enter.
+fn first_save_of_alice(state: &mut State, stamp: u64) -> Vec<Effect> {
+    send(
+        state,
         Msg::Verified {
             stamp,
             result: Ok(account("7", "alice")),
         },
     );
-    typed(&mut state, "long enough passphrase");
-    key(&mut state, Key::Enter);
-    typed(&mut state, "long enough passphrase");
-    let stamp = stamp_of(&key(&mut state, Key::Enter));
-    (state, stamp)
+    typed(state, "long enough passphrase");
+    key(state, Key::Enter);
+    typed(state, "long enough passphrase");
+    key(state, Key::Enter)
 }
 
 mod adopt;

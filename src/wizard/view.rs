@@ -384,6 +384,28 @@ pub fn status_line(
     Paragraph::new(status_text(ctx, working, error)).wrap(Wrap { trim: true })
 }
 
+/// A text field, a blank row, and the status line under it (what is being done, or the error).
+#[allow(clippy::too_many_arguments)] // the field's own label and focus, and the status's parts
+pub fn field_with_status(
+    frame: &mut Frame,
+    area: Rect,
+    ctx: &ViewCtx,
+    field: &super::text_field::TextField,
+    label: &str,
+    typing: bool,
+    working: Option<String>,
+    error: Option<&String>,
+) {
+    let [row, _, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    field.render(frame, row, label, typing, ctx.theme);
+    frame.render_widget(status_line(ctx, working, error), status);
+}
+
 /// A row of buttons as an enum: the buttons in order, each with its label. Arrow keys and Tab
 /// move along the row, wrapping around.
 pub trait Choice: Copy + PartialEq + 'static {

@@ -15,7 +15,7 @@ use super::super::reopen::Reopen;
 use super::super::state::Session;
 use super::super::theme::Theme;
 use super::super::view::{
-    Choice, Screen, ViewCtx, buttons, choices, spinner, status_line, wrapped_height,
+    Choice, Screen, ViewCtx, buttons, choices, field_with_status, spinner, wrapped_height,
 };
 use super::{AdoptScreen, Confirm, Duplicate, Phase, Then};
 
@@ -186,15 +186,16 @@ impl AdoptScreen {
         working: Option<String>,
         error: Option<&String>,
     ) {
-        let [field, _, status] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Min(0),
-        ])
-        .areas(area);
-        self.field
-            .render(frame, field, "Token: ", typing, ctx.theme);
-        frame.render_widget(status_line(ctx, working, error), status);
+        field_with_status(
+            frame,
+            area,
+            ctx,
+            &self.field,
+            "Token: ",
+            typing,
+            working,
+            error,
+        );
     }
 }
 

@@ -149,13 +149,7 @@ fn esc_on_the_known_account_question_asks_before_discarding() {
 #[test]
 fn the_saved_screen_starts_on_done_and_a_adds_another() {
     let (mut state, stamp) = at_first_save(true);
-    send(
-        &mut state,
-        Msg::Saved {
-            stamp,
-            result: Ok(view_with(vec![row("alice@social.example", "7", None)])),
-        },
-    );
+    saved_alice(&mut state, stamp);
     assert!(
         footer(&state).contains("a add another"),
         "{}",
@@ -214,24 +208,8 @@ fn add_another_account_keeps_the_scopes_just_chosen() {
     app_ready(&mut state, stamp, false);
     let stamp = submit_code(&mut state, "code");
     let stamp = exchanged(&mut state, stamp, "tok-1");
-    send(
-        &mut state,
-        Msg::Verified {
-            stamp,
-            result: Ok(account("7", "alice")),
-        },
-    );
-    typed(&mut state, "long enough passphrase");
-    key(&mut state, Key::Enter);
-    typed(&mut state, "long enough passphrase");
-    let stamp = stamp_of(&key(&mut state, Key::Enter));
-    send(
-        &mut state,
-        Msg::Saved {
-            stamp,
-            result: Ok(view_with(vec![row("alice@social.example", "7", None)])),
-        },
-    );
+    let stamp = stamp_of(&first_save_of_alice(&mut state, stamp));
+    saved_alice(&mut state, stamp);
     let stamp = stamp_of(&key(&mut state, Key::Char('a')));
     discovered(&mut state, stamp, true);
     let s = screen(&state);

@@ -6,14 +6,7 @@ use crate::wizard::farewell::{QUIT_UNSAVED, farewell};
 #[test]
 fn a_saved_account_is_named_with_the_next_command_and_exit_0() {
     let (mut state, stamp) = at_first_save(true);
-    let view = view_with(vec![row("alice@social.example", "7", None)]);
-    send(
-        &mut state,
-        Msg::Saved {
-            stamp,
-            result: Ok(view),
-        },
-    );
+    saved_alice(&mut state, stamp);
     let end = farewell(&state);
     assert_eq!(end.code, 0);
     assert_eq!(end.warning, None);
@@ -28,14 +21,7 @@ fn a_saved_account_is_named_with_the_next_command_and_exit_0() {
 #[test]
 fn an_account_saved_twice_in_one_run_is_named_once() {
     let (mut state, stamp) = at_first_save(true);
-    let view = view_with(vec![row("alice@social.example", "7", None)]);
-    send(
-        &mut state,
-        Msg::Saved {
-            stamp,
-            result: Ok(view),
-        },
-    );
+    saved_alice(&mut state, stamp);
     // Saved again later in the run (a replaced token): the same key once more.
     let again = state.session.saved[0].clone();
     state.session.saved.push(again);
@@ -46,14 +32,7 @@ fn an_account_saved_twice_in_one_run_is_named_once() {
 #[test]
 fn quitting_the_next_add_after_a_save_names_both_and_exits_130() {
     let (mut state, stamp) = at_first_save(true);
-    let view = view_with(vec![row("alice@social.example", "7", None)]);
-    send(
-        &mut state,
-        Msg::Saved {
-            stamp,
-            result: Ok(view),
-        },
-    );
+    saved_alice(&mut state, stamp);
     // Done is settled: quitting there is an ordinary end.
     assert_eq!(farewell(&state).code, 0);
     // `a`: the next account, left at Scopes.

@@ -120,38 +120,7 @@ fn adding_an_account_to_an_unlocked_vault_takes_six_keys() {
         stamp,
         result: Ok(caps(true)),
     });
-    let stamp = stamp_of(&run.press(Key::Enter));
-    run.feed(Msg::AppReady {
-        stamp,
-        result: Ok(PreparedApp {
-            app: app(),
-            reused: true,
-            substituted: Vec::new(),
-            single_redirect: None,
-        }),
-    });
-    assert!(matches!(
-        run.press(Key::Enter).as_slice(),
-        [Effect::OpenBrowser { .. }]
-    ));
-    run.feed(Msg::Paste(Secret::new("code")));
-    let stamp = stamp_of(&run.press(Key::Enter));
-    let grant = TokenGrant {
-        access_token: Secret::new("t"),
-        scopes: vec!["profile".into()],
-        created_at: None,
-        expires_in: None,
-        dropped: Vec::new(),
-    };
-    let effects = run.feed(Msg::Exchanged {
-        stamp,
-        result: Ok(grant),
-    });
-    let stamp = stamp_of(&effects);
-    let effects = run.feed(Msg::Verified {
-        stamp,
-        result: Ok(account("1", "alice")),
-    });
+    let effects = sign_in_from_scopes(&mut run, "1");
     let [Effect::Save { stamp, .. }] = effects.as_slice() else {
         panic!("{effects:?}")
     };

@@ -108,13 +108,7 @@ fn quitting_while_saving_waits_for_the_save_without_asking() {
     // Other keys do not hide what is going on.
     key(&mut state, Key::Char('x'));
     assert!(screen(&state).contains("Ctrl-C again to quit anyway"));
-    send(
-        &mut state,
-        Msg::Saved {
-            stamp,
-            result: Ok(view_with(vec![row("alice@social.example", "7", None)])),
-        },
-    );
+    saved_alice(&mut state, stamp);
     assert!(state.session.quit, "quits once saved");
     assert_eq!(farewell(&state).code, 0);
 }

@@ -165,17 +165,7 @@ fn a_step_up_that_worked_is_remembered_and_the_next_sign_in_asks_for_read_at_onc
     app_ready(&mut state, stamp, false);
     let stamp = submit_code(&mut state, "the-code");
     let stamp = exchanged(&mut state, stamp, "tok-read");
-    send(
-        &mut state,
-        Msg::Verified {
-            stamp,
-            result: Ok(account("7", "alice")),
-        },
-    );
-    typed(&mut state, "long enough passphrase");
-    key(&mut state, Key::Enter);
-    typed(&mut state, "long enough passphrase");
-    let effects = key(&mut state, Key::Enter);
+    let effects = first_save_of_alice(&mut state, stamp);
     // The save tells the vault, so later runs know it too.
     let Some(Effect::CreateVaultAndSave { stamp, save, .. }) = effects.first() else {
         panic!("{effects:?}");
@@ -183,13 +173,7 @@ fn a_step_up_that_worked_is_remembered_and_the_next_sign_in_asks_for_read_at_onc
     assert!(save.server.verify_needs_read);
     // The session knows it without the vault: the view the save returns says nothing of it.
     let stamp = *stamp;
-    send(
-        &mut state,
-        Msg::Saved {
-            stamp,
-            result: Ok(view_with(vec![row("alice@social.example", "7", None)])),
-        },
-    );
+    saved_alice(&mut state, stamp);
     let stamp = stamp_of(&key(&mut state, Key::Char('a')));
     discovered(&mut state, stamp, true);
     let s = screen(&state);

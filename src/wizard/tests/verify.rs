@@ -181,14 +181,7 @@ fn replacing_a_known_account_revokes_the_old_token_then_saves() {
     let effects = key(&mut state, Key::Enter);
     assert!(matches!(effects.as_slice(), [Effect::Save { .. }]));
     let stamp = stamp_of(&effects);
-    let view = view_with(vec![row("alice@social.example", "7", None)]);
-    send(
-        &mut state,
-        Msg::Saved {
-            stamp,
-            result: Ok(view),
-        },
-    );
+    saved_alice(&mut state, stamp);
     let s = screen(&state);
     assert!(s.contains("stored token was replaced"), "{s}");
     assert!(s.contains("old token could not be revoked"), "{s}");
@@ -202,14 +195,7 @@ fn replacing_a_token_made_elsewhere_says_so_without_an_alarm() {
     let effects = key(&mut state, Key::Enter);
     let effects = revoke_answered(&mut state, &effects, Err(NotRevoked::NoCredentials));
     let stamp = stamp_of(&effects);
-    let view = view_with(vec![row("alice@social.example", "7", None)]);
-    send(
-        &mut state,
-        Msg::Saved {
-            stamp,
-            result: Ok(view),
-        },
-    );
+    saved_alice(&mut state, stamp);
     let s = screen(&state);
     assert!(s.contains("stored token was replaced"), "{s}");
     assert!(s.contains("made elsewhere"), "{s}");
