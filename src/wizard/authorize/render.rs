@@ -6,6 +6,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::mastodon::for_terminal;
+
 use super::super::qr::render_qr;
 use super::super::state::{Reauth, Session};
 use super::super::view::{Screen, ViewCtx, buttons, spinner, wrapped_height};
@@ -118,7 +120,8 @@ impl Screen for AuthorizeScreen {
                 format!(
                     "Re-authorizing: sign in as @{}. If the browser is signed in as another \
                      account, sign out on the website first (or use a private window).",
-                    target.handle
+                    // A stored handle may predate the checks at the protocol boundary.
+                    for_terminal(&target.handle)
                 ),
                 theme.warn(),
             ));

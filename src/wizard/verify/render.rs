@@ -205,7 +205,8 @@ impl Screen for VerifyScreen {
                 lines.push(Line::styled(error.clone(), theme.error()));
             }
             Phase::WrongAccount(choice) => {
-                let target = self.server.expected_handle().unwrap_or_default();
+                // A stored handle may predate the checks at the protocol boundary.
+                let target = for_terminal(self.server.expected_handle().unwrap_or_default());
                 lines.push(Line::styled(
                     format!("This is not @{target}: the browser signed in as another account."),
                     theme.warn(),
@@ -220,7 +221,7 @@ impl Screen for VerifyScreen {
                 )));
                 lines.push(Line::raw(""));
                 // The account's name is in the first label: rows of whole buttons.
-                let first = format!("Sign in again as @{}", for_terminal(target));
+                let first = format!("Sign in again as @{target}");
                 let labels: Vec<&str> = WrongAccount::ALL
                     .iter()
                     .map(|c| match c {
